@@ -1,0 +1,2 @@
+// vswitchd: a placeholder until the manager lands.
+int main() { return 0; }
