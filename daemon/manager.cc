@@ -1,0 +1,1 @@
+// Manager: see manager.h
