@@ -1,0 +1,39 @@
+#!/bin/bash
+# Installs what vswitch needs on Debian 12 (bookworm), as root.
+#   contrib/install-deps.sh          build + run (the daemon and the demo)
+#   contrib/install-deps.sh --test   also everything the test suites and fuzzers use
+# Nothing here takes over the machine's DNS: no systemd-resolved, no resolvconf;
+# DHCP clients are installed as binaries only and tests run them in namespaces.
+set -euo pipefail
+
+build_run=(
+  meson ninja-build pkg-config g++
+  libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libldns-dev libsystemd-dev
+  iproute2 nftables util-linux procps iputils-ping curl python3
+)
+testing=(
+  clang libclang-rt-14-dev llvm
+  libgtest-dev libgmock-dev googletest
+  iperf3 dbus psmisc groff-base man-db
+)
+
+want=("${build_run[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${testing[@]}"); fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: must run as root (apt-get install)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,81 @@
+#!/bin/bash
+# The README's test command: installs what the tests need, builds vswitch
+# twice (release with -Werror, and ASan+UBSan), runs every suite in both
+# (unit, integration, fuzz-regress), then runs each libFuzzer target for a
+# bounded time. Must run as root: the integration suite builds network
+# namespaces (and never touches the machine's own network).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+fuzz_seconds=${VSWITCH_FUZZ_SECONDS:-20}
+
+contrib/install-deps.sh --test
+
+summary=()
+total_pass=0
+total_fail=0
+
+# Counts the results of one `meson test` run from its JSON log.
+count_results() {
+  python3 - "$1" <<'PY'
+import json, sys
+ok = bad = skip = 0
+with open(sys.argv[1]) as f:
+    for line in f:
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"): ok += 1
+        elif r == "SKIP": skip += 1
+        else: bad += 1
+print(ok, bad, skip)
+PY
+}
+
+run_suites() {  # builddir label
+  local dir=$1 label=$2 rc=0
+  meson test -C "$dir" --print-errorlogs --num-processes 2 || rc=$?
+  read -r ok bad skip < <(count_results "$dir/meson-logs/testlog.json")
+  summary+=("$label: $ok passed, $bad failed, $skip skipped")
+  total_pass=$((total_pass + ok)); total_fail=$((total_fail + bad))
+  if [ "$skip" -gt 0 ] && [ "$(id -u)" = 0 ]; then
+    echo "tests/run.sh: $skip test(s) skipped although running as root" >&2
+    total_fail=$((total_fail + skip))
+  fi
+  return 0
+}
+
+echo "== release build (-Werror)"
+[ -d build-release ] || meson setup build-release --buildtype=release --werror >/dev/null
+ninja -C build-release
+run_suites build-release release
+
+echo "== ASan+UBSan build"
+[ -d build-asan ] || CXX=clang++ meson setup build-asan --buildtype=debug --werror \
+  -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true >/dev/null
+ninja -C build-asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_suites build-asan asan
+
+echo "== fuzzing, ${fuzz_seconds}s per target"
+fuzz_fail=0
+for f in build-asan/fuzz/*-fuzzer; do
+  [ -x "$f" ] || continue
+  name=$(basename "$f" -fuzzer)
+  work=$(mktemp -d)
+  cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null || true
+  if "$f" -max_total_time="$fuzz_seconds" -print_final_stats=0 "$work" >"$work.log" 2>&1; then
+    echo "fuzz $name: ok ($(grep -c . <(ls "$work")) corpus entries after ${fuzz_seconds}s)"
+    total_pass=$((total_pass + 1))
+  else
+    echo "fuzz $name: FAILED"; tail -40 "$work.log"
+    fuzz_fail=$((fuzz_fail + 1)); total_fail=$((total_fail + 1))
+    mkdir -p "$top/build-asan/fuzz-crashes"; cp crash-* leak-* timeout-* "$top/build-asan/fuzz-crashes/" 2>/dev/null || true
+  fi
+  rm -rf "$work" "$work.log"
+done
+summary+=("fuzz: $fuzz_fail failed")
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
