@@ -1,0 +1,97 @@
+// vswitchd.conf and switches.d/*.switch: a systemd-style INI subset parsed
+// into plain values.
+//
+// The parsers are pure (text in, value out) so they can be fuzzed and tested
+// without files; load_config() is the one place that touches the disk. Every
+// error message is "<path>:<line>: <reason>", ready to be printed as is by
+// the daemon and by `vswitchd --check-config`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+
+namespace vswitch {
+
+// Limits on what a configuration file may hold. The files belong to root,
+// but a typo or a stray binary file must still give a clear error rather
+// than a huge allocation or a subnet search over millions of exclusions.
+inline constexpr size_t kMaxConfigFileSize = 1u << 20;  // bytes per file
+inline constexpr size_t kMaxConfigLineLength = 4096;    // bytes, without '\n'
+inline constexpr size_t kMaxExcludeSubnets = 1024;      // per switch
+inline constexpr size_t kMaxSwitchFiles = 256;          // in switches.d
+inline constexpr size_t kMaxSwitchNameLength = 32;
+inline constexpr size_t kMaxIfnameLength = 15;  // IFNAMSIZ - 1
+inline constexpr uint8_t kMinPrefixLength = 8;
+inline constexpr uint8_t kMaxPrefixLength = 30;  // a /31 leaves no DHCP pool
+inline constexpr uint32_t kMinLeaseTimeSec = 120;
+inline constexpr uint32_t kMaxLeaseTimeSec = 31536000;  // one year
+inline constexpr uint32_t kMinMtu = 68;                 // RFC 791 minimum
+inline constexpr uint32_t kMaxMtu = 65535;
+inline constexpr size_t kMaxDomainLength = 253;
+inline constexpr size_t kMaxDomainLabelLength = 63;
+
+inline constexpr std::string_view kDefaultSwitchName = "Default";
+inline constexpr std::string_view kDefaultBridge = "vswitch0";
+inline constexpr std::string_view kDefaultDomain = "vswitch.internal";
+inline constexpr uint8_t kDefaultPrefixLength = 20;
+inline constexpr uint32_t kDefaultLeaseTimeSec = 86400;
+// Bridges of switches.d switches default to this prefix + the switch name.
+inline constexpr std::string_view kSwitchBridgePrefix = "vs-";
+
+// nat: host is gateway, NAT to the uplink (the Default switch; Hyper-V "ICS").
+// internal: VMs and host, no NAT. private_: VMs only.
+enum class SwitchType { nat, internal, private_ };
+
+// "nat", "internal", "private".
+std::string_view to_string(SwitchType type);
+// Accepts the names to_string gives; "external" is refused as not supported yet.
+Result<SwitchType> parse_switch_type(std::string_view s);
+
+struct SwitchConfig {
+    std::string name{kDefaultSwitchName};
+    SwitchType type = SwitchType::nat;
+    std::string bridge{kDefaultBridge};
+    Ipv4Prefix subnet_pool{Ipv4(172, 16, 0, 0), 12};  // per-boot blocks are drawn from here
+    uint8_t prefix_length = kDefaultPrefixLength;     // length of the per-boot block
+    std::optional<Ipv4Prefix> subnet;                 // pinned: no per-boot choice
+    std::vector<Ipv4Prefix> exclude_subnets;          // never chosen
+    std::string domain{kDefaultDomain};               // lower case, no trailing dot
+    uint32_t lease_time_sec = kDefaultLeaseTimeSec;
+    std::optional<uint32_t> mtu;  // unset: the bridge's own
+    std::string source;           // file the switch came from, for messages
+
+    friend bool operator==(const SwitchConfig&, const SwitchConfig&) = default;
+};
+
+struct Config {
+    SwitchConfig default_switch;
+    std::vector<SwitchConfig> extra_switches;  // in switches.d file-name order
+
+    friend bool operator==(const Config&, const Config&) = default;
+};
+
+// /etc/vswitch/vswitchd.conf: at most one [Switch] section configuring the
+// Default switch. Name= and Type= are refused: that switch is always
+// "Default", of type nat. Empty text gives the defaults.
+Result<SwitchConfig> parse_main_config(std::string_view text, std::string_view path);
+
+// switches.d/<file>.switch: one [Switch] section with a required Name= and
+// an optional Type= (default nat), plus the keys of the main file. Bridge
+// defaults to "vs-<name>" cut to 15 bytes, Domain to "<name>.vswitch.internal"
+// in lower case.
+Result<SwitchConfig> parse_switch_file(std::string_view text, std::string_view path);
+
+// Reads main_path (missing: all defaults) and every *.switch file of
+// switches_dir (missing: none) in sorted name order, then refuses switches
+// sharing a name (case-insensitively), a bridge, or overlapping pinned
+// subnets, naming both files.
+Result<Config> load_config(const std::string& main_path, const std::string& switches_dir);
+
+}  // namespace vswitch
