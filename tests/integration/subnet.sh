@@ -18,8 +18,8 @@ subnet_a=$(vsi_subnet)
 [ -n "$subnet_a" ] || vsi_fail "boot A: no subnet on vswitch0"
 gateway_a=$(vsi_subnet_host "$subnet_a" 1)
 vsi_assert_eq "boot A: address of vswitch0" "$gateway_a/20" "$(vsi_bridge_addrs)"
-grep -q "$VSI_BOOT_ID_A" "$VSI_STATE/Default.subnet" ||
-  vsi_fail "boot A: $VSI_STATE/Default.subnet does not record the boot id: $(cat "$VSI_STATE/Default.subnet")"
+grep -q "$VSI_BOOT_ID_A" "$VSI_STATE/Default.subnet" && grep -q "$subnet_a" "$VSI_STATE/Default.subnet" ||
+  vsi_fail "boot A: $VSI_STATE/Default.subnet does not record the boot id and subnet: $(cat "$VSI_STATE/Default.subnet")"
 vsi_stop_daemon TERM
 
 VSI_BOOT_ID=$VSI_BOOT_ID_B vsi_start_daemon
