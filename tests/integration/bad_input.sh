@@ -6,6 +6,7 @@
 # by a non-bridge, an unwritable state dir, and not being root.
 # Usage: bad_input.sh VSWITCHD
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 vsi_require_root
 vsi_init badin "$1"

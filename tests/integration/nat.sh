@@ -6,6 +6,7 @@
 # that refusal is the daemon's rule, since removing the table lets it through.
 # Usage: nat.sh VSWITCHD
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 vsi_require_root
 vsi_init nat "$1"

@@ -5,6 +5,7 @@
 # recreated) bridge; kill -9 then start recovers; --teardown removes it all.
 # Usage: restart.sh VSWITCHD
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 vsi_require_root
 vsi_init restart "$1"

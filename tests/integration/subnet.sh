@@ -6,6 +6,7 @@
 # one-line error naming the pool, and nothing is built.
 # Usage: subnet.sh VSWITCHD
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 vsi_require_root
 vsi_init subnet "$1"
@@ -18,8 +19,9 @@ subnet_a=$(vsi_subnet)
 [ -n "$subnet_a" ] || vsi_fail "boot A: no subnet on vswitch0"
 gateway_a=$(vsi_subnet_host "$subnet_a" 1)
 vsi_assert_eq "boot A: address of vswitch0" "$gateway_a/20" "$(vsi_bridge_addrs)"
-grep -q "$VSI_BOOT_ID_A" "$VSI_STATE/Default.subnet" && grep -q "$subnet_a" "$VSI_STATE/Default.subnet" ||
+if ! grep -q "$VSI_BOOT_ID_A" "$VSI_STATE/Default.subnet" || ! grep -q "$subnet_a" "$VSI_STATE/Default.subnet"; then
   vsi_fail "boot A: $VSI_STATE/Default.subnet does not record the boot id and subnet: $(cat "$VSI_STATE/Default.subnet")"
+fi
 vsi_stop_daemon TERM
 
 VSI_BOOT_ID=$VSI_BOOT_ID_B vsi_start_daemon
