@@ -315,10 +315,11 @@ vsi_bridge_exists() { # true when vswitch0 exists and is a bridge
 }
 
 # The subnet on vswitch0, read from the kernel's connected route (e.g.
-# 172.27.160.0/20); empty when there is none.
+# 172.27.160.0/20); empty when there is none, several (space-separated, so
+# that any comparison fails visibly) when the bridge kept an old address.
 vsi_subnet() {
   ip -n "$NS_HOST" -4 route show table main proto kernel dev vswitch0 2>/dev/null |
-    awk '$1 ~ /\// {print $1; exit}'
+    awk '$1 ~ /\// {print $1}' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 vsi_bridge_addrs() { # every IPv4 address/len on vswitch0, one line
