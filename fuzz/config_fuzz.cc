@@ -64,10 +64,14 @@ void check_error(const Error& e) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);
     auto main_cfg = parse_main_config(text, kPath);
-    if (main_cfg) check_switch(*main_cfg, true);
-    else check_error(main_cfg.error());
+    if (main_cfg)
+        check_switch(*main_cfg, true);
+    else
+        check_error(main_cfg.error());
     auto switch_cfg = parse_switch_file(text, kPath);
-    if (switch_cfg) check_switch(*switch_cfg, false);
-    else check_error(switch_cfg.error());
+    if (switch_cfg)
+        check_switch(*switch_cfg, false);
+    else
+        check_error(switch_cfg.error());
     return 0;
 }

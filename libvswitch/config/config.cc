@@ -23,9 +23,12 @@ Error error_at(std::string_view path, size_t line, int code, std::string_view re
 
 std::string_view to_string(SwitchType type) {
     switch (type) {
-    case SwitchType::nat: return "nat";
-    case SwitchType::internal: return "internal";
-    case SwitchType::private_: return "private";
+        case SwitchType::nat:
+            return "nat";
+        case SwitchType::internal:
+            return "internal";
+        case SwitchType::private_:
+            return "private";
     }
     return "unknown";
 }
@@ -33,8 +36,7 @@ std::string_view to_string(SwitchType type) {
 Result<SwitchType> parse_switch_type(std::string_view s) {
     for (SwitchType t : {SwitchType::nat, SwitchType::internal, SwitchType::private_})
         if (s == to_string(t)) return t;
-    if (s == "external")
-        return make_error(EOPNOTSUPP, "Type 'external' is not supported yet");
+    if (s == "external") return make_error(EOPNOTSUPP, "Type 'external' is not supported yet");
     return make_error(EINVAL,
                       "invalid Type '" + std::string(s) + "': expected nat, internal or private");
 }
@@ -54,9 +56,13 @@ std::string_view trim(std::string_view s) {
     return s.substr(b, e - b + 1);
 }
 
-bool is_space(char c) { return kWhitespace.find(c) != std::string_view::npos; }
+bool is_space(char c) {
+    return kWhitespace.find(c) != std::string_view::npos;
+}
 
-char to_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+char to_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -68,20 +74,22 @@ bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && lower(a) == lower(b);
 }
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string quote(std::string_view s) {
+    return "'" + std::string(s) + "'";
+}
 
 // "invalid <key> '<value>': <why>", the reason for every bad value.
 Error invalid(int code, std::string_view key, std::string_view value, std::string_view why) {
-    return make_error(code, "invalid " + std::string(key) + " " + quote(value) + ": " +
-                                std::string(why));
+    return make_error(code,
+                      "invalid " + std::string(key) + " " + quote(value) + ": " + std::string(why));
 }
 
 // A plain decimal in [min, max]: no sign, no unit, no base prefix.
 Result<uint64_t> parse_ranged(std::string_view key, std::string_view value, uint64_t min,
                               uint64_t max) {
     std::string range = "must be between " + std::to_string(min) + " and " + std::to_string(max);
-    if (value.empty() || !std::all_of(value.begin(), value.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; }))
+    if (value.empty() ||
+        !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return invalid(EINVAL, key, value, "not a decimal number (" + range + ")");
     uint64_t v = 0;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
@@ -360,7 +368,8 @@ Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t
         if (k.key == key) return k.handler(d, value, line);
     std::string m = "unknown key " + quote(key) + " in section [Switch]";
     for (const auto& k : kKeys)
-        if (iequals(k.key, key)) m += " (keys are case-sensitive: did you mean '" + std::string(k.key) + "'?)";
+        if (iequals(k.key, key))
+            m += " (keys are case-sensitive: did you mean '" + std::string(k.key) + "'?)";
     return make_error(EINVAL, std::move(m));
 }
 
@@ -368,8 +377,8 @@ Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t
 // terminal or the journal if echoed back in a message.
 Status check_line_bytes(std::string_view raw) {
     if (raw.size() > kMaxConfigLineLength)
-        return make_error(E2BIG, "line is longer than " + std::to_string(kMaxConfigLineLength) +
-                                     " bytes");
+        return make_error(E2BIG,
+                          "line is longer than " + std::to_string(kMaxConfigLineLength) + " bytes");
     for (size_t i = 0; i < raw.size(); ++i) {
         auto c = static_cast<unsigned char>(raw[i]);
         if (c == 0) return make_error(EBADMSG, "line contains a NUL byte");
@@ -423,8 +432,8 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
     std::string_view value = trim(line.substr(eq + 1));
     if (key.empty()) return make_error(EBADMSG, "missing key before '=' in " + quote(line));
     if (!d.in_section)
-        return make_error(EBADMSG, "key " + quote(key) +
-                                       " appears before any section (put [Switch] above it)");
+        return make_error(
+            EBADMSG, "key " + quote(key) + " appears before any section (put [Switch] above it)");
     return handle_key(d, key, value, line_no);
 }
 

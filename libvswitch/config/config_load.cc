@@ -45,8 +45,7 @@ std::string join_path(const std::string& dir, std::string_view name) {
 }
 
 bool is_lower_equal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                auto low = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
                return low(x) == low(y);
            });
@@ -74,8 +73,7 @@ Result<std::vector<std::string>> list_switch_files(const std::string& dir) {
         }
         std::string_view name = e->d_name;
         if (name.empty() || name.front() == '.') continue;
-        if (name.size() <= kSwitchFileSuffix.size() || !name.ends_with(kSwitchFileSuffix))
-            continue;
+        if (name.size() <= kSwitchFileSuffix.size() || !name.ends_with(kSwitchFileSuffix)) continue;
         std::string path = join_path(dir, name);
         struct stat st {};
         if (::stat(path.c_str(), &st) < 0) {
@@ -87,8 +85,8 @@ Result<std::vector<std::string>> list_switch_files(const std::string& dir) {
     }
     if (paths.size() > kMaxSwitchFiles)
         return error_at(dir, 1, E2BIG,
-                        "too many .switch files (" + std::to_string(paths.size()) +
-                            "; at most " + std::to_string(kMaxSwitchFiles) + ")");
+                        "too many .switch files (" + std::to_string(paths.size()) + "; at most " +
+                            std::to_string(kMaxSwitchFiles) + ")");
     std::sort(paths.begin(), paths.end());
     return paths;
 }
@@ -151,7 +149,8 @@ Result<Config> load_config(const std::string& main_path, const std::string& swit
 
     Config config;
     config.default_switch = std::move(all[0].config);
-    for (size_t i = 1; i < all.size(); ++i) config.extra_switches.push_back(std::move(all[i].config));
+    for (size_t i = 1; i < all.size(); ++i)
+        config.extra_switches.push_back(std::move(all[i].config));
     return config;
 }
 

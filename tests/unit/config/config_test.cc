@@ -343,8 +343,8 @@ TEST(ConfigMain, AcceptsBoundaryValues) {
     EXPECT_EQ(c->domain, "a");
     EXPECT_EQ(c->lease_time_sec, 120u);
     EXPECT_EQ(c->mtu, 68u);
-    auto hi = parse_main_config("[Switch]\nPrefixLength=30\nLeaseTimeSec=31536000\nMTU=65535\n",
-                                kMain);
+    auto hi =
+        parse_main_config("[Switch]\nPrefixLength=30\nLeaseTimeSec=31536000\nMTU=65535\n", kMain);
     ASSERT_TRUE(hi.ok()) << hi.error().message;
     EXPECT_EQ(hi->prefix_length, 30);
     EXPECT_EQ(hi->lease_time_sec, 31536000u);
@@ -363,7 +363,8 @@ TEST(ConfigMain, PrefixLengthMustFitInThePool) {
                  kMain, 2, {"PrefixLength 16", "SubnetPool 10.1.0.0/20", "/20 or longer"});
     expect_error(parse_main_config("[Switch]\n\nSubnetPool=10.1.0.0/24\n", kMain), kMain, 3,
                  {"PrefixLength 20", "10.1.0.0/24"});
-    EXPECT_TRUE(parse_main_config("[Switch]\nSubnetPool=10.1.0.0/24\nPrefixLength=24\n", kMain).ok());
+    EXPECT_TRUE(
+        parse_main_config("[Switch]\nSubnetPool=10.1.0.0/24\nPrefixLength=24\n", kMain).ok());
 }
 
 TEST(ConfigSwitchFile, ParsesEveryKey) {
@@ -532,7 +533,8 @@ TEST(ConfigLoad, RefusesDuplicateBridgesNamingBothFiles) {
     ASSERT_TRUE(make_directories(sd).ok());
     std::string main = dir.write("vswitchd.conf", "[Switch]\n");
     std::string a = dir.write("switches.d/a.switch", "[Switch]\nName=a\n\nBridge=vswitch0\n");
-    expect_error(load_config(main, sd), a, 4, {"Bridge 'vswitch0'", "switch 'Default'", main + ":1"});
+    expect_error(load_config(main, sd), a, 4,
+                 {"Bridge 'vswitch0'", "switch 'Default'", main + ":1"});
 
     dir.write("switches.d/a.switch", "[Switch]\nName=a\nBridge=br-x\n");
     std::string b = dir.write("switches.d/b.switch", "[Switch]\nName=b\nMTU=1400\nBridge=br-x\n");
