@@ -1,0 +1,174 @@
+#include "daemon/netlink/link.h"
+
+#include <linux/if_link.h>
+#include <net/if.h>
+
+#include <string>
+
+#include "daemon/netlink/route_socket.h"
+
+namespace vswitch::netlink {
+
+namespace {
+
+constexpr const char* kBridgeKind = "bridge";
+
+std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
+
+Status check_name(std::string_view name) {
+    if (name.empty() || name.size() >= IFNAMSIZ)
+        return make_error(EINVAL, "interface name " + quoted(name) + " must be 1 to " +
+                                      std::to_string(IFNAMSIZ - 1) + " bytes long");
+    return {};
+}
+
+// The link by name, or nullptr when there is none.
+Result<LinkHandle> find_link(nl_sock* sk, const std::string& name, std::string_view what) {
+    rtnl_link* raw = nullptr;
+    int err = rtnl_link_get_kernel(sk, 0, name.c_str(), &raw);
+    LinkHandle link(raw);
+    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return LinkHandle{};
+    if (err < 0) return nl_error(err, what);
+    return link;
+}
+
+Error no_such_device(std::string_view what) { return errno_error(ENODEV, what); }
+
+std::string describe_kind(const char* kind) {
+    if (!kind) return "a device without a link kind (a physical or loopback interface)";
+    std::string k(kind);
+    bool vowel = std::string_view("aeiou").find(k[0]) != std::string_view::npos;
+    return (vowel ? "an " : "a ") + k;
+}
+
+// What one RTM_NEWLINK for the bridge carries; unset fields are left out.
+struct BridgeSettings {
+    std::optional<uint32_t> mtu;
+    std::optional<uint32_t> stp_state;
+    std::optional<uint32_t> forward_delay;
+};
+
+// RTM_NEWLINK carrying the bridge attributes libnl-route has no setters for
+// (IFLA_BR_STP_STATE, IFLA_BR_FORWARD_DELAY), built with libnl's message
+// API on the same socket. ifindex 0 creates (NLM_F_EXCL: never silently
+// take over a link that appeared meanwhile); otherwise the existing bridge
+// is changed in place.
+Status send_bridge_settings(nl_sock* sk, const std::string& name, int ifindex,
+                            const BridgeSettings& settings) {
+    const int flags = ifindex == 0 ? NLM_F_CREATE | NLM_F_EXCL : 0;
+    MsgHandle msg(nlmsg_alloc_simple(RTM_NEWLINK, flags));
+    if (!msg) return make_error(ENOMEM, "allocating a netlink message: out of memory");
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    ifi.ifi_index = ifindex;
+    nl_msg* m = msg.get();
+    auto put_u32 = [m](int type, std::optional<uint32_t> v) { return !v || nla_put_u32(m, type, *v) >= 0; };
+    nlattr* linkinfo = nullptr;
+    nlattr* data = nullptr;
+    bool built = nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) >= 0 &&
+                 nla_put_string(m, IFLA_IFNAME, name.c_str()) >= 0 &&
+                 put_u32(IFLA_MTU, settings.mtu) &&
+                 (linkinfo = nla_nest_start(m, IFLA_LINKINFO)) != nullptr &&
+                 nla_put_string(m, IFLA_INFO_KIND, kBridgeKind) >= 0 &&
+                 (data = nla_nest_start(m, IFLA_INFO_DATA)) != nullptr &&
+                 put_u32(IFLA_BR_STP_STATE, settings.stp_state) &&
+                 put_u32(IFLA_BR_FORWARD_DELAY, settings.forward_delay) &&
+                 nla_nest_end(m, data) >= 0 && nla_nest_end(m, linkinfo) >= 0;
+    if (!built) return make_error(EMSGSIZE, "building the request: message too large");
+    // nl_send_sync frees the message whatever happens, and waits for the ack.
+    if (int err = nl_send_sync(sk, msg.release()); err < 0) return nl_error(err, "");
+    return {};
+}
+
+}  // namespace
+
+Result<int> ensure_bridge(std::string_view name_view, std::optional<uint32_t> mtu) {
+    if (auto ok = check_name(name_view); !ok) return ok.error();
+    const std::string name(name_view);
+    auto sk = open_route_socket();
+    if (!sk) return sk.error().context("creating bridge " + quoted(name));
+
+    auto existing = find_link(sk->get(), name, "looking up interface " + quoted(name));
+    if (!existing) return existing.error();
+    const bool adopt = *existing != nullptr;
+    const std::string what = (adopt ? "configuring existing bridge " : "creating bridge ") + quoted(name);
+    int ifindex = 0;
+    if (adopt) {
+        const char* kind = rtnl_link_get_type(existing->get());
+        if (!kind || std::string_view(kind) != kBridgeKind)
+            return make_error(EEXIST, "interface " + quoted(name) + " exists but is " +
+                                          describe_kind(kind) + ", not a bridge");
+        ifindex = rtnl_link_get_ifindex(existing->get());
+    }
+    if (!adopt) {
+        // A new bridge starts with STP off, so one request sets everything.
+        if (auto sent = send_bridge_settings(sk->get(), name, 0, {mtu, 0, 0}); !sent)
+            return sent.error().context(what);
+    } else {
+        // The kernel checks the forward delay against STP's 2..30 s range
+        // while STP is still on (it applies IFLA_BR_FORWARD_DELAY before
+        // IFLA_BR_STP_STATE), so on a bridge someone left with STP on,
+        // STP must go off in a request of its own first.
+        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {mtu, 0, std::nullopt}); !sent)
+            return sent.error().context(what + ": turning STP off");
+        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {std::nullopt, std::nullopt, 0});
+            !sent)
+            return sent.error().context(what + ": setting forward delay 0");
+    }
+    if (adopt) return ifindex;
+
+    auto created = find_link(sk->get(), name, "looking up new bridge " + quoted(name));
+    if (!created) return created.error();
+    if (!*created) return no_such_device("bridge " + quoted(name) + " vanished right after creation");
+    return rtnl_link_get_ifindex(created->get());
+}
+
+Result<int> link_index(std::string_view name_view) {
+    if (auto ok = check_name(name_view); !ok) return ok.error();
+    const std::string name(name_view);
+    const std::string what = "looking up interface " + quoted(name);
+    auto sk = open_route_socket();
+    if (!sk) return sk.error().context(what);
+    auto link = find_link(sk->get(), name, what);
+    if (!link) return link.error();
+    if (!*link) return no_such_device(what);
+    return rtnl_link_get_ifindex(link->get());
+}
+
+Status set_link_up(int ifindex) {
+    auto sk = open_route_socket();
+    if (!sk) return sk.error().context("bringing up interface #" + std::to_string(ifindex));
+    const std::string what = "bringing up interface " + interface_label(sk->get(), ifindex);
+    LinkHandle orig(rtnl_link_alloc());
+    LinkHandle change(rtnl_link_alloc());
+    if (!orig || !change) return make_error(ENOMEM, what + ": out of memory");
+    rtnl_link_set_ifindex(orig.get(), ifindex);
+    rtnl_link_set_flags(change.get(), IFF_UP);
+    int err = rtnl_link_change(sk->get(), orig.get(), change.get(), 0);
+    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return no_such_device(what);
+    if (err < 0) return nl_error(err, what);
+    return {};
+}
+
+Status delete_link(std::string_view name_view) {
+    if (auto ok = check_name(name_view); !ok) return ok.error();
+    const std::string name(name_view);
+    const std::string what = "deleting interface " + quoted(name);
+    auto sk = open_route_socket();
+    if (!sk) return sk.error().context(what);
+    LinkHandle link(rtnl_link_alloc());
+    if (!link) return make_error(ENOMEM, what + ": out of memory");
+    rtnl_link_set_name(link.get(), name.c_str());
+    int err = rtnl_link_delete(sk->get(), link.get());
+    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return no_such_device(what);
+    if (err < 0) return nl_error(err, what);
+    return {};
+}
+
+Status delete_link_if_exists(std::string_view name) {
+    auto r = delete_link(name);
+    if (!r && r.error().code == ENODEV) return {};
+    return r;
+}
+
+}  // namespace vswitch::netlink
