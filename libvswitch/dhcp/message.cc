@@ -12,8 +12,6 @@ constexpr uint32_t kMagicCookie = 0x63825363;  // RFC 2131 §3
 constexpr size_t kSnameSize = 64;
 constexpr size_t kFileSize = 128;
 constexpr size_t kChaddrSize = 16;
-constexpr size_t kSnameOffset = 44;
-constexpr size_t kFileOffset = kSnameOffset + kSnameSize;
 // RFC 2132 §9.3 overload values.
 constexpr uint8_t kOverloadFile = 1;
 constexpr uint8_t kOverloadSname = 2;
@@ -182,6 +180,7 @@ std::string_view to_string(DropReason r) {
         case DropReason::zero_mac: return "zero-mac";
         case DropReason::no_message_type: return "no-message-type";
         case DropReason::unexpected_type: return "unexpected-type";
+        case DropReason::bad_request: return "bad-request";
         case DropReason::count: break;
     }
     return "unknown";

@@ -38,6 +38,7 @@ enum class DropReason : uint8_t {
     zero_mac,          // chaddr all zero
     no_message_type,   // BOOTP or broken option 53
     unexpected_type,   // OFFER/ACK/NAK sent to a server
+    bad_request,       // a REQUEST/DECLINE/INFORM lacking the address it needs
     count,
 };
 std::string_view to_string(DropReason r);

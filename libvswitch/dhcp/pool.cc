@@ -1,0 +1,122 @@
+#include "libvswitch/dhcp/pool.h"
+
+#include "libvswitch/dhcp/limits.h"
+
+namespace vswitch::dhcp {
+
+namespace {
+
+// FNV-1a, 64 bit: fixed here (not std::hash) because the result must be
+// the same in every build and every run, or clients would move on upgrade.
+uint64_t fnv1a(std::string_view bytes) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : bytes) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+}  // namespace
+
+Result<AddressPool> AddressPool::create(Ipv4Prefix subnet) {
+    subnet = subnet.normalized();
+    // A /30 is the smallest with a gateway and one client; a /16 already
+    // holds kMaxLeases, and a larger pool would make a full scan slow.
+    if (subnet.length() > 30 || subnet.length() < 16)
+        return make_error(EINVAL, "subnet " + subnet.to_string() +
+                                      " is not between /16 and /30, so it cannot hold a DHCP pool");
+    return AddressPool(subnet);
+}
+
+uint32_t AddressPool::preferred_index(std::string_view client_key) const {
+    if (auto it = hints_.find(std::string(client_key)); it != hints_.end() && it->second < size())
+        return it->second;
+    return uint32_t(fnv1a(client_key) % size());
+}
+
+void AddressPool::set_hint(std::string_view client_key, uint32_t index) {
+    if (hints_.size() >= kMaxLeases && !hints_.count(std::string(client_key))) return;
+    hints_[std::string(client_key)] = index;
+}
+
+Status AddressPool::reserve(Ipv4 a) {
+    if (reserved_.size() >= kMaxReservedAddresses && !reserved(a))
+        return make_error(E2BIG, "cannot reserve " + a.to_string() + ": " +
+                                     std::to_string(kMaxReservedAddresses) + " already reserved");
+    reserved_.insert(a.value());
+    return {};
+}
+
+void AddressPool::unreserve(Ipv4 a) { reserved_.erase(a.value()); }
+
+void AddressPool::quarantine(Ipv4 a, Clock::time_point now) {
+    if (in_range(a)) quarantine_[a] = now + kDeclineQuarantine;
+}
+
+bool AddressPool::quarantined(Ipv4 a, Clock::time_point now) const {
+    auto it = quarantine_.find(a);
+    return it != quarantine_.end() && it->second > now;
+}
+
+Status AddressPool::hold(std::string_view client_key, Ipv4 a, Clock::time_point now) {
+    std::string key(client_key);
+    release_hold(key);
+    if (offers_.size() >= kMaxPendingOffers) prune(now);
+    if (offers_.size() >= kMaxPendingOffers)
+        return make_error(E2BIG, std::to_string(kMaxPendingOffers) + " offers already pending");
+    // An expired hold of someone else on this address is taken over.
+    if (auto it = offered_to_.find(a.value()); it != offered_to_.end()) offers_.erase(it->second);
+    offers_[key] = Offer{a, now + kOfferHoldTime};
+    offered_to_[a.value()] = std::move(key);
+    return {};
+}
+
+std::optional<Ipv4> AddressPool::held_for(std::string_view client_key, Clock::time_point now) const {
+    auto it = offers_.find(std::string(client_key));
+    if (it == offers_.end() || it->second.until <= now) return std::nullopt;
+    return it->second.address;
+}
+
+void AddressPool::release_hold(std::string_view client_key) {
+    auto it = offers_.find(std::string(client_key));
+    if (it == offers_.end()) return;
+    offered_to_.erase(it->second.address.value());
+    offers_.erase(it);
+}
+
+bool AddressPool::available(Ipv4 a, std::string_view client_key, const LeaseTable& leases,
+                            Clock::time_point now) const {
+    if (!in_range(a) || reserved(a) || quarantined(a, now)) return false;
+    if (const Lease* l = leases.find_by_address(a); l && l->client_key != client_key) return false;
+    if (auto it = offered_to_.find(a.value()); it != offered_to_.end() && it->second != client_key) {
+        auto offer = offers_.find(it->second);
+        if (offer != offers_.end() && offer->second.until > now) return false;
+    }
+    return true;
+}
+
+std::optional<Ipv4> AddressPool::pick(std::string_view client_key, const LeaseTable& leases,
+                                      Clock::time_point now) const {
+    const uint32_t n = size();
+    const uint32_t start = preferred_index(client_key);
+    for (uint32_t i = 0; i < n; ++i) {
+        Ipv4 a(first().value() + (start + i) % n);
+        if (available(a, client_key, leases, now)) return a;
+    }
+    return std::nullopt;
+}
+
+void AddressPool::prune(Clock::time_point now) {
+    std::erase_if(quarantine_, [now](const auto& q) { return q.second <= now; });
+    for (auto it = offers_.begin(); it != offers_.end();) {
+        if (it->second.until <= now) {
+            offered_to_.erase(it->second.address.value());
+            it = offers_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+}  // namespace vswitch::dhcp

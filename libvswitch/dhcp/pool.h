@@ -1,0 +1,91 @@
+// The address pool of one subnet: which address a client should get and
+// which addresses are out of play for now.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/dhcp/lease.h"
+
+namespace vswitch::dhcp {
+
+// Owns the subnet's range (gateway = first address; clients get second ..
+// broadcast - 1), the addresses reserved by others (ports, neighbours),
+// DECLINE quarantines, held offers and per-client offset hints. Driven by
+// ServerCore, which passes its LeaseTable in and the clock.
+//
+// A client's preferred address is range_start + hash(client key) mod range
+// size, probing linearly on collision. The hash does not depend on the
+// subnet, so when a reboot draws a new subnet a client lands on the same
+// host offset again when it is free.
+class AddressPool {
+public:
+    // EINVAL unless the subnet leaves room for a gateway and one client.
+    static Result<AddressPool> create(Ipv4Prefix subnet);
+
+    const Ipv4Prefix& subnet() const { return subnet_; }
+    Ipv4 gateway() const { return Ipv4(subnet_.network().value() + 1); }
+    Ipv4 first() const { return Ipv4(subnet_.network().value() + 2); }
+    Ipv4 last() const { return Ipv4(subnet_.broadcast().value() - 1); }
+    uint32_t size() const { return last().value() - first().value() + 1; }
+    bool in_range(Ipv4 a) const { return a >= first() && a <= last(); }
+
+    // The index in the range this client starts probing from.
+    uint32_t preferred_index(std::string_view client_key) const;
+    // Remembers where a client was (e.g. its lease in yesterday's subnet),
+    // so it returns to that index rather than its hash when free.
+    void set_hint(std::string_view client_key, uint32_t index);
+
+    // In use by someone who is not a DHCP client of ours. E2BIG past
+    // kMaxReservedAddresses.
+    Status reserve(Ipv4 a);
+    void unreserve(Ipv4 a);
+    bool reserved(Ipv4 a) const { return reserved_.count(a.value()) != 0; }
+
+    // RFC 2131 §4.3.3: a DECLINEd address is marked not available.
+    void quarantine(Ipv4 a, Clock::time_point now);
+    bool quarantined(Ipv4 a, Clock::time_point now) const;
+
+    // Offers: an address offered to a client is held for kOfferHoldTime so
+    // that nobody else is offered it meanwhile. E2BIG when
+    // kMaxPendingOffers are held and none has expired.
+    Status hold(std::string_view client_key, Ipv4 a, Clock::time_point now);
+    std::optional<Ipv4> held_for(std::string_view client_key, Clock::time_point now) const;
+    void release_hold(std::string_view client_key);
+    size_t pending_offers() const { return offers_.size(); }
+
+    // True when `a` may be given to this client: in range, not reserved,
+    // not quarantined, not leased or held for someone else.
+    bool available(Ipv4 a, std::string_view client_key, const LeaseTable& leases,
+                   Clock::time_point now) const;
+    // The first available address from the client's preferred index.
+    std::optional<Ipv4> pick(std::string_view client_key, const LeaseTable& leases,
+                             Clock::time_point now) const;
+
+    // Forgets expired offers and quarantines.
+    void prune(Clock::time_point now);
+
+private:
+    explicit AddressPool(Ipv4Prefix subnet) : subnet_(subnet) {}
+
+    struct Offer {
+        Ipv4 address;
+        Clock::time_point until;
+    };
+
+    Ipv4Prefix subnet_;
+    std::unordered_set<uint32_t> reserved_;
+    std::map<Ipv4, Clock::time_point> quarantine_;
+    std::unordered_map<std::string, Offer> offers_;
+    std::unordered_map<uint32_t, std::string> offered_to_;
+    std::unordered_map<std::string, uint32_t> hints_;
+};
+
+}  // namespace vswitch::dhcp

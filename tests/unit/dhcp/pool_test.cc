@@ -1,0 +1,120 @@
+#include "libvswitch/dhcp/pool.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "libvswitch/dhcp/limits.h"
+
+using namespace vswitch;
+using namespace vswitch::dhcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+const Clock::time_point t0{std::chrono::seconds(1'800'000'000)};
+
+AddressPool make_pool(const char* prefix) {
+    auto p = AddressPool::create(*Ipv4Prefix::parse(prefix));
+    EXPECT_TRUE(p.ok());
+    return std::move(p).value();
+}
+
+}  // namespace
+
+TEST(DhcpPool, GatewayIsFirstRangeIsSecondToBeforeBroadcast) {
+    auto p = make_pool("172.27.160.0/20");
+    EXPECT_EQ(p.gateway(), Ipv4(172, 27, 160, 1));
+    EXPECT_EQ(p.first(), Ipv4(172, 27, 160, 2));
+    EXPECT_EQ(p.last(), Ipv4(172, 27, 175, 254));
+    EXPECT_EQ(p.size(), 4093u);
+    EXPECT_FALSE(p.in_range(p.gateway()));
+    EXPECT_FALSE(p.in_range(Ipv4(172, 27, 175, 255)));
+}
+
+TEST(DhcpPool, RefusesSubnetsWithoutRoom) {
+    EXPECT_FALSE(AddressPool::create(*Ipv4Prefix::parse("10.0.0.0/31")).ok());
+    EXPECT_FALSE(AddressPool::create(*Ipv4Prefix::parse("10.0.0.0/8")).ok());
+    auto p = AddressPool::create(*Ipv4Prefix::parse("10.0.0.0/30"));
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p->size(), 1u);
+}
+
+TEST(DhcpPool, SameClientSameHostOffsetInAnotherSubnet) {
+    auto today = make_pool("172.27.160.0/20");
+    auto tomorrow = make_pool("172.19.48.0/20");
+    LeaseTable none;
+    auto a = today.pick("client-a", none, t0);
+    auto b = tomorrow.pick("client-a", none, t0);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->value() - today.first().value(), b->value() - tomorrow.first().value());
+    auto other = today.pick("client-b", none, t0);
+    ASSERT_TRUE(other);
+    EXPECT_NE(*other, *a);  // (with these keys; FNV-1a is fixed)
+}
+
+TEST(DhcpPool, ProbesPastLeasedReservedQuarantinedAndHeld) {
+    auto p = make_pool("10.0.0.0/24");
+    LeaseTable leases;
+    const std::string key = "me";
+    Ipv4 home(p.first().value() + p.preferred_index(key));
+    auto next = [&](Ipv4 a) { return Ipv4(a == p.last() ? p.first().value() : a.value() + 1); };
+    ASSERT_EQ(p.pick(key, leases, t0), home);
+    ASSERT_TRUE(leases.upsert(Lease{"other", Mac(), home, "", t0 + 1h}).ok());
+    EXPECT_EQ(p.pick(key, leases, t0), next(home));
+    ASSERT_TRUE(p.reserve(next(home)).ok());
+    EXPECT_EQ(p.pick(key, leases, t0), next(next(home)));
+    p.quarantine(next(next(home)), t0);
+    EXPECT_EQ(p.pick(key, leases, t0), next(next(next(home))));
+    ASSERT_TRUE(p.hold("third", next(next(next(home))), t0).ok());
+    Ipv4 fifth = next(next(next(next(home))));
+    EXPECT_EQ(p.pick(key, leases, t0), fifth);
+    // Holds and quarantines run out; reservations and leases do not.
+    EXPECT_EQ(p.pick(key, leases, t0 + kOfferHoldTime), next(next(next(home))));
+    EXPECT_EQ(p.pick(key, leases, t0 + kDeclineQuarantine), next(next(home)));
+    p.unreserve(next(home));
+    EXPECT_EQ(p.pick(key, leases, t0 + kDeclineQuarantine), next(home));
+}
+
+TEST(DhcpPool, OwnLeaseAndOwnHoldAreAvailableToTheirClient) {
+    auto p = make_pool("10.0.0.0/24");
+    LeaseTable leases;
+    Ipv4 a(10, 0, 0, 50);
+    ASSERT_TRUE(leases.upsert(Lease{"me", Mac(), a, "", t0 + 1h}).ok());
+    EXPECT_TRUE(p.available(a, "me", leases, t0));
+    EXPECT_FALSE(p.available(a, "you", leases, t0));
+    Ipv4 b(10, 0, 0, 51);
+    ASSERT_TRUE(p.hold("me", b, t0).ok());
+    EXPECT_EQ(p.held_for("me", t0), b);
+    EXPECT_TRUE(p.available(b, "me", leases, t0));
+    EXPECT_FALSE(p.available(b, "you", leases, t0));
+    // A new hold for the same client replaces the old one.
+    ASSERT_TRUE(p.hold("me", Ipv4(10, 0, 0, 52), t0).ok());
+    EXPECT_TRUE(p.available(b, "you", leases, t0));
+    EXPECT_EQ(p.pending_offers(), 1u);
+    p.release_hold("me");
+    EXPECT_EQ(p.held_for("me", t0), std::nullopt);
+    EXPECT_EQ(p.pending_offers(), 0u);
+}
+
+TEST(DhcpPool, PendingOffersAreCapped) {
+    auto p = make_pool("10.0.0.0/16");
+    for (size_t i = 0; i < kMaxPendingOffers; ++i)
+        ASSERT_TRUE(
+            p.hold("c" + std::to_string(i), Ipv4(Ipv4(10, 0, 1, 0).value() + uint32_t(i)), t0).ok());
+    auto st = p.hold("one-too-many", Ipv4(10, 0, 200, 1), t0);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, E2BIG);
+    // Once the earlier offers expire there is room again.
+    EXPECT_TRUE(p.hold("one-too-many", Ipv4(10, 0, 200, 1), t0 + kOfferHoldTime).ok());
+    EXPECT_EQ(p.pending_offers(), 1u);
+}
+
+TEST(DhcpPool, HintBeatsHashWhenInRange) {
+    auto p = make_pool("10.0.0.0/24");
+    uint32_t hashed = p.preferred_index("me");
+    p.set_hint("me", (hashed + 7) % p.size());
+    EXPECT_EQ(p.preferred_index("me"), (hashed + 7) % p.size());
+    p.set_hint("me", 100000);  // from a bigger subnet: ignored
+    EXPECT_EQ(p.preferred_index("me"), hashed);
+}
