@@ -1,0 +1,110 @@
+// The switch's own names: `Domain` (vswitch.internal) and the reverse names
+// of its subnet, answered authoritatively and never forwarded.
+#pragma once
+
+#include "libvswitch/dns/ldns.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/dns/message.h"
+
+namespace vswitch::dns {
+
+// Turns a DHCP host name or a VM name into one valid DNS label: the first
+// dot-separated part, lower-cased, with characters outside [a-z0-9-] turned
+// into '-' (bytes outside ASCII dropped), at most 63 long, no leading or
+// trailing '-'. nullopt when nothing is left.
+std::optional<std::string> sanitize_label(std::string_view name);
+
+// Where a name comes from. The lower value wins when two sources claim the
+// same name: a guest cannot take the host's name, nor a VM's name, by
+// sending it as its DHCP host name.
+enum class RecordSource : uint8_t { host = 0, port = 1, lease = 2 };
+const char* to_string(RecordSource source);
+
+// A local answer: rcode (NOERROR or NXDOMAIN) and the records for the
+// answer and authority sections. The reply sets AA.
+struct LocalAnswer {
+    ldns_pkt_rcode rcode = LDNS_RCODE_NOERROR;
+    std::vector<RrHandle> answer;
+    std::vector<RrHandle> authority;
+};
+
+// A name and address as /run/vswitch/hosts lists them.
+struct HostEntry {
+    Ipv4 address;
+    std::string fqdn;  // "web.vswitch.internal"
+};
+
+// LocalZone owns the name → address records of one switch. The daemon's
+// DNS service drives it: set() on DHCP ACK and port attach, remove() on
+// release/expiry/detach, answer() for every query.
+class LocalZone {
+public:
+    // domain: "vswitch.internal"; subnet: the switch's prefix (the reverse
+    // zone is the covering octet boundary, e.g. a /20 answers under its /16).
+    static Result<LocalZone> create(std::string_view domain, Ipv4Prefix subnet);
+
+    // Adds or replaces the record owned by (source, owner), e.g. (lease,
+    // "52:54:00:12:34:56") or (port, "vsw-web0") or (host, "host"). Returns
+    // the label used. EINVAL for a name without a valid label or an address
+    // outside the subnet, E2BIG past kMaxLocalRecords.
+    Result<std::string> set(RecordSource source, std::string_view owner, std::string_view name,
+                            Ipv4 address);
+    // false when (source, owner) had no record.
+    bool remove(RecordSource source, std::string_view owner);
+
+    // nullopt when the question is not for the local zone (forward it).
+    std::optional<LocalAnswer> answer(const Question& q) const;
+
+    // Addresses a lower-case label resolves to (the winning source's).
+    std::vector<Ipv4> addresses(std::string_view label) const;
+    // Every record, for the hosts file; sorted by address then name.
+    std::vector<HostEntry> hosts() const;
+
+    const std::string& domain() const { return domain_; }
+    Ipv4Prefix subnet() const { return subnet_; }
+    uint32_t serial() const { return serial_; }
+    size_t size() const { return records_.size(); }
+
+private:
+    struct Record {
+        RecordSource source;
+        std::string label;
+        Ipv4 address;
+    };
+    using Key = std::pair<RecordSource, std::string>;
+
+    LocalZone() = default;
+    void unlink(const Key& key, const Record& rec);
+    std::vector<std::string> names_for(Ipv4 address) const;
+    std::optional<LocalAnswer> answer_forward(const Question& q,
+                                              const std::vector<std::string>& labels) const;
+    std::optional<LocalAnswer> answer_reverse(const Question& q,
+                                              const std::vector<std::string>& labels) const;
+    RrHandle soa(const Bytes& apex) const;
+
+    std::string domain_;                     // lower-case, no trailing dot
+    std::vector<std::string> domain_labels_;
+    Bytes domain_wire_;
+    Ipv4Prefix subnet_;
+    std::vector<std::string> reverse_labels_;  // "27","172","in-addr","arpa"
+    Bytes reverse_wire_;
+    uint8_t reverse_octets_ = 0;               // address octets in the reverse zone name
+    uint32_t serial_ = 1;
+
+    std::map<Key, Record> records_;
+    std::unordered_map<std::string, std::vector<Key>> by_label_;
+    std::unordered_map<uint32_t, std::vector<Key>> by_address_;
+};
+
+}  // namespace vswitch::dns
