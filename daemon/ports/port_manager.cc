@@ -1,0 +1,290 @@
+#include "daemon/ports/port_manager.h"
+
+#include "daemon/log.h"
+#include "daemon/ports/limits.h"
+#include "daemon/ports/tap.h"
+#include "libvswitch/base/file.h"
+
+namespace vswitch::ports {
+
+namespace {
+
+// The kernel numbers TAPs we name ourselves: vstap0, vstap1, ...
+constexpr const char* kTapNamePattern = "vstap%d";
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+}  // namespace
+
+Result<std::unique_ptr<PortManager>> PortManager::create(std::string state_dir, BridgeLookup bridges,
+                                                         size_t max_ports) {
+    auto links = LinkControl::create();
+    if (!links) return links.error().context("starting the port manager");
+    return std::unique_ptr<PortManager>(
+        new PortManager(std::move(state_dir), std::move(bridges), std::move(*links), max_ports));
+}
+
+Result<LinkInfo> PortManager::bridge_of(std::string_view switch_name) {
+    auto bridge = bridges_(switch_name);
+    if (!bridge) return make_error(ENOENT, "no switch " + quoted(switch_name));
+    auto link = links_.get(*bridge);
+    if (!link) return link.error().context("switch " + quoted(switch_name));
+    return link;
+}
+
+Status PortManager::check_room() const {
+    if (ports_.size() >= max_ports_)
+        return make_error(E2BIG, "the limit of " + std::to_string(max_ports_) + " ports is reached");
+    return ok_status();
+}
+
+Result<Mac> PortManager::pick_mac(std::string_view vm) const {
+    for (unsigned i = 0; i < kMaxAdaptersPerVm; ++i) {
+        Mac m = stable_mac(vm, i);
+        bool used = false;
+        for (const auto& [_, p] : ports_) used = used || p.mac == m;
+        if (!used) return m;
+    }
+    return make_error(E2BIG, "VM " + quoted(vm) + " has " + std::to_string(kMaxAdaptersPerVm) +
+                                 " adapters already");
+}
+
+Status PortManager::plug(const PortRecord& p, const LinkInfo& link, const LinkInfo& bridge) {
+    LinkChange c;
+    if (link.master != bridge.ifindex) c.master = bridge.ifindex;
+    if (p.mtu) c.mtu = p.mtu;
+    if (p.created) c.mac = host_side_mac(p.mac);
+    c.up = true;
+    if (auto s = links_.change(link, c); !s)
+        return s.error().context("plugging " + quoted(p.ifname) + " into " + quoted(bridge.name));
+    if (!p.connected) return apply_connected(p, link, false);
+    return ok_status();
+}
+
+Status PortManager::apply_connected(const PortRecord& p, const LinkInfo& link, bool connected) {
+    LinkChange c;
+    // A TAP has a carrier the daemon can switch (IFLA_CARRIER reaches the
+    // same tun_net_change_carrier() as TUNSETCARRIER, without having to
+    // attach a queue that QEMU may hold). Other links go down instead, which
+    // a veth's peer sees as carrier loss.
+    if (link.kind == "tun") c.carrier = connected;
+    else c.up = connected;
+    if (auto s = links_.change(link, c); !s)
+        return s.error().context(std::string(connected ? "connecting " : "disconnecting ") +
+                                 quoted(p.ifname));
+    return ok_status();
+}
+
+Result<AttachResult> PortManager::attach_adapter(const AdapterRequest& req) {
+    if (auto s = validate_vm_name(req.vm, false); !s) return s.error();
+    if (req.ifname) {
+        if (auto s = validate_ifname(*req.ifname); !s) return s.error();
+    }
+    if (req.mtu) {
+        if (auto s = validate_mtu(*req.mtu); !s) return s.error();
+    }
+    auto bridge = bridge_of(req.switch_name);
+    if (!bridge) return bridge.error();
+    if (req.mac) {
+        for (const auto& [_, p] : ports_) {
+            if (p.mac != *req.mac) continue;
+            if (p.vm == req.vm && p.switch_name == req.switch_name && p.created &&
+                (!req.ifname || *req.ifname == p.ifname))
+                return AttachResult{&p, false};
+            return make_error(EEXIST, "MAC " + req.mac->to_string() + " is already used by port " +
+                                          quoted(p.ifname) + " of VM " + quoted(p.vm));
+        }
+    }
+    if (req.ifname && ports_.count(*req.ifname))
+        return make_error(EEXIST, "port " + quoted(*req.ifname) + " exists");
+    if (auto s = check_room(); !s) return s.error();
+
+    PortRecord p;
+    p.switch_name = req.switch_name;
+    p.vm = req.vm;
+    if (req.mac) {
+        p.mac = *req.mac;
+    } else {
+        auto m = pick_mac(req.vm);
+        if (!m) return m.error();
+        p.mac = *m;
+    }
+    p.created = true;
+    p.multi_queue = req.multi_queue;
+    p.owner = req.owner;
+    p.group = req.group;
+    p.mtu = req.mtu.value_or(0);
+
+    auto name = create_persistent_tap(
+        TapSpec{req.ifname.value_or(kTapNamePattern), req.owner, req.group, req.multi_queue});
+    if (!name) return name.error();
+    p.ifname = *name;
+    auto link = links_.get(p.ifname);
+    Status s = link ? plug(p, *link, *bridge) : Status(link.error());
+    if (s) {
+        auto [it, _] = ports_.emplace(p.ifname, p);
+        s = save();
+        if (s) {
+            log::info("attached TAP '" + p.ifname + "' of VM '" + p.vm + "' to switch '" +
+                          p.switch_name + "'",
+                      {{"VSWITCH_SWITCH", p.switch_name}, {"VSWITCH_PORT", p.ifname}});
+            return AttachResult{&it->second, true};
+        }
+        ports_.erase(it);
+    }
+    // Leave nothing half made behind.
+    if (link) (void)links_.remove(*link);
+    return s.error();
+}
+
+Result<AttachResult> PortManager::attach_interface(std::string_view switch_name, std::string_view ifname,
+                                                   std::string_view vm, std::optional<Mac> mac) {
+    if (auto s = validate_ifname(ifname); !s) return s.error();
+    if (auto s = validate_vm_name(vm, true); !s) return s.error();
+    auto bridge = bridge_of(switch_name);
+    if (!bridge) return bridge.error();
+    if (auto it = ports_.find(ifname); it != ports_.end()) {
+        const PortRecord& p = it->second;
+        if (p.switch_name == switch_name && p.vm == vm && (!mac || *mac == p.mac))
+            return AttachResult{&p, false};
+        return make_error(EEXIST, "interface " + quoted(ifname) + " is already a port of switch " +
+                                      quoted(p.switch_name) + " (VM " + quoted(p.vm) + ")");
+    }
+    if (auto s = check_room(); !s) return s.error();
+    auto link = links_.get(ifname);
+    if (!link) return link.error();
+    if (link->kind == "bridge" || link->ifindex == bridge->ifindex)
+        return make_error(EINVAL, "interface " + quoted(ifname) + " is a bridge");
+    if (link->master != 0 && link->master != bridge->ifindex) {
+        auto other = links_.get(link->master);
+        return make_error(EEXIST, "interface " + quoted(ifname) + " is already plugged into " +
+                                      quoted(other ? other->name : std::to_string(link->master)));
+    }
+    PortRecord p;
+    p.ifname = link->name;
+    p.switch_name = switch_name;
+    p.vm = vm;
+    p.mac = mac.value_or(link->mac);
+    if (p.mac.is_zero() || p.mac.is_multicast())
+        return make_error(EINVAL, "interface " + quoted(ifname) + " has no usable MAC; give the VM's");
+    if (auto s = plug(p, *link, *bridge); !s) return s.error();
+    auto [it, _] = ports_.emplace(p.ifname, p);
+    if (auto s = save(); !s) {
+        ports_.erase(it);
+        (void)links_.change(*link, LinkChange{.master = 0});
+        return s.error();
+    }
+    log::info("attached interface '" + p.ifname + "' to switch '" + p.switch_name + "'",
+              {{"VSWITCH_SWITCH", p.switch_name}, {"VSWITCH_PORT", p.ifname}});
+    return AttachResult{&it->second, true};
+}
+
+Status PortManager::unplug(const PortRecord& p) {
+    auto link = links_.get(p.ifname);
+    if (!link) {
+        // Gone already (libvirt removed its vnetN, someone ran `ip link del`):
+        // the port is as detached as it gets.
+        if (link.error().code == ENODEV) return ok_status();
+        return link.error();
+    }
+    if (p.created) return links_.remove(*link);
+    LinkChange c{.master = 0};
+    if (!p.connected) c.up = true;  // give the owner back a working link
+    return links_.change(*link, c);
+}
+
+Status PortManager::detach(std::string_view ifname) {
+    auto it = ports_.find(ifname);
+    if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
+    if (auto s = unplug(it->second); !s) return s.error().context("detaching " + quoted(ifname));
+    std::string sw = it->second.switch_name, name = it->second.ifname;
+    ports_.erase(it);
+    log::info("detached port '" + name + "' from switch '" + sw + "'",
+              {{"VSWITCH_SWITCH", sw}, {"VSWITCH_PORT", name}});
+    return save();
+}
+
+Status PortManager::set_connected(std::string_view ifname, bool connected) {
+    auto it = ports_.find(ifname);
+    if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
+    PortRecord& p = it->second;
+    if (p.connected == connected) return ok_status();
+    auto link = links_.get(p.ifname);
+    if (!link) return link.error();
+    if (auto s = apply_connected(p, *link, connected); !s) return s.error();
+    p.connected = connected;
+    return save();
+}
+
+Status PortManager::remove_all() {
+    Status first;
+    for (const auto& [name, p] : ports_) {
+        if (auto s = unplug(p); !s) {
+            log::warning(s.error().context("tearing down port '" + name + "'").message + ", ignoring",
+                         {{"VSWITCH_PORT", name}});
+            if (first) first = s.error();
+        }
+    }
+    ports_.clear();
+    if (auto s = save(); !s && first) first = s.error();
+    return first;
+}
+
+Status PortManager::restore() {
+    auto text = read_file(ports_file(), kMaxPortsFileSize);
+    if (!text) {
+        if (text.error().code == ENOENT) return ok_status();
+        return text.error().context("reading the ports file");
+    }
+    auto records = parse_ports_file(*text);
+    if (!records) return records.error().context("reading " + ports_file());
+    bool changed = false;
+    for (auto& p : *records) {
+        auto bridge = bridge_of(p.switch_name);
+        auto link = links_.get(p.ifname);
+        Status s = !bridge ? Status(bridge.error()) : !link ? Status(link.error()) : plug(p, *link, *bridge);
+        if (!s) {
+            log::notice("forgetting port '" + p.ifname + "': " + s.error().message,
+                        {{"VSWITCH_SWITCH", p.switch_name}, {"VSWITCH_PORT", p.ifname}});
+            changed = true;
+            continue;
+        }
+        std::string name = p.ifname;
+        ports_.emplace(name, std::move(p));
+    }
+    if (!ports_.empty())
+        log::info("restored " + std::to_string(ports_.size()) + " port(s) from " + ports_file());
+    return changed ? save() : ok_status();
+}
+
+Status PortManager::save() {
+    std::vector<PortRecord> all;
+    all.reserve(ports_.size());
+    for (const auto& [_, p] : ports_) all.push_back(p);
+    if (auto s = make_directories(state_dir_, 0755); !s) return s.error().context("saving ports");
+    if (auto s = write_file_atomic(ports_file(), format_ports_file(all), 0644); !s)
+        return s.error().context("saving ports");
+    return ok_status();
+}
+
+const PortRecord* PortManager::find(std::string_view ifname) const {
+    auto it = ports_.find(ifname);
+    return it == ports_.end() ? nullptr : &it->second;
+}
+
+const PortRecord* PortManager::find_by_mac(std::string_view switch_name, const Mac& mac) const {
+    for (const auto& [_, p] : ports_) {
+        if (p.mac == mac && p.switch_name == switch_name) return &p;
+    }
+    return nullptr;
+}
+
+std::vector<const PortRecord*> PortManager::list(std::string_view switch_name) const {
+    std::vector<const PortRecord*> out;
+    for (const auto& [_, p] : ports_) {
+        if (switch_name.empty() || p.switch_name == switch_name) out.push_back(&p);
+    }
+    return out;
+}
+
+}  // namespace vswitch::ports

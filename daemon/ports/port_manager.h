@@ -1,0 +1,99 @@
+// PortManager owns the ports of every switch: the record of each (which VM,
+// which MAC, whether the daemon made the TAP), the kernel side through
+// LinkControl, and the ports file in the state directory that carries them
+// across a daemon restart. The D-Bus objects drive it; the Manager creates
+// it once the switches exist and asks it to restore() what was there before.
+//
+// Error codes it returns, which the bus turns into named errors: ENOENT no
+// such switch, ENODEV no such port or interface, EEXIST name/MAC taken,
+// EINVAL bad argument, E2BIG a limit reached; anything else is a failure of
+// the system underneath.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/ports/limits.h"
+#include "daemon/ports/link.h"
+#include "daemon/ports/port_record.h"
+#include "libvswitch/base/result.h"
+
+namespace vswitch::ports {
+
+struct AdapterRequest {
+    std::string switch_name;
+    std::string vm;
+    std::optional<Mac> mac;            // none: stable_mac(vm, first free index)
+    std::optional<std::string> ifname; // none: the kernel picks "vstapN"
+    std::optional<uint32_t> owner;
+    std::optional<uint32_t> group;
+    std::optional<uint32_t> mtu;
+    bool multi_queue = false;
+};
+
+struct AttachResult {
+    const PortRecord* port = nullptr;
+    bool added = false;  // false: the same port was already there (idempotent call)
+};
+
+class PortManager {
+public:
+    // The bridge interface of a switch, or nullopt if there is no such switch.
+    using BridgeLookup = std::function<std::optional<std::string>(std::string_view switch_name)>;
+
+    // max_ports is kMaxPorts but for tests of the limit.
+    static Result<std::unique_ptr<PortManager>> create(std::string state_dir, BridgeLookup bridges,
+                                                       size_t max_ports = kMaxPorts);
+
+    // Reads the ports file and plugs each port whose interface still exists
+    // back into its switch; forgets the others. Problems with single ports
+    // are logged and skipped; the error is for an unreadable file.
+    Status restore();
+
+    Result<AttachResult> attach_adapter(const AdapterRequest& req);
+    // Plugs an interface someone else made (libvirt's vnetN, a veth). mac is
+    // the VM's address when known, else the interface's own.
+    Result<AttachResult> attach_interface(std::string_view switch_name, std::string_view ifname,
+                                          std::string_view vm, std::optional<Mac> mac);
+    // Unplugs the port; deletes it when the daemon created it.
+    Status detach(std::string_view ifname);
+    // false pulls the virtual cable: carrier off for a TAP, link down otherwise.
+    Status set_connected(std::string_view ifname, bool connected);
+    // Teardown: detaches every port, going on after an error (the first is returned).
+    Status remove_all();
+
+    const PortRecord* find(std::string_view ifname) const;
+    const PortRecord* find_by_mac(std::string_view switch_name, const Mac& mac) const;
+    // Sorted by interface name; all switches when switch_name is empty.
+    std::vector<const PortRecord*> list(std::string_view switch_name = {}) const;
+    size_t size() const { return ports_.size(); }
+
+private:
+    PortManager(std::string state_dir, BridgeLookup bridges, LinkControl links, size_t max_ports)
+        : state_dir_(std::move(state_dir)),
+          bridges_(std::move(bridges)),
+          links_(std::move(links)),
+          max_ports_(max_ports) {}
+
+    Result<LinkInfo> bridge_of(std::string_view switch_name);
+    Result<Mac> pick_mac(std::string_view vm) const;
+    Status check_room() const;
+    Status plug(const PortRecord& p, const LinkInfo& link, const LinkInfo& bridge);
+    Status apply_connected(const PortRecord& p, const LinkInfo& link, bool connected);
+    Status unplug(const PortRecord& p);
+    Status save();
+    std::string ports_file() const { return state_dir_ + "/ports"; }
+
+    std::string state_dir_;
+    BridgeLookup bridges_;
+    LinkControl links_;
+    size_t max_ports_;
+    std::map<std::string, PortRecord, std::less<>> ports_;
+};
+
+}  // namespace vswitch::ports

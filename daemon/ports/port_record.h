@@ -1,0 +1,62 @@
+// What the daemon knows about one port, and the pure rules around it: which
+// interface names, VM names and MACs are acceptable, the stable MAC of a VM's
+// Nth adapter, and the ports file in the state directory that lets ports
+// survive a daemon restart. No system calls here, so all of it is unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+
+namespace vswitch::ports {
+
+struct PortRecord {
+    std::string ifname;
+    std::string switch_name;
+    std::string vm;
+    Mac mac;
+    bool created = false;    // a TAP this daemon made: DetachAdapter deletes it
+    bool connected = true;   // false: carrier off ("cable pulled")
+    bool multi_queue = false;
+    std::optional<uint32_t> owner;
+    std::optional<uint32_t> group;
+    uint32_t mtu = 0;        // 0: whatever the bridge has
+
+    friend bool operator==(const PortRecord&, const PortRecord&) = default;
+};
+
+// 1..15 bytes; no '/', ':', whitespace or control characters; not "." or
+// "..": what the kernel's dev_valid_name() accepts, minus ':' (aliases).
+Status validate_ifname(std::string_view ifname);
+
+// Up to kMaxVmNameLength bytes without control characters (the ports file is
+// line based). Empty only when allow_empty (AttachInterface without a VM).
+Status validate_vm_name(std::string_view vm, bool allow_empty);
+
+// A port's MAC: parsed, and neither zero nor multicast.
+Result<Mac> parse_port_mac(std::string_view text);
+
+// MTU within kMinMtu..kMaxMtu.
+Status validate_mtu(uint32_t mtu);
+
+// The MAC for adapter `index` of `vm`: QEMU's 52:54:00 OUI and three bytes of
+// a hash of (vm, index), so a VM re-attached after a host reboot keeps its MAC
+// and with it its DHCP lease.
+Mac stable_mac(std::string_view vm, unsigned index);
+
+// The MAC of the TAP itself, on the host side: the VM's with the first byte
+// 0xfe (as libvirt does). Giving the TAP the VM's own MAC would make the
+// bridge treat frames for the VM as addressed to the host.
+Mac host_side_mac(const Mac& vm_mac);
+
+// The ports file: a version line, then one tab-separated line per port.
+std::string format_ports_file(const std::vector<PortRecord>& ports);
+// Strict: any malformed line is an EBADMSG error naming the line.
+Result<std::vector<PortRecord>> parse_ports_file(std::string_view text);
+
+}  // namespace vswitch::ports

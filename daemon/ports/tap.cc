@@ -1,0 +1,45 @@
+#include "daemon/ports/tap.h"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+
+#include <cstring>
+
+#include "libvswitch/base/fd.h"
+
+namespace vswitch::ports {
+
+Result<std::string> create_persistent_tap(const TapSpec& spec) {
+    const std::string what = "creating TAP '" + spec.name + "'";
+    if (spec.name.empty() || spec.name.size() >= IFNAMSIZ)
+        return make_error(EINVAL, what + ": bad name");
+    Fd fd(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    if (!fd) return errno_error(errno, what + ": opening /dev/net/tun");
+
+    struct ifreq ifr {};
+    std::memcpy(ifr.ifr_name, spec.name.data(), spec.name.size());
+    // IFF_TUN_EXCL: fail instead of attaching to someone else's TAP of the
+    // same name, which TUNSETPERSIST(0) on detach would then destroy.
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
+    if (spec.multi_queue) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
+        int err = errno;
+        // The kernel says EBUSY when the name is taken; callers want EEXIST.
+        if (err == EBUSY) return make_error(EEXIST, what + ": an interface of that name exists");
+        return errno_error(err, what);
+    }
+    std::string name(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+    const std::string named = "creating TAP '" + name + "'";
+    // Until TUNSETPERSIST succeeds, closing fd deletes the TAP again, so
+    // every failure below leaves nothing behind.
+    if (spec.owner && ::ioctl(fd.get(), TUNSETOWNER, static_cast<unsigned long>(*spec.owner)) < 0)
+        return errno_error(errno, named + ": setting owner " + std::to_string(*spec.owner));
+    if (spec.group && ::ioctl(fd.get(), TUNSETGROUP, static_cast<unsigned long>(*spec.group)) < 0)
+        return errno_error(errno, named + ": setting group " + std::to_string(*spec.group));
+    if (::ioctl(fd.get(), TUNSETPERSIST, 1UL) < 0) return errno_error(errno, named + ": making it persistent");
+    return name;
+}
+
+}  // namespace vswitch::ports
