@@ -1,1 +1,207 @@
-// Manager: see manager.h
+#include "daemon/manager.h"
+
+#include <unistd.h>
+
+#include "daemon/firewall/firewall.h"
+#include "daemon/log.h"
+#include "daemon/netlink/address.h"
+#include "daemon/netlink/forwarding.h"
+#include "daemon/netlink/link.h"
+#include "libvswitch/base/file.h"
+#include "libvswitch/nft/ruleset.h"
+#include "libvswitch/subnet/chooser.h"
+#include "libvswitch/subnet/state.h"
+
+namespace vswitch {
+
+namespace {
+
+std::vector<const SwitchConfig*> all_switches(const Config& c) {
+    std::vector<const SwitchConfig*> v{&c.default_switch};
+    for (const auto& s : c.extra_switches) v.push_back(&s);
+    return v;
+}
+
+std::string state_path(const Options& o, const std::string& name) {
+    return o.state_dir + "/" + name + ".subnet";
+}
+
+bool overlaps_any(const Ipv4Prefix& p, const std::vector<Ipv4Prefix>& list) {
+    for (const auto& q : list)
+        if (p.overlaps(q)) return true;
+    return false;
+}
+
+}  // namespace
+
+Manager::Manager(Options options, Config config)
+    : options_(std::move(options)), config_(std::move(config)) {}
+
+Result<std::string> Manager::boot_id() const {
+    if (options_.boot_id) {
+        auto b = subnet::normalize_boot_id(*options_.boot_id);
+        if (!b) return b.error().context("--boot-id");
+        return b;
+    }
+    auto text = read_file("/proc/sys/kernel/random/boot_id");
+    if (!text) return text.error().context("reading the boot id");
+    auto b = subnet::normalize_boot_id(*text);
+    if (!b) return b.error().context("reading the boot id");
+    return b;
+}
+
+// The stored choice wins while it is still valid for this boot and this
+// configuration and collides with nothing but our own bridge; a pinned
+// Subnet= always wins; otherwise the per-boot draw.
+Result<Ipv4Prefix> Manager::pick_subnet(const SwitchConfig& sw, const std::string& boot,
+                                        const std::vector<Ipv4Prefix>& also_taken) const {
+    auto taken = netlink::dump_taken_prefixes(sw.bridge);
+    if (!taken) return taken.error().context("reading the host's addresses and routes");
+    std::vector<Ipv4Prefix> busy = std::move(*taken);
+    busy.insert(busy.end(), also_taken.begin(), also_taken.end());
+
+    if (sw.subnet) {
+        if (overlaps_any(*sw.subnet, busy))
+            log::warning("switch '" + sw.name + "': pinned Subnet=" + sw.subnet->to_string() +
+                             " overlaps an address or route of the host, using it anyway",
+                         {{"VSWITCH_SWITCH", sw.name}});
+        return *sw.subnet;
+    }
+
+    if (auto text = read_file(state_path(options_, sw.name)); text) {
+        auto st = subnet::parse_subnet_state(*text);
+        if (st && st->boot_id == boot && st->subnet.length() == sw.prefix_length &&
+            sw.subnet_pool.contains(st->subnet) && !overlaps_any(st->subnet, sw.exclude_subnets)) {
+            if (!overlaps_any(st->subnet, busy)) return st->subnet;
+            log::warning("switch '" + sw.name + "': stored subnet " + st->subnet.to_string() +
+                             " now overlaps an address or route of the host, choosing another",
+                         {{"VSWITCH_SWITCH", sw.name}});
+        }
+    }
+
+    subnet::SubnetRequest req;
+    req.pool = sw.subnet_pool;
+    req.prefix_length = sw.prefix_length;
+    req.boot_id = boot;
+    req.switch_name = sw.name;
+    req.taken = busy;
+    req.excluded = sw.exclude_subnets;
+    auto chosen = subnet::choose_subnet(req);
+    if (!chosen) return chosen.error().context("switch '" + sw.name + "'");
+    return chosen;
+}
+
+Status Manager::build_switch(SwitchRuntime& rt) {
+    const auto& sw = rt.config;
+    auto existing = netlink::link_index(sw.bridge);
+    rt.created_bridge = !existing.ok();
+    auto ifindex = netlink::ensure_bridge(sw.bridge, sw.mtu);
+    if (!ifindex) return ifindex.error().context("switch '" + sw.name + "'");
+    rt.ifindex = *ifindex;
+    if (sw.type != SwitchType::private_) {
+        auto s = netlink::set_bridge_address(rt.ifindex, Ipv4Prefix(rt.gateway, rt.subnet.length()));
+        if (!s) return s.error().context("switch '" + sw.name + "'");
+    }
+    if (auto s = netlink::set_link_up(rt.ifindex); !s)
+        return s.error().context("switch '" + sw.name + "'");
+    return {};
+}
+
+Status Manager::apply_firewall() {
+    nft::Ruleset rules;
+    for (const auto& rt : switches_) rules.switches.push_back({rt.config.bridge, rt.subnet, rt.config.type});
+    auto fw = firewall::Firewall::create();
+    if (!fw) return fw.error();
+    return fw->apply(rules);
+}
+
+void Manager::roll_back() {
+    for (const auto& rt : switches_) {
+        if (!rt.created_bridge) continue;
+        if (auto s = netlink::delete_link_if_exists(rt.config.bridge); !s)
+            log::warning(s.error().message + ", ignoring");
+    }
+}
+
+Status Manager::start() {
+    auto boot = boot_id();
+    if (!boot) return boot.error();
+    if (auto s = make_directories(options_.state_dir, 0755); !s) return s.error().context("state directory");
+    if (auto s = make_directories(options_.runtime_dir, 0755); !s)
+        return s.error().context("runtime directory");
+
+    std::vector<Ipv4Prefix> chosen;
+    for (const SwitchConfig* sw : all_switches(config_)) {
+        auto subnet = pick_subnet(*sw, *boot, chosen);
+        if (!subnet) return subnet.error();
+        SwitchRuntime rt;
+        rt.config = *sw;
+        rt.subnet = subnet->normalized();
+        rt.gateway = subnet::gateway_of(rt.subnet);
+        chosen.push_back(rt.subnet);
+
+        subnet::SubnetState st;
+        st.boot_id = *boot;
+        st.subnet = rt.subnet;
+        st.switch_name = sw->name;
+        if (auto s = write_file_atomic(state_path(options_, sw->name), subnet::format_subnet_state(st)); !s)
+            return s.error().context("storing the subnet of switch '" + sw->name + "'");
+        switches_.push_back(std::move(rt));
+    }
+
+    for (auto& rt : switches_) {
+        if (auto s = build_switch(rt); !s) {
+            roll_back();
+            return s;
+        }
+    }
+    if (auto s = netlink::enable_ip_forwarding(); !s) {
+        roll_back();
+        return s;
+    }
+    if (auto s = apply_firewall(); !s) {
+        roll_back();
+        return s.error().context("replacing nftables table inet vswitch");
+    }
+    for (const auto& rt : switches_) {
+        log::info("switch '" + rt.config.name + "' (" + std::string(to_string(rt.config.type)) + ") serves " +
+                      rt.subnet.to_string() + " on '" + rt.config.bridge + "', gateway " +
+                      rt.gateway.to_string() + (rt.created_bridge ? "" : " (bridge adopted)"),
+                  {{"VSWITCH_SWITCH", rt.config.name},
+                   {"VSWITCH_SUBNET", rt.subnet.to_string()},
+                   {"VSWITCH_BRIDGE", rt.config.bridge}});
+    }
+    return {};
+}
+
+Status Manager::teardown() {
+    Status first;
+    auto note = [&](Status s) {
+        if (s) return;
+        log::warning(s.error().message);
+        if (first) first = s;
+    };
+    for (const SwitchConfig* sw : all_switches(config_)) {
+        auto s = netlink::delete_link_if_exists(sw->bridge);
+        note(s ? s : Status(s.error().context("switch '" + sw->name + "'")));
+    }
+    auto fw = firewall::Firewall::create();
+    if (!fw) {
+        note(fw.error());
+    } else {
+        auto s = fw->remove();
+        note(s ? s : Status(s.error().context("removing nftables table inet vswitch")));
+    }
+    return first;
+}
+
+std::string Manager::status_text() const {
+    std::string s;
+    for (const auto& rt : switches_) {
+        if (!s.empty()) s += "; ";
+        s += rt.config.name + " " + rt.subnet.to_string() + " on " + rt.config.bridge;
+    }
+    return s.empty() ? "no switches" : "Serving " + s;
+}
+
+}  // namespace vswitch

@@ -1,0 +1,56 @@
+// Manager: owns every switch's runtime state and the firewall, and builds
+// the data plane in dependency order (config → subnet → bridge → address →
+// forwarding → nftables). main() drives it: start() once, then the event
+// loop; teardown() for --teardown. It never leaves a half-built switch
+// behind: a failure rolls back the bridges this run created.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/options.h"
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/config/config.h"
+
+namespace vswitch {
+
+struct SwitchRuntime {
+    SwitchConfig config;
+    Ipv4Prefix subnet;  // network/len
+    Ipv4 gateway;
+    int ifindex = 0;
+    bool created_bridge = false;  // this run created it (rolled back on failure)
+};
+
+class Manager {
+public:
+    Manager(Options options, Config config);
+
+    // Builds every switch and the firewall. On error, what this call built
+    // is removed again and the error names the switch and the step.
+    Status start();
+
+    // Removes every configured switch's bridge and the nftables table.
+    // Keeps going after an error and reports the first one.
+    Status teardown();
+
+    const std::vector<SwitchRuntime>& switches() const { return switches_; }
+    std::string status_text() const;  // for sd_notify STATUS=
+
+private:
+    Result<std::string> boot_id() const;
+    Result<Ipv4Prefix> pick_subnet(const SwitchConfig& sw, const std::string& boot_id,
+                                   const std::vector<Ipv4Prefix>& also_taken) const;
+    Status build_switch(SwitchRuntime& rt);
+    Status apply_firewall();
+    void roll_back();
+
+    Options options_;
+    Config config_;
+    std::vector<SwitchRuntime> switches_;
+};
+
+}  // namespace vswitch
