@@ -1,0 +1,230 @@
+#include "libvswitch/dns/responder.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "libvswitch/base/bytes.h"
+
+namespace vswitch::dns {
+
+namespace {
+
+constexpr uint16_t kRcodeBadVers = 16;  // RFC 6891 §6.1.3: extended rcode 1, low bits 0
+
+using RrSpan = std::span<const ldns_rr* const>;
+
+std::vector<const ldns_rr*> rrs_of(const ldns_rr_list* list) {
+    std::vector<const ldns_rr*> out;
+    if (!list) return out;
+    for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) out.push_back(ldns_rr_list_rr(list, i));
+    return out;
+}
+
+std::vector<const ldns_rr*> rrs_of(const std::vector<RrHandle>& rrs) {
+    std::vector<const ldns_rr*> out;
+    for (const auto& rr : rrs) out.push_back(rr.get());
+    return out;
+}
+
+bool push_clones(ldns_pkt* pkt, ldns_pkt_section section, RrSpan rrs) {
+    for (const ldns_rr* rr : rrs) {
+        RrHandle copy(ldns_rr_clone(rr));
+        if (!copy || !ldns_pkt_push_rr(pkt, section, copy.get())) return false;
+        copy.release();
+    }
+    return true;
+}
+
+// What the reply to an unserved opcode says. RFC 3425 §3: IQUERY is
+// obsolete, answer NOTIMP; the opcodes that exist but ask for things a
+// forwarder does not do (STATUS, NOTIFY, UPDATE, DSO) are refused; opcodes
+// nobody assigned are NOTIMP (RFC 1035 §4.1.1).
+uint8_t opcode_rcode(uint8_t opcode) {
+    switch (opcode) {
+    case 2:  // STATUS
+    case 4:  // NOTIFY (RFC 1996)
+    case 5:  // UPDATE (RFC 2136)
+    case 6:  // DSO (RFC 8490)
+        return LDNS_RCODE_REFUSED;
+    default:
+        return LDNS_RCODE_NOTIMPL;
+    }
+}
+
+// The reply for question types and classes we never serve, or 0 to go on.
+uint8_t question_rcode(const Question& q) {
+    if (q.type == LDNS_RR_TYPE_OPT) return LDNS_RCODE_FORMERR;  // a pseudo-type (RFC 6891 §6.1.1)
+    if (q.type == LDNS_RR_TYPE_AXFR || q.type == LDNS_RR_TYPE_IXFR) return LDNS_RCODE_REFUSED;
+    if (q.type == LDNS_RR_TYPE_MAILA || q.type == LDNS_RR_TYPE_MAILB || q.type == LDNS_RR_TYPE_TSIG)
+        return LDNS_RCODE_NOTIMPL;
+    // CHAOS (version.bind and friends), HESIOD, NONE: not forwarded.
+    if (q.klass != LDNS_RR_CLASS_IN && q.klass != LDNS_RR_CLASS_ANY) return LDNS_RCODE_REFUSED;
+    return 0;
+}
+
+}  // namespace
+
+Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& ctx, TimePoint now) {
+    ++counters_.queries;
+    auto header = read_header(query);
+    if (!header) {  // nothing to address a reply to
+        ++counters_.dropped_short;
+        return Drop{};
+    }
+    auto reply = [](Bytes wire) -> Decision {
+        if (wire.empty()) return Drop{};  // ldns could not allocate
+        return Reply{std::move(wire)};
+    };
+    if (header->qr()) {
+        ++counters_.dropped_response;
+        return Drop{};
+    }
+    if (!zone_.subnet().contains(ctx.client)) {
+        ++counters_.refused_client;
+        return reply(header_reply(*header, LDNS_RCODE_REFUSED));
+    }
+    if (header->opcode() != LDNS_PACKET_QUERY) {
+        uint8_t rcode = opcode_rcode(header->opcode());
+        ++(rcode == LDNS_RCODE_REFUSED ? counters_.refused : counters_.notimp);
+        return reply(header_reply(*header, rcode));
+    }
+    // RFC 9619: a QUERY holds exactly one question.
+    if (header->qdcount != 1) {
+        ++counters_.formerr;
+        return reply(header_reply(*header, LDNS_RCODE_FORMERR));
+    }
+    auto parsed = read_query(*header, query, ctx);
+    if (auto* wire = std::get_if<Bytes>(&parsed)) return reply(std::move(*wire));
+    ClientQuery& q = std::get<ClientQuery>(parsed);
+
+    if (auto local = zone_.answer(q.question)) {
+        ++counters_.local;
+        if (local->rcode == LDNS_RCODE_NXDOMAIN) ++counters_.local_nxdomain;
+        auto answer = rrs_of(local->answer);
+        auto authority = rrs_of(local->authority);
+        return reply(build_reply(q, local->rcode, true, false, {answer, authority, {}}));
+    }
+    if (auto hit = cache_.lookup(q.question, q.dnssec_ok, now)) {
+        ++counters_.cached;
+        const ldns_pkt& p = *hit->pkt;
+        auto answer = rrs_of(ldns_pkt_answer(&p));
+        auto authority = rrs_of(ldns_pkt_authority(&p));
+        auto additional = rrs_of(ldns_pkt_additional(&p));
+        bool ad = ldns_pkt_ad(&p) && (q.dnssec_ok || q.ad);
+        return reply(build_reply(q, ldns_pkt_get_rcode(&p), false, ad, {answer, authority, additional}));
+    }
+    // RD clear asks for no recursion, but a guest's stub resolver always
+    // sets it; a forwarder serving a clear-RD query from upstream harms none.
+    ++counters_.forwarded;
+    return Forward{std::move(q)};
+}
+
+std::variant<ClientQuery, Bytes> Responder::read_query(const Header& h, std::span<const uint8_t> query,
+                                                       const QueryContext& ctx) {
+    auto pkt = parse_message(query);
+    auto question = pkt ? question_of(**pkt) : Result<Question>(pkt.error());
+    if (!question) {
+        ++counters_.formerr;
+        return header_reply(h, LDNS_RCODE_FORMERR);
+    }
+    const ldns_pkt& p = **pkt;
+    ClientQuery q;
+    q.id = h.id;
+    q.rd = h.rd();
+    q.cd = h.cd();
+    q.ad = ldns_pkt_ad(&p);
+    q.question = std::move(*question);
+    q.transport = ctx.transport;
+    q.edns = ldns_pkt_edns(&p);
+    q.dnssec_ok = q.edns && ldns_pkt_edns_do(&p);
+    if (ctx.transport == Transport::tcp) {
+        q.reply_limit = uint16_t(kMaxTcpMessage);
+    } else if (q.edns) {
+        // RFC 6891 §6.2.3: sizes below 512 count as 512; ours caps the rest.
+        q.reply_limit = std::clamp(ldns_pkt_edns_udp_size(&p), kMinUdpPayload, kMaxUdpPayload);
+    }
+    if (opt_record_count(h, p) > 1) {  // RFC 6891 §6.1.1: FORMERR, without an OPT
+        ++counters_.formerr;
+        q.edns = false;
+        return build_reply(q, LDNS_RCODE_FORMERR, false, false, {});
+    }
+    if (q.edns && ldns_pkt_edns_version(&p) != 0) {
+        ++counters_.badvers;
+        return build_reply(q, kRcodeBadVers, false, false, {});
+    }
+    if (uint8_t rcode = question_rcode(q.question)) {
+        ++(rcode == LDNS_RCODE_FORMERR  ? counters_.formerr
+           : rcode == LDNS_RCODE_REFUSED ? counters_.refused
+                                         : counters_.notimp);
+        return build_reply(q, rcode, false, false, {});
+    }
+    return q;
+}
+
+Bytes Responder::answer_from_upstream(const ClientQuery& q, const ldns_pkt& upstream) {
+    ++counters_.upstream_answers;
+    auto answer = rrs_of(ldns_pkt_answer(&upstream));
+    auto authority = rrs_of(ldns_pkt_authority(&upstream));
+    auto additional = rrs_of(ldns_pkt_additional(&upstream));
+    // RFC 6840 §5.8: AD only to clients that showed they understand it.
+    bool ad = ldns_pkt_ad(&upstream) && (q.dnssec_ok || q.ad);
+    return build_reply(q, ldns_pkt_get_rcode(&upstream), false, ad, {answer, authority, additional});
+}
+
+Bytes Responder::servfail(const ClientQuery& q) {
+    ++counters_.servfail;
+    return build_reply(q, LDNS_RCODE_SERVFAIL, false, false, {});
+}
+
+Bytes Responder::build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool ad, const Sections& s) {
+    auto encode = [&](bool truncated) -> Result<Bytes> {
+        PktHandle p(ldns_pkt_new());
+        RrHandle question = question_rr(q.question);
+        if (!p || !question || !ldns_pkt_push_rr(p.get(), LDNS_SECTION_QUESTION, question.get()))
+            return make_error(ENOMEM, "building DNS reply");
+        question.release();
+        ldns_pkt_set_id(p.get(), q.id);
+        ldns_pkt_set_qr(p.get(), true);
+        ldns_pkt_set_opcode(p.get(), LDNS_PACKET_QUERY);
+        ldns_pkt_set_aa(p.get(), aa);
+        ldns_pkt_set_tc(p.get(), truncated);
+        ldns_pkt_set_rd(p.get(), q.rd);
+        ldns_pkt_set_ra(p.get(), true);
+        ldns_pkt_set_ad(p.get(), ad);
+        ldns_pkt_set_cd(p.get(), q.cd);
+        ldns_pkt_set_rcode(p.get(), uint8_t(rcode & 0xf));
+        if (q.edns) {  // RFC 6891 §7: answer EDNS with EDNS, our own size
+            ldns_pkt_set_edns_udp_size(p.get(), kMaxUdpPayload);
+            ldns_pkt_set_edns_extended_rcode(p.get(), uint8_t(rcode >> 4));
+            ldns_pkt_set_edns_version(p.get(), 0);
+            ldns_pkt_set_edns_do(p.get(), q.dnssec_ok);  // RFC 3225 §3: echo DO
+        }
+        if (!truncated && (!push_clones(p.get(), LDNS_SECTION_ANSWER, s.answer) ||
+                           !push_clones(p.get(), LDNS_SECTION_AUTHORITY, s.authority) ||
+                           !push_clones(p.get(), LDNS_SECTION_ADDITIONAL, s.additional)))
+            return make_error(ENOMEM, "building DNS reply");
+        return build_message(*p);
+    };
+    auto wire = encode(false);
+    if (wire && wire->size() > q.reply_limit) {
+        // RFC 2181 §9: too big for the client's limit; send the header and
+        // question with TC so that it asks again over TCP.
+        ++counters_.truncated;
+        wire = encode(true);
+    }
+    return wire ? std::move(*wire) : Bytes{};
+}
+
+Bytes Responder::header_reply(const Header& h, uint8_t rcode) {
+    // Written by hand: the opcode may be one ldns' enum has no value for,
+    // and a header-only message is twelve fixed bytes (RFC 1035 §4.1.1).
+    constexpr uint16_t kQr = 0x8000, kRd = 0x0100, kRa = 0x0080, kCd = 0x0010;
+    uint16_t flags = uint16_t(kQr | (h.flags & (0x7800 | kRd | kCd)) | kRa | (rcode & 0xf));
+    ByteWriter w(kHeaderSize);
+    w.put_u16(h.id);
+    w.put_u16(flags);
+    w.put_zeros(8);  // no question, no records
+    return std::move(w).take();
+}
+
+}  // namespace vswitch::dns

@@ -1,0 +1,102 @@
+// Query bytes in, a decision out: answer from the local zone or the cache,
+// forward upstream, or reject. No sockets; the daemon sends what it says.
+#pragma once
+
+#include "libvswitch/dns/ldns.h"
+
+#include <cstdint>
+#include <span>
+#include <variant>
+
+#include "libvswitch/base/net.h"
+#include "libvswitch/dns/cache.h"
+#include "libvswitch/dns/local_zone.h"
+#include "libvswitch/dns/message.h"
+
+namespace vswitch::dns {
+
+enum class Transport : uint8_t { udp, tcp };
+
+// Who asked, and how.
+struct QueryContext {
+    Transport transport = Transport::udp;
+    Ipv4 client;
+};
+
+// Everything needed to answer a client later, once upstream replied: kept
+// by the daemon while the query is pending.
+struct ClientQuery {
+    uint16_t id = 0;
+    bool rd = false;
+    bool cd = false;
+    bool ad = false;         // RFC 6840 §5.7: AD in a query asks for AD in the reply
+    Question question;       // as the client spelled it
+    bool edns = false;
+    bool dnssec_ok = false;
+    uint16_t reply_limit = kMinUdpPayload;  // bytes; 65535 over TCP
+    Transport transport = Transport::udp;
+};
+
+// What to do with a query.
+struct Drop {};                       // no reply at all (unreadable, or a response)
+struct Reply {                        // send these bytes back
+    Bytes wire;
+};
+struct Forward {                      // ask upstream, then answer_from_upstream()
+    ClientQuery query;
+};
+using Decision = std::variant<Drop, Reply, Forward>;
+
+struct ResponderCounters {
+    uint64_t queries = 0;
+    uint64_t dropped_short = 0;     // not even a header
+    uint64_t dropped_response = 0;  // QR set: never answer an answer
+    uint64_t refused_client = 0;    // source outside the subnet
+    uint64_t refused = 0;           // opcodes, classes and types we do not serve
+    uint64_t notimp = 0;
+    uint64_t formerr = 0;
+    uint64_t badvers = 0;
+    uint64_t local = 0;
+    uint64_t local_nxdomain = 0;
+    uint64_t cached = 0;
+    uint64_t forwarded = 0;
+    uint64_t upstream_answers = 0;
+    uint64_t servfail = 0;
+    uint64_t truncated = 0;
+};
+
+// Responder holds no state but its counters; it reads the LocalZone and
+// reads/refreshes the Cache that the daemon's DNS service owns (both must
+// outlive it). The service calls handle() per received query.
+class Responder {
+public:
+    Responder(const LocalZone& zone, Cache& cache) : zone_(zone), cache_(cache) {}
+
+    Decision handle(std::span<const uint8_t> query, const QueryContext& ctx, TimePoint now);
+
+    // The client's reply built from a validated upstream reply (see
+    // upstream.h): the client's id, flags and question, upstream's rcode
+    // and sections, truncated to the client's limit.
+    Bytes answer_from_upstream(const ClientQuery& q, const ldns_pkt& upstream);
+    // SERVFAIL for a query no upstream answered in time.
+    Bytes servfail(const ClientQuery& q);
+
+    const ResponderCounters& counters() const { return counters_; }
+
+private:
+    struct Sections {
+        std::span<const ldns_rr* const> answer;
+        std::span<const ldns_rr* const> authority;
+        std::span<const ldns_rr* const> additional;
+    };
+    Bytes build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool ad, const Sections& s);
+    static Bytes header_reply(const Header& h, uint8_t rcode);
+    std::variant<ClientQuery, Bytes> read_query(const Header& h, std::span<const uint8_t> query,
+                                                const QueryContext& ctx);
+
+    const LocalZone& zone_;
+    Cache& cache_;
+    ResponderCounters counters_;
+};
+
+}  // namespace vswitch::dns
