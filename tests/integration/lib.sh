@@ -279,14 +279,17 @@ vsi_start_daemon() {
 vsi_stop_daemon() {
   local sig=${1:-TERM} pid=$VSI_DAEMON_PID i
   [ -n "$pid" ] || vsi_fail "vsi_stop_daemon: no daemon running"
-  kill "-$sig" "$pid"
-  for ((i = 0; i < VSI_STOP_TIMEOUT_S * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && vsi_fail "vswitchd did not exit within ${VSI_STOP_TIMEOUT_S}s of SIG$sig"
   VSI_DAEMON_RC=0
-  # Braces so bash's "Killed" job notice after kill -9 stays quiet.
+  # stderr closed throughout: bash may print its "Killed" job notice after
+  # kill -9 at any command until the wait.
+  {
+    kill "-$sig" "$pid"
+    for ((i = 0; i < VSI_STOP_TIMEOUT_S * 10; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+  } 2>/dev/null
+  kill -0 "$pid" 2>/dev/null && vsi_fail "vswitchd did not exit within ${VSI_STOP_TIMEOUT_S}s of SIG$sig"
   { wait "$pid"; } 2>/dev/null || VSI_DAEMON_RC=$?
   VSI_DAEMON_PID=
 }
