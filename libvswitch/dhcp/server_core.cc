@@ -1,0 +1,401 @@
+#include "libvswitch/dhcp/server_core.h"
+
+#include <algorithm>
+
+namespace vswitch::dhcp {
+
+namespace {
+
+constexpr uint16_t kServerPort = 67;
+constexpr uint16_t kClientPort = 68;
+constexpr uint16_t kDefaultMtu = 1500;
+constexpr uint16_t kMinMtu = 68;  // RFC 2132 §5.1
+constexpr std::chrono::seconds kMinLeaseTime{60};
+// 0xffffffff means "infinite" on the wire (RFC 2132 §9.2); stay below.
+constexpr std::chrono::seconds kMaxLeaseTime{0xfffffffe};
+const Ipv4 kBroadcast(255, 255, 255, 255);
+
+std::string key_of(const Message& m) {
+    auto id = m.options.client_id();
+    if (id) return make_client_key(std::span<const uint8_t>(*id), m.mac());
+    return make_client_key(std::nullopt, m.mac());
+}
+
+// The client's own name: option 12, else the first label of option 81.
+std::string host_name_of(const Message& m) {
+    if (auto name = m.options.text(OptionCode::host_name)) return sanitize_host_name(*name);
+    if (auto fqdn = m.options.client_fqdn()) {
+        std::string_view n = fqdn->name;
+        return sanitize_host_name(n.substr(0, n.find('.')));
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string_view to_string(DecisionKind k) {
+    switch (k) {
+        case DecisionKind::ignore: return "ignore";
+        case DecisionKind::offer: return "offer";
+        case DecisionKind::ack: return "ack";
+        case DecisionKind::nak: return "nak";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(LeaseEvent e) {
+    switch (e) {
+        case LeaseEvent::added: return "added";
+        case LeaseEvent::renewed: return "renewed";
+        case LeaseEvent::released: return "released";
+        case LeaseEvent::expired: return "expired";
+    }
+    return "unknown";
+}
+
+uint64_t ServerCounters::dropped_total() const {
+    uint64_t total = 0;
+    for (auto n : dropped) total += n;
+    return total;
+}
+
+std::string sanitize_host_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxHostNameLength) return {};
+    if (name.front() == '-' || name.back() == '-') return {};
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-';
+        if (!ok) return {};
+    }
+    return std::string(name);
+}
+
+Result<ServerCore> ServerCore::create(ServerConfig config) {
+    config.subnet = config.subnet.normalized();
+    auto pool = AddressPool::create(config.subnet);
+    if (!pool) return pool.error().context("configuring DHCP");
+    if (config.gateway.is_zero()) config.gateway = pool->gateway();
+    if (!config.subnet.contains(config.gateway) || config.gateway == config.subnet.network() ||
+        config.gateway == config.subnet.broadcast())
+        return make_error(EINVAL, "configuring DHCP: gateway " + config.gateway.to_string() +
+                                      " is not a host address of " + config.subnet.to_string());
+    if (config.lease_time < kMinLeaseTime || config.lease_time > kMaxLeaseTime)
+        return make_error(EINVAL, "configuring DHCP: lease time " +
+                                      std::to_string(config.lease_time.count()) +
+                                      "s is out of range");
+    if (config.mtu < kMinMtu)
+        return make_error(EINVAL, "configuring DHCP: MTU " + std::to_string(config.mtu) +
+                                      " is below " + std::to_string(kMinMtu));
+    // The gateway is not in the pool's range by construction unless it was
+    // configured elsewhere in the subnet; then it must not be leased.
+    if (pool->in_range(config.gateway)) {
+        if (auto st = pool->reserve(config.gateway); !st) return st.error();
+    }
+
+    // Options that describe the network, in the order sent when the client
+    // has no parameter request list; RFC 2131 §4.3.1 lets a server send
+    // these ("non-default values on the client's subnet") unasked.
+    Options net;
+    net.set_address(OptionCode::subnet_mask, Ipv4(config.subnet.mask()));
+    const Ipv4 gw[] = {config.gateway};
+    net.set_addresses(OptionCode::router, gw);
+    net.set_addresses(OptionCode::dns_server, gw);
+    if (!config.domain.empty()) {
+        Options search;
+        const std::vector<std::string> names{config.domain};
+        if (auto st = search.set_domain_search(names); !st)
+            return st.error().context("configuring DHCP domain '" + config.domain + "'");
+        net.set_text(OptionCode::domain_name, config.domain);
+        net.set(OptionCode::domain_search, *search.find(OptionCode::domain_search));
+    }
+    if (config.mtu != kDefaultMtu) net.set_u16(OptionCode::mtu, config.mtu);
+    net.set_address(OptionCode::broadcast_address, config.subnet.broadcast());
+    return ServerCore(std::move(config), std::move(*pool), std::move(net));
+}
+
+ServerCore::ServerCore(ServerConfig config, AddressPool pool, Options network_options)
+    : config_(std::move(config)), pool_(std::move(pool)),
+      network_options_(std::move(network_options)) {}
+
+Decision ServerCore::drop(DropReason reason) {
+    ++counters_.dropped[size_t(reason)];
+    Decision d;
+    d.dropped = reason;
+    return d;
+}
+
+Decision ServerCore::handle_packet(std::span<const uint8_t> bytes, Clock::time_point now) {
+    DropReason reason = DropReason::count;
+    auto m = Message::parse(bytes, &reason);
+    if (!m) return drop(reason);
+    return handle(*m, now);
+}
+
+Decision ServerCore::handle(const Message& req, Clock::time_point now) {
+    DropReason reason = DropReason::count;
+    if (!check_request(req, &reason)) return drop(reason);
+    const std::string key = key_of(req);
+    switch (*req.type()) {
+        case MessageType::discover: return handle_discover(req, key, now);
+        case MessageType::request: return handle_request(req, key, now);
+        case MessageType::release: return handle_release(req, key);
+        case MessageType::decline: return handle_decline(req, key, now);
+        case MessageType::inform: return handle_inform(req);
+        default: return drop(DropReason::unexpected_type);  // check_request refused the rest
+    }
+}
+
+Decision ServerCore::handle_discover(const Message& req, const std::string& key,
+                                     Clock::time_point now) {
+    // RFC 2131 §4.3.1 order: the client's current binding, then the
+    // address it asks for, then a new one from the pool.
+    std::optional<Ipv4> address;
+    const Lease* lease = leases_.find_by_key(key);
+    if (lease && pool_.available(lease->address, key, leases_, now)) address = lease->address;
+    if (!address) {
+        if (auto held = pool_.held_for(key, now); held && pool_.available(*held, key, leases_, now))
+            address = held;
+    }
+    if (!address) {
+        auto wanted = req.options.address(OptionCode::requested_address);
+        if (wanted && pool_.available(*wanted, key, leases_, now)) address = wanted;
+    }
+    if (!address) address = pool_.pick(key, leases_, now);
+    if (!address) {
+        ++counters_.pool_exhausted;
+        Decision d;
+        d.exhaustion_began = !exhausted_;
+        exhausted_ = true;
+        return d;
+    }
+    exhausted_ = false;
+    if (!lease || lease->address != *address) {
+        if (!pool_.hold(key, *address, now)) {
+            ++counters_.offers_refused;
+            return {};
+        }
+    }
+    Decision d = reply(req, DecisionKind::offer, MessageType::offer);
+    d.reply.yiaddr = *address;
+    add_options(req, d.reply, true);
+    d.destination = destination_for(req, d.reply, d.kind);
+    ++counters_.offers;
+    return d;
+}
+
+Decision ServerCore::handle_request(const Message& req, const std::string& key,
+                                    Clock::time_point now) {
+    auto server_id = req.options.address(OptionCode::server_id);
+    auto requested = req.options.address(OptionCode::requested_address);
+    Ipv4 address;
+    if (server_id) {
+        // SELECTING (RFC 2131 §4.3.2): the client answers one server's offer.
+        if (*server_id != config_.gateway) {
+            pool_.release_hold(key);  // it chose another server
+            return {};
+        }
+        if (!requested) return drop(DropReason::bad_request);
+        address = *requested;
+    } else if (requested && req.ciaddr.is_zero()) {
+        // INIT-REBOOT: ciaddr zero, the address it had in option 50. We are
+        // the only server on the bridge, so with no record of the client we
+        // answer anyway (authoritative): a client whose lease we lost gets
+        // it back if it is still free.
+        address = *requested;
+    } else if (!req.ciaddr.is_zero()) {
+        address = req.ciaddr;  // RENEWING (unicast) or REBINDING (broadcast)
+    } else {
+        return drop(DropReason::bad_request);
+    }
+
+    // NAK what is not on today's network (a VM that kept yesterday's lease
+    // then starts over at once) or belongs to someone else.
+    if (!config_.subnet.contains(address) || !pool_.in_range(address))
+        return nak(req, "requested address is not on this network");
+    if (!pool_.available(address, key, leases_, now))
+        return nak(req, "requested address is not available");
+
+    const Lease* old = leases_.find_by_key(key);
+    LeaseEvent event = old && old->address == address ? LeaseEvent::renewed : LeaseEvent::added;
+    if (old && old->address != address) {
+        auto moved = leases_.erase(key);
+        if (moved) notify(LeaseEvent::released, *moved);
+    }
+    Lease lease{key, req.mac(), address, host_name_of(req), now + config_.lease_time};
+    if (!leases_.upsert(lease)) {
+        ++counters_.offers_refused;  // table full: no reply, the client retries
+        return {};
+    }
+    pool_.release_hold(key);
+    notify(event, lease);
+
+    Decision d = reply(req, DecisionKind::ack, MessageType::ack);
+    d.reply.ciaddr = req.ciaddr;
+    d.reply.yiaddr = address;
+    add_options(req, d.reply, true);
+    d.destination = destination_for(req, d.reply, d.kind);
+    ++counters_.acks;
+    return d;
+}
+
+Decision ServerCore::handle_release(const Message& req, const std::string& key) {
+    auto server_id = req.options.address(OptionCode::server_id);
+    if (server_id && *server_id != config_.gateway) return {};
+    const Lease* lease = leases_.find_by_key(key);
+    if (!lease || lease->address != req.ciaddr) return {};  // not ours to free
+    auto gone = leases_.erase(key);
+    if (gone) {
+        remember_offset(*gone);
+        notify(LeaseEvent::released, *gone);
+    }
+    ++counters_.releases;
+    return {};
+}
+
+Decision ServerCore::handle_decline(const Message& req, const std::string& key,
+                                    Clock::time_point now) {
+    auto server_id = req.options.address(OptionCode::server_id);
+    if (server_id && *server_id != config_.gateway) return {};
+    auto address = req.options.address(OptionCode::requested_address);
+    if (!address) return drop(DropReason::bad_request);
+    // Only the client the address was given to may take it out of play;
+    // anyone else could empty the pool with forged DECLINEs.
+    const Lease* lease = leases_.find_by_key(key);
+    bool leased = lease && lease->address == *address;
+    bool held = pool_.held_for(key, now) == address;
+    if (!leased && !held) return {};
+    if (leased) {
+        if (auto gone = leases_.erase(key)) notify(LeaseEvent::released, *gone);
+    }
+    pool_.release_hold(key);
+    pool_.quarantine(*address, now);
+    ++counters_.declines;
+    return {};
+}
+
+Decision ServerCore::handle_inform(const Message& req) {
+    // RFC 2131 §4.3.5: parameters only, no lease, no yiaddr, to ciaddr.
+    if (req.ciaddr.is_zero() && req.giaddr.is_zero()) return drop(DropReason::bad_request);
+    Decision d = reply(req, DecisionKind::ack, MessageType::ack);
+    d.reply.ciaddr = req.ciaddr;
+    add_options(req, d.reply, false);
+    d.destination = destination_for(req, d.reply, d.kind);
+    ++counters_.informs;
+    return d;
+}
+
+Decision ServerCore::reply(const Message& req, DecisionKind kind, MessageType type) const {
+    Decision d;
+    d.kind = kind;
+    Message& r = d.reply;
+    r.op = Op::reply;
+    r.htype = req.htype;
+    r.hlen = req.hlen;
+    r.xid = req.xid;
+    r.flags = req.flags;  // RFC 2131 table 3: flags and giaddr from the client
+    r.giaddr = req.giaddr;
+    r.chaddr = req.chaddr;
+    r.options.set_message_type(type);
+    r.options.set_address(OptionCode::server_id, config_.gateway);
+    d.max_size = max_size_for(req);
+    return d;
+}
+
+Decision ServerCore::nak(const Message& req, std::string_view why) {
+    Decision d = reply(req, DecisionKind::nak, MessageType::nak);
+    d.reply.options.set_text(OptionCode::message, why);
+    // RFC 2131 §4.3.2: a NAK through a relay asks it to broadcast.
+    if (!req.giaddr.is_zero()) d.reply.set_broadcast(true);
+    d.destination = destination_for(req, d.reply, d.kind);
+    ++counters_.naks;
+    return d;
+}
+
+void ServerCore::add_options(const Message& req, Message& r, bool with_lease) const {
+    if (with_lease) {
+        // RFC 2131 §4.4.5: T1 = 0.5, T2 = 0.875 of the lease.
+        auto secs = uint32_t(config_.lease_time.count());
+        r.options.set_u32(OptionCode::lease_time, secs);
+        r.options.set_u32(OptionCode::renewal_time, secs / 2);
+        r.options.set_u32(OptionCode::rebinding_time, uint32_t(uint64_t(secs) * 7 / 8));
+    }
+    Options offered = network_options_;
+    if (std::string host = host_name_of(req); !host.empty())
+        offered.set_text(OptionCode::host_name, host);  // echoed
+    // RFC 2132 §9.8: requested options in the client's order first; then
+    // the rest, which build() drops first when the reply is too big.
+    for (uint8_t code : req.options.parameter_request_list()) {
+        const auto* data = offered.find(OptionCode(code));
+        if (data && !r.options.has(OptionCode(code))) r.options.set(OptionCode(code), *data);
+    }
+    for (const auto& o : offered.items())
+        if (!r.options.has(o.code)) r.options.set(o.code, o.data);
+}
+
+Destination ServerCore::destination_for(const Message& req, const Message& reply,
+                                        DecisionKind kind) const {
+    // RFC 2131 §4.1, in its order.
+    Destination d;
+    if (!req.giaddr.is_zero()) {
+        d.kind = Destination::Kind::relay;
+        d.address = req.giaddr;
+        d.port = kServerPort;
+    } else if (kind == DecisionKind::nak) {
+        d.kind = Destination::Kind::broadcast;
+        d.address = kBroadcast;
+    } else if (!req.ciaddr.is_zero()) {
+        d.kind = Destination::Kind::unicast;
+        d.address = req.ciaddr;
+    } else if (req.broadcast()) {
+        d.kind = Destination::Kind::broadcast;
+        d.address = kBroadcast;
+    } else {
+        d.kind = Destination::Kind::link_layer;
+        d.address = reply.yiaddr;
+        d.mac = req.mac();
+    }
+    if (d.kind != Destination::Kind::relay) d.port = kClientPort;
+    return d;
+}
+
+size_t ServerCore::max_size_for(const Message& req) const {
+    // Option 57 and the MTU both count the IP datagram; the payload is what
+    // is left after the IP and UDP headers.
+    size_t datagram = req.options.max_message_size().value_or(kMinMaxMessageSize);
+    datagram = std::min<size_t>(datagram, std::max<size_t>(config_.mtu, kMinMaxMessageSize));
+    return datagram - kIpUdpHeaderSize;
+}
+
+std::vector<Lease> ServerCore::expire(Clock::time_point now) {
+    pool_.prune(now);
+    auto gone = leases_.expire(now);
+    for (const auto& lease : gone) {
+        remember_offset(lease);
+        notify(LeaseEvent::expired, lease);
+    }
+    return gone;
+}
+
+Status ServerCore::restore(const Lease& lease) {
+    if (pool_.in_range(lease.address)) {
+        auto st = leases_.upsert(lease);
+        if (!st) return st.error().context("restoring lease of " + lease.address.to_string());
+        return {};
+    }
+    // Another subnet (yesterday's): keep the host offset, assuming the
+    // same prefix length, so the client lands at the same place today.
+    uint32_t host = lease.address.value() & ~config_.subnet.mask();
+    if (host >= 2) pool_.set_hint(lease.client_key, host - 2);
+    return {};
+}
+
+void ServerCore::remember_offset(const Lease& lease) {
+    if (pool_.in_range(lease.address))
+        pool_.set_hint(lease.client_key, lease.address.value() - pool_.first().value());
+}
+
+void ServerCore::notify(LeaseEvent event, const Lease& lease) {
+    if (listener_) listener_->on_lease_changed(event, lease);
+}
+
+}  // namespace vswitch::dhcp

@@ -1,0 +1,149 @@
+// ServerCore: the DHCP server's state machine (RFC 2131 §4.3), without
+// sockets. The daemon parses nothing itself: it hands each datagram (or a
+// parsed Message) with the current time to handle() and sends whatever the
+// Decision says, where it says.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/dhcp/lease.h"
+#include "libvswitch/dhcp/message.h"
+#include "libvswitch/dhcp/pool.h"
+
+namespace vswitch::dhcp {
+
+struct ServerConfig {
+    Ipv4Prefix subnet;   // today's subnet, e.g. 172.27.160.0/20
+    Ipv4 gateway;        // router, DNS server and server id; zero: the first address
+    std::string domain;  // domain name (15) and search (119); empty: none
+    std::chrono::seconds lease_time{86400};
+    uint16_t mtu = 1500;  // option 26 is sent only when this is not 1500
+};
+
+enum class DecisionKind : uint8_t { ignore, offer, ack, nak };
+std::string_view to_string(DecisionKind k);
+
+// Where a reply goes (RFC 2131 §4.1).
+struct Destination {
+    enum class Kind : uint8_t {
+        relay,       // to giaddr, port 67
+        unicast,     // to ciaddr, port 68 (the client has an address)
+        broadcast,   // to 255.255.255.255, port 68
+        link_layer,  // to yiaddr at layer 2 (chaddr), port 68: no ARP possible yet
+    };
+    Kind kind = Kind::broadcast;
+    Ipv4 address;
+    uint16_t port = 68;
+    Mac mac;  // for link_layer
+};
+
+struct Decision {
+    DecisionKind kind = DecisionKind::ignore;
+    Message reply;
+    Destination destination;
+    size_t max_size = kDefaultMaxPayload;  // what the client accepts (DHCP payload)
+    std::optional<DropReason> dropped;     // set when ignored as malformed
+    bool exhaustion_began = false;         // first DISCOVER of a pool-exhausted episode
+
+    std::vector<uint8_t> build() const { return reply.build(max_size); }
+};
+
+enum class LeaseEvent : uint8_t { added, renewed, released, expired };
+std::string_view to_string(LeaseEvent e);
+
+// Told of every lease change (DNS records, D-Bus LeaseChanged, lease file).
+// Called synchronously from handle()/expire(); must not call back into
+// the ServerCore.
+class LeaseListener {
+public:
+    virtual ~LeaseListener() = default;
+    virtual void on_lease_changed(LeaseEvent event, const Lease& lease) = 0;
+};
+
+struct ServerCounters {
+    std::array<uint64_t, size_t(DropReason::count)> dropped{};
+    uint64_t offers = 0;
+    uint64_t acks = 0;
+    uint64_t naks = 0;
+    uint64_t releases = 0;
+    uint64_t declines = 0;
+    uint64_t informs = 0;
+    uint64_t pool_exhausted = 0;   // DISCOVERs that found no address
+    uint64_t offers_refused = 0;   // kMaxPendingOffers reached
+
+    uint64_t dropped_total() const;
+};
+
+// Owns the lease table and the address pool of one switch; driven by the
+// daemon's DHCP service, which passes the clock in and persists leases.
+class ServerCore {
+public:
+    // EINVAL on a subnet that cannot hold a pool, a gateway outside it, a
+    // bad domain, a lease time out of range or an MTU below 68.
+    static Result<ServerCore> create(ServerConfig config);
+
+    const ServerConfig& config() const { return config_; }
+    Ipv4 server_id() const { return config_.gateway; }
+
+    // Parses and handles one datagram; malformed ones are counted and ignored.
+    Decision handle_packet(std::span<const uint8_t> bytes, Clock::time_point now);
+    Decision handle(const Message& request, Clock::time_point now);
+
+    // Removes and returns leases expired at now (listener told: expired).
+    std::vector<Lease> expire(Clock::time_point now);
+    std::optional<Clock::time_point> next_expiry() const { return leases_.next_expiry(); }
+
+    // A lease from the lease file. Kept when its address is in today's
+    // pool; a lease of another subnet only leaves its host offset as a
+    // hint, so the client gets the same offset in the new subnet.
+    Status restore(const Lease& lease);
+
+    // Addresses in use by others (ports the daemon knows, neighbours).
+    Status reserve(Ipv4 a) { return pool_.reserve(a); }
+    void unreserve(Ipv4 a) { pool_.unreserve(a); }
+
+    void set_listener(LeaseListener* listener) { listener_ = listener; }
+    const LeaseTable& leases() const { return leases_; }
+    const AddressPool& pool() const { return pool_; }
+    const ServerCounters& counters() const { return counters_; }
+
+private:
+    ServerCore(ServerConfig config, AddressPool pool, Options network_options);
+
+    Decision drop(DropReason reason);
+    Decision handle_discover(const Message& req, const std::string& key, Clock::time_point now);
+    Decision handle_request(const Message& req, const std::string& key, Clock::time_point now);
+    Decision handle_release(const Message& req, const std::string& key);
+    Decision handle_decline(const Message& req, const std::string& key, Clock::time_point now);
+    Decision handle_inform(const Message& req);
+
+    Decision reply(const Message& req, DecisionKind kind, MessageType type) const;
+    Decision nak(const Message& req, std::string_view why);
+    void add_options(const Message& req, Message& reply, bool with_lease) const;
+    Destination destination_for(const Message& req, const Message& reply, DecisionKind kind) const;
+    size_t max_size_for(const Message& req) const;
+    void notify(LeaseEvent event, const Lease& lease);
+    void remember_offset(const Lease& lease);
+
+    ServerConfig config_;
+    AddressPool pool_;
+    Options network_options_;  // mask, router, DNS, domain, search, MTU, broadcast
+    LeaseTable leases_;
+    ServerCounters counters_;
+    LeaseListener* listener_ = nullptr;
+    bool exhausted_ = false;
+};
+
+// A host name a client sent, if it is one DNS label (RFC 1123); else "".
+std::string sanitize_host_name(std::string_view name);
+
+}  // namespace vswitch::dhcp
