@@ -34,6 +34,7 @@ int serve(Manager& manager) {
     if (!loop) return fail(kExitFailure, loop.error());
 
     if (auto s = manager.start(); !s) return fail(kExitFailure, s.error());
+    if (auto s = manager.start_api(loop->get()); !s) return fail(kExitFailure, s.error());
 
     auto stop = [&](const signalfd_siginfo& si) {
         log::info(std::string("received ") + (si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT") +

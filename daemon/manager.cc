@@ -181,6 +181,17 @@ Status Manager::teardown() {
         log::warning(s.error().message);
         if (first) first = s;
     };
+    // Ports first: TAPs the daemon made outlive their bridge otherwise.
+    if (!ports_) {
+        auto pm = make_port_manager();
+        if (pm) {
+            ports_ = std::move(*pm);
+            note(ports_->load());
+        } else {
+            note(pm.error());
+        }
+    }
+    if (ports_) note(ports_->remove_all());
     for (const SwitchConfig* sw : all_switches(config_)) {
         auto s = netlink::delete_link_if_exists(sw->bridge);
         note(s ? s : Status(s.error().context("switch '" + sw->name + "'")));
@@ -193,6 +204,48 @@ Status Manager::teardown() {
         note(s ? s : Status(s.error().context("removing nftables table inet vswitch")));
     }
     return first;
+}
+
+Result<std::unique_ptr<ports::PortManager>> Manager::make_port_manager() {
+    return ports::PortManager::create(options_.state_dir, [this](std::string_view name) -> std::optional<std::string> {
+        for (const auto& rt : switches_) {
+            if (rt.config.name == name) return rt.config.bridge;
+        }
+        return std::nullopt;
+    });
+}
+
+Status Manager::start_api(sd_event* event) {
+    auto pm = make_port_manager();
+    if (!pm) return pm.error();
+    ports_ = std::move(*pm);
+    // A ports file we cannot read loses the old ports' records, not the
+    // switches: serve on without them.
+    if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
+    // The data plane (NAT, DHCP, DNS) serves VMs without D-Bus; a host
+    // without a system bus gets the switches, not a daemon that quits.
+    auto b = bus::Bus::create(event, *this);
+    if (!b) {
+        log::warning(b.error().context("D-Bus API unavailable").message + ", serving without it");
+        return {};
+    }
+    bus_ = std::move(*b);
+    return {};
+}
+
+std::vector<bus::SwitchView> Manager::bus_switches() const {
+    std::vector<bus::SwitchView> out;
+    for (const auto& rt : switches_) {
+        out.push_back({rt.config.name, std::string(to_string(rt.config.type)), rt.config.bridge,
+                       rt.subnet.to_string(), rt.gateway.to_string(), rt.config.domain});
+    }
+    return out;
+}
+
+Status Manager::bus_teardown() {
+    Status s = teardown();
+    switches_.clear();  // their objects leave the bus with them
+    return s;
 }
 
 std::string Manager::status_text() const {

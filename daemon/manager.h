@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "daemon/bus/bus.h"
+#include "daemon/bus/context.h"
 #include "daemon/options.h"
+#include "daemon/ports/port_manager.h"
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/config/config.h"
@@ -25,7 +28,8 @@ struct SwitchRuntime {
     bool created_bridge = false;  // this run created it (rolled back on failure)
 };
 
-class Manager {
+// Also the bus::Context of the D-Bus API (switches, ports, teardown).
+class Manager : public bus::Context {
 public:
     Manager(Options options, Config config);
 
@@ -37,10 +41,20 @@ public:
     // Keeps going after an error and reports the first one.
     Status teardown();
 
+    // After start(), before READY=1: the ports of every switch (restored
+    // from the state directory) and the D-Bus API on the loop.
+    Status start_api(sd_event* event);
+
     const std::vector<SwitchRuntime>& switches() const { return switches_; }
     std::string status_text() const;  // for sd_notify STATUS=
 
+    // bus::Context
+    std::vector<bus::SwitchView> bus_switches() const override;
+    ports::PortManager& bus_ports() override { return *ports_; }
+    Status bus_teardown() override;
+
 private:
+    Result<std::unique_ptr<ports::PortManager>> make_port_manager();
     Result<std::string> boot_id() const;
     Result<Ipv4Prefix> pick_subnet(const SwitchConfig& sw, const std::string& boot_id,
                                    const std::vector<Ipv4Prefix>& also_taken) const;
@@ -51,6 +65,8 @@ private:
     Options options_;
     Config config_;
     std::vector<SwitchRuntime> switches_;
+    std::unique_ptr<ports::PortManager> ports_;
+    std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above
 };
 
 }  // namespace vswitch

@@ -87,7 +87,7 @@ public:
         int r = sd_bus_get_property(bus_, kService, path.c_str(), iface, name, &e, &raw, "b");
         reply.reset(raw);
         int v = 0;
-        if (r >= 0) r = sd_bus_message_read(raw, "v", "b", &v);
+        if (r >= 0) r = sd_bus_message_read(raw, "b", &v);  // positioned inside the variant
         if (r < 0) {
             int rc = fail_bus(e, r, std::string("reading ") + name);
             sd_bus_error_free(&e);

@@ -230,14 +230,34 @@ Status PortManager::remove_all() {
     return first;
 }
 
-Status PortManager::restore() {
-    auto text = read_file(ports_file(), kMaxPortsFileSize);
+namespace {
+
+Result<std::vector<PortRecord>> read_ports_file(const std::string& path) {
+    auto text = read_file(path, kMaxPortsFileSize);
     if (!text) {
-        if (text.error().code == ENOENT) return ok_status();
+        if (text.error().code == ENOENT) return std::vector<PortRecord>();
         return text.error().context("reading the ports file");
     }
     auto records = parse_ports_file(*text);
-    if (!records) return records.error().context("reading " + ports_file());
+    if (!records) return records.error().context("reading " + path);
+    return records;
+}
+
+}  // namespace
+
+Status PortManager::load() {
+    auto records = read_ports_file(ports_file());
+    if (!records) return records.error();
+    for (auto& p : *records) {
+        std::string name = p.ifname;
+        ports_.emplace(name, std::move(p));
+    }
+    return ok_status();
+}
+
+Status PortManager::restore() {
+    auto records = read_ports_file(ports_file());
+    if (!records) return records.error();
     bool changed = false;
     for (auto& p : *records) {
         auto bridge = bridge_of(p.switch_name);

@@ -54,6 +54,9 @@ public:
     // back into its switch; forgets the others. Problems with single ports
     // are logged and skipped; the error is for an unreadable file.
     Status restore();
+    // Reads the ports file without touching the kernel: for --teardown,
+    // which then calls remove_all() with no switches running.
+    Status load();
 
     Result<AttachResult> attach_adapter(const AdapterRequest& req);
     // Plugs an interface someone else made (libvirt's vnetN, a veth). mac is
