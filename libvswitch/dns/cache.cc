@@ -7,7 +7,9 @@ namespace vswitch::dns {
 namespace {
 
 // RFC 2181 §8: a TTL with the top bit set is treated as zero.
-uint32_t sane_ttl(uint32_t ttl) { return ttl > 0x7fffffffu ? 0 : ttl; }
+uint32_t sane_ttl(uint32_t ttl) {
+    return ttl > 0x7fffffffu ? 0 : ttl;
+}
 
 ldns_rr* find_soa(const ldns_rr_list* section) {
     for (size_t i = 0; i < ldns_rr_list_rr_count(section); ++i) {
@@ -112,10 +114,12 @@ bool Cache::insert(const Question& q, bool dnssec_ok, const ldns_pkt& reply, Tim
         ldns_rr* soa = find_soa(ldns_pkt_authority(copy.get()));
         auto minimum = soa ? soa_minimum(soa) : std::nullopt;
         if (minimum) {
-            lifetime = std::min({sane_ttl(ldns_rr_ttl(soa)), sane_ttl(*minimum), kCacheMaxNegativeTtl});
+            lifetime =
+                std::min({sane_ttl(ldns_rr_ttl(soa)), sane_ttl(*minimum), kCacheMaxNegativeTtl});
             ldns_rr_set_ttl(soa, lifetime);  // RFC 2308 §3: the SOA TTL served
             // An NXDOMAIN after a CNAME chain ends no later than the chain.
-            lifetime = std::min(lifetime, clamp_ttls(ldns_pkt_answer(copy.get()), kCacheMaxNegativeTtl));
+            lifetime =
+                std::min(lifetime, clamp_ttls(ldns_pkt_answer(copy.get()), kCacheMaxNegativeTtl));
         }
     }
     auto wire = lifetime > 0 ? build_message(*copy) : Result<Bytes>(make_error(EINVAL, "no TTL"));
@@ -126,7 +130,8 @@ bool Cache::insert(const Question& q, bool dnssec_ok, const ldns_pkt& reply, Tim
 
     Key key = make_key(q, dnssec_ok);
     if (auto it = map_.find(key); it != map_.end()) erase(it->second);
-    lru_.push_front(Entry{key, std::move(*wire), now, now + std::chrono::seconds(lifetime), negative});
+    lru_.push_front(
+        Entry{key, std::move(*wire), now, now + std::chrono::seconds(lifetime), negative});
     map_.emplace(std::move(key), lru_.begin());
     bytes_ += lru_.front().cost();
     ++counters_.inserted;

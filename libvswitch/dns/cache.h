@@ -2,13 +2,12 @@
 // keyed by question, with TTLs honoured and a size cap.
 #pragma once
 
-#include "libvswitch/dns/ldns.h"
-
 #include <cstdint>
 #include <list>
 #include <optional>
 #include <unordered_map>
 
+#include "libvswitch/dns/ldns.h"
 #include "libvswitch/dns/limits.h"
 #include "libvswitch/dns/message.h"
 

@@ -3,6 +3,7 @@
 // headers included after it (std::optional's operator<=> among them).
 #pragma once
 
+// clang-format off
 #include <stdbool.h>  // NOLINT(modernize-deprecated-headers): must precede ldns
-
 #include <ldns/ldns.h>
+// clang-format on

@@ -30,9 +30,9 @@ inline constexpr size_t kMaxTcpQueryLength = 4096;
 // long a poisoned or stale answer could live.
 inline constexpr size_t kCacheMaxEntries = 10000;
 inline constexpr size_t kCacheMaxBytes = 8u << 20;
-inline constexpr size_t kCacheMaxEntryBytes = 16384;   // larger replies are not cached
-inline constexpr size_t kCacheEntryOverhead = 128;     // bookkeeping per entry, estimated
-inline constexpr uint32_t kCacheMaxTtl = 86400;        // one day
+inline constexpr size_t kCacheMaxEntryBytes = 16384;     // larger replies are not cached
+inline constexpr size_t kCacheEntryOverhead = 128;       // bookkeeping per entry, estimated
+inline constexpr uint32_t kCacheMaxTtl = 86400;          // one day
 inline constexpr uint32_t kCacheMaxNegativeTtl = 10800;  // RFC 2308 §5: 1-3 hours
 
 // glibc's MAXNS: resolv.conf nameservers beyond the third are ignored.

@@ -17,7 +17,9 @@ constexpr uint32_t kSoaRefresh = 3600;
 constexpr uint32_t kSoaRetry = 600;
 constexpr uint32_t kSoaExpire = 86400;
 
-bool is_label_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+bool is_label_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
 
 // One reverse-name label as an address octet: "0".."255", no leading zeros.
 std::optional<uint8_t> parse_octet(const std::string& s) {
@@ -69,7 +71,8 @@ bool push_rdf(ldns_rr* rr, RdfHandle rdf) {
 RrHandle a_record(std::span<const uint8_t> owner, Ipv4 address) {
     RrHandle rr = make_rr(owner, LDNS_RR_TYPE_A, kLocalTtl);
     auto bytes = address.bytes();
-    if (!rr || !push_rdf(rr.get(), RdfHandle(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, 4, bytes.data()))))
+    if (!rr ||
+        !push_rdf(rr.get(), RdfHandle(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, 4, bytes.data()))))
         return nullptr;
     return rr;
 }
@@ -84,7 +87,9 @@ void push_if(std::vector<RrHandle>& section, RrHandle rr) {
     if (rr) section.push_back(std::move(rr));
 }
 
-bool wants(uint16_t qtype, ldns_rr_type type) { return qtype == type || qtype == LDNS_RR_TYPE_ANY; }
+bool wants(uint16_t qtype, ldns_rr_type type) {
+    return qtype == type || qtype == LDNS_RR_TYPE_ANY;
+}
 
 }  // namespace
 
@@ -105,9 +110,12 @@ std::optional<std::string> sanitize_label(std::string_view name) {
 
 const char* to_string(RecordSource source) {
     switch (source) {
-    case RecordSource::host: return "host";
-    case RecordSource::port: return "port";
-    case RecordSource::lease: return "lease";
+        case RecordSource::host:
+            return "host";
+        case RecordSource::port:
+            return "port";
+        case RecordSource::lease:
+            return "lease";
     }
     return "unknown";
 }
@@ -127,8 +135,8 @@ Result<LocalZone> LocalZone::create(std::string_view domain, Ipv4Prefix subnet) 
         size_t dot = d.find('.', start);
         if (dot == std::string::npos) dot = d.size();
         std::string label = d.substr(start, dot - start);
-        if (label.empty() || label.size() > kMaxLabel || label.front() == '-' || label.back() == '-' ||
-            !std::all_of(label.begin(), label.end(), is_label_char))
+        if (label.empty() || label.size() > kMaxLabel || label.front() == '-' ||
+            label.back() == '-' || !std::all_of(label.begin(), label.end(), is_label_char))
             return bad("'" + label + "' is not a valid label");
         z.domain_labels_.push_back(std::move(label));
         start = dot + 1;
@@ -143,7 +151,8 @@ Result<LocalZone> LocalZone::create(std::string_view domain, Ipv4Prefix subnet) 
     z.subnet_ = subnet.normalized();
     z.reverse_octets_ = uint8_t(z.subnet_.length() / 8);
     auto octets = z.subnet_.network().bytes();
-    for (int i = z.reverse_octets_ - 1; i >= 0; --i) z.reverse_labels_.push_back(std::to_string(octets[i]));
+    for (int i = z.reverse_octets_ - 1; i >= 0; --i)
+        z.reverse_labels_.push_back(std::to_string(octets[i]));
     z.reverse_labels_.push_back("in-addr");
     z.reverse_labels_.push_back("arpa");
     std::string reverse;
@@ -154,8 +163,8 @@ Result<LocalZone> LocalZone::create(std::string_view domain, Ipv4Prefix subnet) 
     return z;
 }
 
-Result<std::string> LocalZone::set(RecordSource source, std::string_view owner, std::string_view name,
-                                   Ipv4 address) {
+Result<std::string> LocalZone::set(RecordSource source, std::string_view owner,
+                                   std::string_view name, Ipv4 address) {
     auto label = sanitize_label(name);
     if (!label)
         return make_error(EINVAL, "host name '" + std::string(name) + "' has no valid DNS label");
@@ -228,14 +237,16 @@ std::vector<std::string> LocalZone::names_for(Ipv4 address) const {
     std::sort(found.begin(), found.end());
     std::vector<std::string> out;
     for (auto& f : found)
-        if (std::find(out.begin(), out.end(), f.second) == out.end()) out.push_back(std::move(f.second));
+        if (std::find(out.begin(), out.end(), f.second) == out.end())
+            out.push_back(std::move(f.second));
     return out;
 }
 
 std::vector<HostEntry> LocalZone::hosts() const {
     std::vector<HostEntry> out;
     for (const auto& [addr, keys] : by_address_) {
-        for (const auto& name : names_for(Ipv4(addr))) out.push_back({Ipv4(addr), name + "." + domain_});
+        for (const auto& name : names_for(Ipv4(addr)))
+            out.push_back({Ipv4(addr), name + "." + domain_});
     }
     std::sort(out.begin(), out.end(), [](const HostEntry& a, const HostEntry& b) {
         return std::tie(a.address, a.fqdn) < std::tie(b.address, b.fqdn);
@@ -314,7 +325,8 @@ std::optional<LocalAnswer> LocalZone::answer_reverse(const Question& q,
     if (junk || (octets == 4 && names.empty())) {
         a.rcode = LDNS_RCODE_NXDOMAIN;
     } else if (octets == 4 && wants(q.type, LDNS_RR_TYPE_PTR)) {
-        for (const auto& n : names) push_if(a.answer, ptr_record(q.name, join_wire(n, domain_wire_)));
+        for (const auto& n : names)
+            push_if(a.answer, ptr_record(q.name, join_wire(n, domain_wire_)));
         return a;
     }
     // NODATA for other types, and for partial names inside the subnet

@@ -2,8 +2,6 @@
 // of its subnet, answered authoritatively and never forwarded.
 #pragma once
 
-#include "libvswitch/dns/ldns.h"
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -15,6 +13,7 @@
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dns/ldns.h"
 #include "libvswitch/dns/message.h"
 
 namespace vswitch::dns {
@@ -93,13 +92,13 @@ private:
                                               const std::vector<std::string>& labels) const;
     RrHandle soa(const Bytes& apex) const;
 
-    std::string domain_;                     // lower-case, no trailing dot
+    std::string domain_;  // lower-case, no trailing dot
     std::vector<std::string> domain_labels_;
     Bytes domain_wire_;
     Ipv4Prefix subnet_;
     std::vector<std::string> reverse_labels_;  // "27","172","in-addr","arpa"
     Bytes reverse_wire_;
-    uint8_t reverse_octets_ = 0;               // address octets in the reverse zone name
+    uint8_t reverse_octets_ = 0;  // address octets in the reverse zone name
     uint32_t serial_ = 1;
 
     std::map<Key, Record> records_;

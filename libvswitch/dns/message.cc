@@ -9,10 +9,12 @@ namespace vswitch::dns {
 
 namespace {
 
-constexpr size_t kMaxLabel = 63;   // RFC 1035 §2.3.4
+constexpr size_t kMaxLabel = 63;  // RFC 1035 §2.3.4
 constexpr size_t kMaxName = 255;
 
-uint8_t fold(uint8_t c) { return (c >= 'A' && c <= 'Z') ? uint8_t(c - 'A' + 'a') : c; }
+uint8_t fold(uint8_t c) {
+    return (c >= 'A' && c <= 'Z') ? uint8_t(c - 'A' + 'a') : c;
+}
 
 std::string rr_type_name(uint16_t type) {
     // ldns_rr_type2str returns a malloc'd string (or "TYPEnnn").
@@ -104,7 +106,8 @@ Result<PktHandle> parse_message(std::span<const uint8_t> message) {
     ldns_status st = ldns_wire2pkt(&raw, message.data(), message.size());
     PktHandle pkt(raw);
     if (st != LDNS_STATUS_OK || !pkt)
-        return make_error(EBADMSG, std::string("malformed DNS message: ") + ldns_get_errorstr_by_id(st));
+        return make_error(EBADMSG,
+                          std::string("malformed DNS message: ") + ldns_get_errorstr_by_id(st));
     return pkt;
 }
 
@@ -114,7 +117,8 @@ Result<Bytes> build_message(const ldns_pkt& pkt) {
     ldns_status st = ldns_pkt2wire(&raw, &pkt, &size);
     WireHandle wire(raw);
     if (st != LDNS_STATUS_OK || !wire)
-        return make_error(EINVAL, std::string("encoding DNS message: ") + ldns_get_errorstr_by_id(st));
+        return make_error(EINVAL,
+                          std::string("encoding DNS message: ") + ldns_get_errorstr_by_id(st));
     return Bytes(wire.get(), wire.get() + size);
 }
 

@@ -3,8 +3,6 @@
 // wrappers around ldns' wire codec (ldns_wire2pkt / ldns_pkt2wire).
 #pragma once
 
-#include "libvswitch/dns/ldns.h"
-
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dns/ldns.h"
 
 namespace vswitch::dns {
 
@@ -25,7 +24,9 @@ using Bytes = std::vector<uint8_t>;
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 
-inline void free_wire(uint8_t* p) noexcept { std::free(p); }
+inline void free_wire(uint8_t* p) noexcept {
+    std::free(p);
+}
 
 using PktHandle = UniqueHandle<ldns_pkt, ldns_pkt_free>;
 using RrHandle = UniqueHandle<ldns_rr, ldns_rr_free>;

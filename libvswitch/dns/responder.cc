@@ -16,7 +16,8 @@ using RrSpan = std::span<const ldns_rr* const>;
 std::vector<const ldns_rr*> rrs_of(const ldns_rr_list* list) {
     std::vector<const ldns_rr*> out;
     if (!list) return out;
-    for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) out.push_back(ldns_rr_list_rr(list, i));
+    for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i)
+        out.push_back(ldns_rr_list_rr(list, i));
     return out;
 }
 
@@ -41,13 +42,13 @@ bool push_clones(ldns_pkt* pkt, ldns_pkt_section section, RrSpan rrs) {
 // nobody assigned are NOTIMP (RFC 1035 §4.1.1).
 uint8_t opcode_rcode(uint8_t opcode) {
     switch (opcode) {
-    case 2:  // STATUS
-    case 4:  // NOTIFY (RFC 1996)
-    case 5:  // UPDATE (RFC 2136)
-    case 6:  // DSO (RFC 8490)
-        return LDNS_RCODE_REFUSED;
-    default:
-        return LDNS_RCODE_NOTIMPL;
+        case 2:  // STATUS
+        case 4:  // NOTIFY (RFC 1996)
+        case 5:  // UPDATE (RFC 2136)
+        case 6:  // DSO (RFC 8490)
+            return LDNS_RCODE_REFUSED;
+        default:
+            return LDNS_RCODE_NOTIMPL;
     }
 }
 
@@ -111,7 +112,8 @@ Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& c
         auto authority = rrs_of(ldns_pkt_authority(&p));
         auto additional = rrs_of(ldns_pkt_additional(&p));
         bool ad = ldns_pkt_ad(&p) && (q.dnssec_ok || q.ad);
-        return reply(build_reply(q, ldns_pkt_get_rcode(&p), false, ad, {answer, authority, additional}));
+        return reply(
+            build_reply(q, ldns_pkt_get_rcode(&p), false, ad, {answer, authority, additional}));
     }
     // RD clear asks for no recursion, but a guest's stub resolver always
     // sets it; a forwarder serving a clear-RD query from upstream harms none.
@@ -119,7 +121,8 @@ Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& c
     return Forward{std::move(q)};
 }
 
-std::variant<ClientQuery, Bytes> Responder::read_query(const Header& h, std::span<const uint8_t> query,
+std::variant<ClientQuery, Bytes> Responder::read_query(const Header& h,
+                                                       std::span<const uint8_t> query,
                                                        const QueryContext& ctx) {
     auto pkt = parse_message(query);
     auto question = pkt ? question_of(**pkt) : Result<Question>(pkt.error());
@@ -153,7 +156,7 @@ std::variant<ClientQuery, Bytes> Responder::read_query(const Header& h, std::spa
         return build_reply(q, kRcodeBadVers, false, false, {});
     }
     if (uint8_t rcode = question_rcode(q.question)) {
-        ++(rcode == LDNS_RCODE_FORMERR  ? counters_.formerr
+        ++(rcode == LDNS_RCODE_FORMERR   ? counters_.formerr
            : rcode == LDNS_RCODE_REFUSED ? counters_.refused
                                          : counters_.notimp);
         return build_reply(q, rcode, false, false, {});
@@ -168,7 +171,8 @@ Bytes Responder::answer_from_upstream(const ClientQuery& q, const ldns_pkt& upst
     auto additional = rrs_of(ldns_pkt_additional(&upstream));
     // RFC 6840 §5.8: AD only to clients that showed they understand it.
     bool ad = ldns_pkt_ad(&upstream) && (q.dnssec_ok || q.ad);
-    return build_reply(q, ldns_pkt_get_rcode(&upstream), false, ad, {answer, authority, additional});
+    return build_reply(q, ldns_pkt_get_rcode(&upstream), false, ad,
+                       {answer, authority, additional});
 }
 
 Bytes Responder::servfail(const ClientQuery& q) {
@@ -176,7 +180,8 @@ Bytes Responder::servfail(const ClientQuery& q) {
     return build_reply(q, LDNS_RCODE_SERVFAIL, false, false, {});
 }
 
-Bytes Responder::build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool ad, const Sections& s) {
+Bytes Responder::build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool ad,
+                             const Sections& s) {
     auto encode = [&](bool truncated) -> Result<Bytes> {
         PktHandle p(ldns_pkt_new());
         RrHandle question = question_rr(q.question);

@@ -2,14 +2,13 @@
 // forward upstream, or reject. No sockets; the daemon sends what it says.
 #pragma once
 
-#include "libvswitch/dns/ldns.h"
-
 #include <cstdint>
 #include <span>
 #include <variant>
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/dns/cache.h"
+#include "libvswitch/dns/ldns.h"
 #include "libvswitch/dns/local_zone.h"
 #include "libvswitch/dns/message.h"
 
@@ -29,8 +28,8 @@ struct ClientQuery {
     uint16_t id = 0;
     bool rd = false;
     bool cd = false;
-    bool ad = false;         // RFC 6840 §5.7: AD in a query asks for AD in the reply
-    Question question;       // as the client spelled it
+    bool ad = false;    // RFC 6840 §5.7: AD in a query asks for AD in the reply
+    Question question;  // as the client spelled it
     bool edns = false;
     bool dnssec_ok = false;
     uint16_t reply_limit = kMinUdpPayload;  // bytes; 65535 over TCP
@@ -38,11 +37,11 @@ struct ClientQuery {
 };
 
 // What to do with a query.
-struct Drop {};                       // no reply at all (unreadable, or a response)
-struct Reply {                        // send these bytes back
+struct Drop {};  // no reply at all (unreadable, or a response)
+struct Reply {   // send these bytes back
     Bytes wire;
 };
-struct Forward {                      // ask upstream, then answer_from_upstream()
+struct Forward {  // ask upstream, then answer_from_upstream()
     ClientQuery query;
 };
 using Decision = std::variant<Drop, Reply, Forward>;

@@ -30,7 +30,8 @@ Status TcpDeframer::feed(std::span<const uint8_t> data) {
                 buffer_.clear();
                 if (length == 0) return make_error(EBADMSG, "DNS TCP frame of length 0");
                 return make_error(E2BIG, "DNS TCP frame of " + std::to_string(length) +
-                                             " bytes exceeds the limit of " + std::to_string(max_message_));
+                                             " bytes exceeds the limit of " +
+                                             std::to_string(max_message_));
             }
             buffer_.reserve(2 + length);
         }

@@ -61,7 +61,8 @@ std::vector<Nameserver> parse_resolv_conf(std::string_view text, std::span<const
     return out;
 }
 
-Result<Bytes> build_upstream_query(uint16_t id, const Question& q, const UpstreamQueryOptions& opts) {
+Result<Bytes> build_upstream_query(uint16_t id, const Question& q,
+                                   const UpstreamQueryOptions& opts) {
     PktHandle p(ldns_pkt_new());
     RrHandle question = question_rr(q);
     if (!p || !question || !ldns_pkt_push_rr(p.get(), LDNS_SECTION_QUESTION, question.get()))
@@ -80,13 +81,20 @@ Result<Bytes> build_upstream_query(uint16_t id, const Question& q, const Upstrea
 
 const char* to_string(ReplyVerdict v) {
     switch (v) {
-    case ReplyVerdict::accept: return "accept";
-    case ReplyVerdict::retry_tcp: return "truncated, retry over TCP";
-    case ReplyVerdict::malformed: return "malformed";
-    case ReplyVerdict::wrong_id: return "wrong id";
-    case ReplyVerdict::not_response: return "not a response";
-    case ReplyVerdict::wrong_opcode: return "wrong opcode";
-    case ReplyVerdict::wrong_question: return "wrong question";
+        case ReplyVerdict::accept:
+            return "accept";
+        case ReplyVerdict::retry_tcp:
+            return "truncated, retry over TCP";
+        case ReplyVerdict::malformed:
+            return "malformed";
+        case ReplyVerdict::wrong_id:
+            return "wrong id";
+        case ReplyVerdict::not_response:
+            return "not a response";
+        case ReplyVerdict::wrong_opcode:
+            return "wrong opcode";
+        case ReplyVerdict::wrong_question:
+            return "wrong question";
     }
     return "unknown";
 }
@@ -118,7 +126,8 @@ CheckedReply check_upstream_reply(std::span<const uint8_t> reply, uint16_t expec
     auto q = question_of(**pkt);
     // RFC 5452 §9.1: the question must be the one asked, or the reply is
     // someone else's (or a forgery).
-    if (!q || q->type != asked.type || q->klass != asked.klass || !names_equal(q->name, asked.name)) {
+    if (!q || q->type != asked.type || q->klass != asked.klass ||
+        !names_equal(q->name, asked.name)) {
         out.verdict = ReplyVerdict::wrong_question;
         return out;
     }
@@ -129,13 +138,13 @@ CheckedReply check_upstream_reply(std::span<const uint8_t> reply, uint16_t expec
 
 bool should_try_next_upstream(const ldns_pkt& reply) {
     switch (ldns_pkt_get_rcode(&reply)) {
-    case LDNS_RCODE_SERVFAIL:
-    case LDNS_RCODE_REFUSED:
-    case LDNS_RCODE_NOTIMPL:
-    case LDNS_RCODE_FORMERR:
-        return true;
-    default:
-        return false;
+        case LDNS_RCODE_SERVFAIL:
+        case LDNS_RCODE_REFUSED:
+        case LDNS_RCODE_NOTIMPL:
+        case LDNS_RCODE_FORMERR:
+            return true;
+        default:
+            return false;
     }
 }
 

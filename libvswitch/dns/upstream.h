@@ -4,8 +4,6 @@
 // daemon's; this decides on bytes only.
 #pragma once
 
-#include "libvswitch/dns/ldns.h"
-
 #include <array>
 #include <cstdint>
 #include <span>
@@ -15,6 +13,7 @@
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dns/ldns.h"
 #include "libvswitch/dns/message.h"
 
 namespace vswitch::dns {
@@ -38,20 +37,21 @@ struct Nameserver {
 std::vector<Nameserver> parse_resolv_conf(std::string_view text, std::span<const Ipv4> avoid = {});
 
 struct UpstreamQueryOptions {
-    bool dnssec_ok = false;           // pass the client's DO bit on
-    bool checking_disabled = false;   // and its CD bit
+    bool dnssec_ok = false;          // pass the client's DO bit on
+    bool checking_disabled = false;  // and its CD bit
 };
 
 // The query to send upstream: RD set, EDNS0 with our payload size (so a
 // large answer comes over UDP when it fits), the client's question.
-Result<Bytes> build_upstream_query(uint16_t id, const Question& q, const UpstreamQueryOptions& opts = {});
+Result<Bytes> build_upstream_query(uint16_t id, const Question& q,
+                                   const UpstreamQueryOptions& opts = {});
 
 enum class ReplyVerdict : uint8_t {
-    accept,          // believe it: cache it, answer with it
-    retry_tcp,       // valid but truncated (TC): ask the same server over TCP
-    malformed,       // unparsable, or not a DNS message
-    wrong_id,        // not the id we sent (spoofed or late)
-    not_response,    // QR clear
+    accept,        // believe it: cache it, answer with it
+    retry_tcp,     // valid but truncated (TC): ask the same server over TCP
+    malformed,     // unparsable, or not a DNS message
+    wrong_id,      // not the id we sent (spoofed or late)
+    not_response,  // QR clear
     wrong_opcode,
     wrong_question,  // not the question we asked (name, type or class)
 };

@@ -62,7 +62,8 @@ TEST(DnsCache, KeyIgnoresCaseButNotTypeClassOrDo) {
     ASSERT_TRUE(insert(c, a_reply("Www.Example.COM.", 300), t0));
     EXPECT_TRUE(c.lookup(make_question("www.example.com", LDNS_RR_TYPE_A), false, t0));
     EXPECT_FALSE(c.lookup(make_question("www.example.com", LDNS_RR_TYPE_AAAA), false, t0));
-    EXPECT_FALSE(c.lookup(make_question("www.example.com", LDNS_RR_TYPE_A, LDNS_RR_CLASS_CH), false, t0));
+    EXPECT_FALSE(
+        c.lookup(make_question("www.example.com", LDNS_RR_TYPE_A, LDNS_RR_CLASS_CH), false, t0));
     EXPECT_FALSE(c.lookup(make_question("www.example.com", LDNS_RR_TYPE_A), true, t0));
     EXPECT_FALSE(c.lookup(make_question("www.example.org", LDNS_RR_TYPE_A), false, t0));
 }

@@ -25,8 +25,8 @@ struct QueryOptions {
 
 inline Bytes make_query(std::string_view name, ldns_rr_type type, const QueryOptions& o = {}) {
     std::string n(name);
-    PktHandle p(ldns_pkt_query_new(ldns_dname_new_frm_str(n.c_str()), type, o.klass,
-                                   o.rd ? LDNS_RD : 0));
+    PktHandle p(
+        ldns_pkt_query_new(ldns_dname_new_frm_str(n.c_str()), type, o.klass, o.rd ? LDNS_RD : 0));
     EXPECT_TRUE(p) << name;
     if (!p) return {};
     ldns_pkt_set_id(p.get(), o.id);
@@ -73,7 +73,8 @@ struct ReplySpec {
 };
 
 inline PktHandle make_reply_pkt(const ReplySpec& s) {
-    PktHandle p(ldns_pkt_query_new(ldns_dname_new_frm_str(s.name.c_str()), s.type, s.klass, LDNS_RD));
+    PktHandle p(
+        ldns_pkt_query_new(ldns_dname_new_frm_str(s.name.c_str()), s.type, s.klass, LDNS_RD));
     EXPECT_TRUE(p);
     ldns_pkt_set_id(p.get(), s.id);
     ldns_pkt_set_qr(p.get(), s.qr);
@@ -125,8 +126,12 @@ inline std::vector<std::string> section(const ldns_pkt* p, ldns_pkt_section whic
     return out;
 }
 
-inline std::vector<std::string> answer(const ldns_pkt* p) { return section(p, LDNS_SECTION_ANSWER); }
-inline std::vector<std::string> authority(const ldns_pkt* p) { return section(p, LDNS_SECTION_AUTHORITY); }
+inline std::vector<std::string> answer(const ldns_pkt* p) {
+    return section(p, LDNS_SECTION_ANSWER);
+}
+inline std::vector<std::string> authority(const ldns_pkt* p) {
+    return section(p, LDNS_SECTION_AUTHORITY);
+}
 
 inline uint32_t first_ttl(const ldns_pkt* p, ldns_pkt_section which) {
     ldns_rr_list* list = ldns_pkt_get_section_clone(p, which);

@@ -11,7 +11,9 @@ using namespace vswitch::dns::test;
 
 namespace {
 
-Ipv4Prefix subnet20() { return *Ipv4Prefix::parse("172.27.160.0/20"); }
+Ipv4Prefix subnet20() {
+    return *Ipv4Prefix::parse("172.27.160.0/20");
+}
 
 LocalZone make_zone() {
     auto z = LocalZone::create("vswitch.internal", subnet20());
@@ -83,11 +85,13 @@ TEST(LocalZone, SetRejectsBadNamesAndForeignAddresses) {
 
 TEST(LocalZone, AnswersARecordsCaseInsensitively) {
     LocalZone z = make_zone();
-    ASSERT_EQ(*z.set(RecordSource::lease, "52:54:00:00:00:01", "Web", Ipv4(172, 27, 160, 10)), "web");
+    ASSERT_EQ(*z.set(RecordSource::lease, "52:54:00:00:00:01", "Web", Ipv4(172, 27, 160, 10)),
+              "web");
     auto a = z.answer(make_question("WEB.vswitch.INTERNAL", LDNS_RR_TYPE_A));
     ASSERT_TRUE(a);
     EXPECT_EQ(a->rcode, LDNS_RCODE_NOERROR);
-    EXPECT_EQ(answer_of(*a), std::vector<std::string>{"WEB.vswitch.INTERNAL. 30 IN A 172.27.160.10"});
+    EXPECT_EQ(answer_of(*a),
+              std::vector<std::string>{"WEB.vswitch.INTERNAL. 30 IN A 172.27.160.10"});
     EXPECT_TRUE(a->authority.empty());
 }
 
@@ -185,8 +189,9 @@ TEST(LocalZone, ReverseAnswersOnlyInsideTheSubnet) {
     ASSERT_TRUE(z.set(RecordSource::host, "host", "myhost", Ipv4(172, 27, 160, 1)).ok());
     auto ptr = z.answer(make_question("1.160.27.172.IN-ADDR.ARPA", LDNS_RR_TYPE_PTR));
     ASSERT_TRUE(ptr);
-    EXPECT_EQ(answer_of(*ptr),
-              std::vector<std::string>{"1.160.27.172.IN-ADDR.ARPA. 30 IN PTR myhost.vswitch.internal."});
+    EXPECT_EQ(
+        answer_of(*ptr),
+        std::vector<std::string>{"1.160.27.172.IN-ADDR.ARPA. 30 IN PTR myhost.vswitch.internal."});
 
     auto unknown = z.answer(make_question("2.175.27.172.in-addr.arpa", LDNS_RR_TYPE_PTR));
     ASSERT_TRUE(unknown);

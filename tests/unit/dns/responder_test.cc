@@ -16,9 +16,12 @@ const Ipv4 kClient(172, 27, 160, 50);
 
 class ResponderTest : public ::testing::Test {
 protected:
-    ResponderTest() : zone_(*LocalZone::create("vswitch.internal", *Ipv4Prefix::parse("172.27.160.0/20"))) {
+    ResponderTest()
+        : zone_(*LocalZone::create("vswitch.internal", *Ipv4Prefix::parse("172.27.160.0/20"))) {
         EXPECT_TRUE(zone_.set(RecordSource::host, "host", "myhost", Ipv4(172, 27, 160, 1)).ok());
-        EXPECT_TRUE(zone_.set(RecordSource::lease, "52:54:00:00:00:0a", "web", Ipv4(172, 27, 160, 10)).ok());
+        EXPECT_TRUE(
+            zone_.set(RecordSource::lease, "52:54:00:00:00:0a", "web", Ipv4(172, 27, 160, 10))
+                .ok());
         EXPECT_TRUE(zone_.set(RecordSource::port, "vsw-db0", "db", Ipv4(172, 27, 161, 5)).ok());
     }
 
@@ -28,7 +31,8 @@ protected:
     }
 
     // The reply to query, parsed; fails the test when there is none.
-    PktHandle reply_to(const Bytes& query, Transport transport = Transport::udp, Ipv4 client = kClient) {
+    PktHandle reply_to(const Bytes& query, Transport transport = Transport::udp,
+                       Ipv4 client = kClient) {
         Decision d = handle(query, transport, client);
         auto* r = std::get_if<Reply>(&d);
         EXPECT_TRUE(r) << "no reply (index " << d.index() << ")";
@@ -41,7 +45,8 @@ protected:
 };
 
 // Raw messages, for what ldns would not build.
-Bytes header(uint16_t id, uint16_t flags, uint16_t qd, uint16_t an = 0, uint16_t ns = 0, uint16_t ar = 0) {
+Bytes header(uint16_t id, uint16_t flags, uint16_t qd, uint16_t an = 0, uint16_t ns = 0,
+             uint16_t ar = 0) {
     return {uint8_t(id >> 8), uint8_t(id), uint8_t(flags >> 8), uint8_t(flags),
             uint8_t(qd >> 8), uint8_t(qd), uint8_t(an >> 8),    uint8_t(an),
             uint8_t(ns >> 8), uint8_t(ns), uint8_t(ar >> 8),    uint8_t(ar)};
@@ -64,24 +69,42 @@ struct LocalCase {
 
 TEST_F(ResponderTest, AnswersTheLocalZone) {
     const std::vector<LocalCase> cases = {
-        {"web.vswitch.internal", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
-         {"web.vswitch.internal. 30 IN A 172.27.160.10"}, false},
-        {"WeB.VSwitch.INTERNAL", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
-         {"WeB.VSwitch.INTERNAL. 30 IN A 172.27.160.10"}, false},
-        {"myhost.vswitch.internal", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
-         {"myhost.vswitch.internal. 30 IN A 172.27.160.1"}, false},
-        {"db.vswitch.internal", LDNS_RR_TYPE_ANY, LDNS_RCODE_NOERROR,
-         {"db.vswitch.internal. 30 IN A 172.27.161.5"}, false},
+        {"web.vswitch.internal",
+         LDNS_RR_TYPE_A,
+         LDNS_RCODE_NOERROR,
+         {"web.vswitch.internal. 30 IN A 172.27.160.10"},
+         false},
+        {"WeB.VSwitch.INTERNAL",
+         LDNS_RR_TYPE_A,
+         LDNS_RCODE_NOERROR,
+         {"WeB.VSwitch.INTERNAL. 30 IN A 172.27.160.10"},
+         false},
+        {"myhost.vswitch.internal",
+         LDNS_RR_TYPE_A,
+         LDNS_RCODE_NOERROR,
+         {"myhost.vswitch.internal. 30 IN A 172.27.160.1"},
+         false},
+        {"db.vswitch.internal",
+         LDNS_RR_TYPE_ANY,
+         LDNS_RCODE_NOERROR,
+         {"db.vswitch.internal. 30 IN A 172.27.161.5"},
+         false},
         {"web.vswitch.internal", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, {}, true},
         {"web.vswitch.internal", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, {}, true},
         {"nope.vswitch.internal", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, {}, true},
         {"nope.vswitch.internal", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NXDOMAIN, {}, true},
         {"a.web.vswitch.internal", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, {}, true},
         {"vswitch.internal", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, {}, true},
-        {"10.160.27.172.in-addr.arpa", LDNS_RR_TYPE_PTR, LDNS_RCODE_NOERROR,
-         {"10.160.27.172.in-addr.arpa. 30 IN PTR web.vswitch.internal."}, false},
-        {"5.161.27.172.IN-ADDR.ARPA", LDNS_RR_TYPE_PTR, LDNS_RCODE_NOERROR,
-         {"5.161.27.172.IN-ADDR.ARPA. 30 IN PTR db.vswitch.internal."}, false},
+        {"10.160.27.172.in-addr.arpa",
+         LDNS_RR_TYPE_PTR,
+         LDNS_RCODE_NOERROR,
+         {"10.160.27.172.in-addr.arpa. 30 IN PTR web.vswitch.internal."},
+         false},
+        {"5.161.27.172.IN-ADDR.ARPA",
+         LDNS_RR_TYPE_PTR,
+         LDNS_RCODE_NOERROR,
+         {"5.161.27.172.IN-ADDR.ARPA. 30 IN PTR db.vswitch.internal."},
+         false},
         {"11.160.27.172.in-addr.arpa", LDNS_RR_TYPE_PTR, LDNS_RCODE_NXDOMAIN, {}, true},
         {"10.160.27.172.in-addr.arpa", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, {}, true},
     };
@@ -116,13 +139,15 @@ TEST_F(ResponderTest, SoaAtTheApex) {
     ASSERT_TRUE(r);
     auto ans = answer(r.get());
     ASSERT_EQ(ans.size(), 1u);
-    EXPECT_EQ(ans[0].rfind("vswitch.internal. 5 IN SOA vswitch.internal. hostmaster.vswitch.internal. ", 0),
+    EXPECT_EQ(ans[0].rfind(
+                  "vswitch.internal. 5 IN SOA vswitch.internal. hostmaster.vswitch.internal. ", 0),
               0u)
         << ans[0];
 }
 
 TEST_F(ResponderTest, KeepsRdClearAndCdAsAsked) {
-    PktHandle r = reply_to(make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.rd = false, .cd = true}));
+    PktHandle r =
+        reply_to(make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.rd = false, .cd = true}));
     ASSERT_TRUE(r);
     EXPECT_FALSE(ldns_pkt_rd(r.get()));
     EXPECT_TRUE(ldns_pkt_cd(r.get()));
@@ -182,8 +207,9 @@ TEST_F(ResponderTest, AnswersEdnsWithEdnsAndOurPayloadSize) {
 TEST_F(ResponderTest, TruncatesWhatDoesNotFitTheClientsLimit) {
     // 60 guests all calling themselves "many": 60 A records, ~1.2 KB.
     for (int i = 0; i < 60; ++i)
-        ASSERT_TRUE(zone_.set(RecordSource::lease, "m" + std::to_string(i), "many",
-                              Ipv4(172, 27, 162, uint8_t(i + 1)))
+        ASSERT_TRUE(zone_
+                        .set(RecordSource::lease, "m" + std::to_string(i), "many",
+                             Ipv4(172, 27, 162, uint8_t(i + 1)))
                         .ok());
     PktHandle small = reply_to(make_query("many.vswitch.internal", LDNS_RR_TYPE_A));
     ASSERT_TRUE(small);
@@ -192,7 +218,8 @@ TEST_F(ResponderTest, TruncatesWhatDoesNotFitTheClientsLimit) {
     EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_question(small.get())), 1u);
     EXPECT_EQ(responder_.counters().truncated, 1u);
 
-    Decision d = handle(make_query("many.vswitch.internal", LDNS_RR_TYPE_A, {.edns = true, .udp_size = 4096}));
+    Decision d = handle(
+        make_query("many.vswitch.internal", LDNS_RR_TYPE_A, {.edns = true, .udp_size = 4096}));
     auto* r = std::get_if<Reply>(&d);
     ASSERT_TRUE(r);
     EXPECT_LE(r->wire.size(), kMaxUdpPayload);
@@ -248,21 +275,28 @@ TEST_F(ResponderTest, RejectsMalformedAndUnservedQueries) {
         {"many questions", header(0x0102, 0x0100, 500), LDNS_RCODE_FORMERR},
         {"question cut short", with(header(0x0102, 0x0100, 1), {3, 'w', 'e'}), LDNS_RCODE_FORMERR},
         {"question without type", with(header(0x0102, 0x0100, 1), {0}), LDNS_RCODE_FORMERR},
-        {"compression loop", with(header(0x0102, 0x0100, 1), {0xc0, 12, 0, 1, 0, 1}), LDNS_RCODE_FORMERR},
-        {"pointer forward", with(header(0x0102, 0x0100, 1), {0xc0, 40, 0, 1, 0, 1}), LDNS_RCODE_FORMERR},
+        {"compression loop", with(header(0x0102, 0x0100, 1), {0xc0, 12, 0, 1, 0, 1}),
+         LDNS_RCODE_FORMERR},
+        {"pointer forward", with(header(0x0102, 0x0100, 1), {0xc0, 40, 0, 1, 0, 1}),
+         LDNS_RCODE_FORMERR},
         {"label of 64", with(header(0x0102, 0x0100, 1), {64, 'a'}), LDNS_RCODE_FORMERR},
         {"name over 255 bytes", long_name, LDNS_RCODE_FORMERR},
         {"two OPT records", two_opts, LDNS_RCODE_FORMERR},
-        {"qtype OPT", make_query("example.com", LDNS_RR_TYPE_OPT, {.id = 0x0102}), LDNS_RCODE_FORMERR},
+        {"qtype OPT", make_query("example.com", LDNS_RR_TYPE_OPT, {.id = 0x0102}),
+         LDNS_RCODE_FORMERR},
         {"IQUERY", with(header(0x0102, 0x0900, 1), {0, 0, 1, 0, 1}), LDNS_RCODE_NOTIMPL},
         {"STATUS", header(0x0102, 0x1000, 0), LDNS_RCODE_REFUSED},
         {"NOTIFY", header(0x0102, 0x2000, 1), LDNS_RCODE_REFUSED},
         {"UPDATE", header(0x0102, 0x2800, 1), LDNS_RCODE_REFUSED},
         {"opcode 15", header(0x0102, 0x7900, 1), LDNS_RCODE_NOTIMPL},
-        {"AXFR", make_query("vswitch.internal", LDNS_RR_TYPE_AXFR, {.id = 0x0102}), LDNS_RCODE_REFUSED},
-        {"IXFR", make_query("vswitch.internal", LDNS_RR_TYPE_IXFR, {.id = 0x0102}), LDNS_RCODE_REFUSED},
-        {"MAILB", make_query("example.com", LDNS_RR_TYPE_MAILB, {.id = 0x0102}), LDNS_RCODE_NOTIMPL},
-        {"class CHAOS", make_query("version.bind", LDNS_RR_TYPE_TXT, {.id = 0x0102, .klass = LDNS_RR_CLASS_CH}),
+        {"AXFR", make_query("vswitch.internal", LDNS_RR_TYPE_AXFR, {.id = 0x0102}),
+         LDNS_RCODE_REFUSED},
+        {"IXFR", make_query("vswitch.internal", LDNS_RR_TYPE_IXFR, {.id = 0x0102}),
+         LDNS_RCODE_REFUSED},
+        {"MAILB", make_query("example.com", LDNS_RR_TYPE_MAILB, {.id = 0x0102}),
+         LDNS_RCODE_NOTIMPL},
+        {"class CHAOS",
+         make_query("version.bind", LDNS_RR_TYPE_TXT, {.id = 0x0102, .klass = LDNS_RR_CLASS_CH}),
          LDNS_RCODE_REFUSED},
     };
     for (const auto& c : cases) {
@@ -287,7 +321,8 @@ TEST_F(ResponderTest, RejectsMalformedAndUnservedQueries) {
 }
 
 TEST_F(ResponderTest, AnswersBadversToEdnsVersionOne) {
-    Decision d = handle(make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.edns = true, .edns_version = 1}));
+    Decision d = handle(
+        make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.edns = true, .edns_version = 1}));
     auto* r = std::get_if<Reply>(&d);
     ASSERT_TRUE(r);
     PktHandle p = parse(r->wire);
@@ -301,8 +336,8 @@ TEST_F(ResponderTest, AnswersBadversToEdnsVersionOne) {
 }
 
 TEST_F(ResponderTest, RefusesClientsOutsideTheSubnet) {
-    Decision d = handle(make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.id = 9}), Transport::udp,
-                        Ipv4(203, 0, 113, 5));
+    Decision d = handle(make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.id = 9}),
+                        Transport::udp, Ipv4(203, 0, 113, 5));
     auto* r = std::get_if<Reply>(&d);
     ASSERT_TRUE(r);
     auto h = read_header(r->wire);
@@ -331,13 +366,14 @@ TEST_F(ResponderTest, UpstreamAnswersAreRelayedWithTheClientsIdAndCachedAfter) {
     EXPECT_FALSE(ldns_pkt_ad(r.get()));  // the client did not ask for DNSSEC
     EXPECT_TRUE(ldns_pkt_edns(r.get()));
     EXPECT_EQ(answer(r.get()), std::vector<std::string>{"www.example.com. 300 IN A 192.0.2.7"});
-    EXPECT_EQ(authority(r.get()), std::vector<std::string>{"example.com. 3600 IN NS ns.example.com."});
+    EXPECT_EQ(authority(r.get()),
+              std::vector<std::string>{"example.com. 3600 IN NS ns.example.com."});
 
     ASSERT_TRUE(cache_.insert(f->query.question, f->query.dnssec_ok, *upstream, t0));
     // Later, another client asks in another case: answered from cache, its
     // own id and question, TTL lowered by the age.
-    d = handle(make_query("WWW.example.COM", LDNS_RR_TYPE_A, {.id = 2222, .edns = true}), Transport::udp,
-               kClient, t0 + seconds(100));
+    d = handle(make_query("WWW.example.COM", LDNS_RR_TYPE_A, {.id = 2222, .edns = true}),
+               Transport::udp, kClient, t0 + seconds(100));
     auto* cached = std::get_if<Reply>(&d);
     ASSERT_TRUE(cached);
     PktHandle c = parse(cached->wire);
@@ -349,7 +385,8 @@ TEST_F(ResponderTest, UpstreamAnswersAreRelayedWithTheClientsIdAndCachedAfter) {
     EXPECT_EQ(answer(c.get()), std::vector<std::string>{"WWW.example.COM. 200 IN A 192.0.2.7"});
     EXPECT_EQ(responder_.counters().cached, 1u);
     // Once expired, forwarded again.
-    d = handle(make_query("www.example.com", LDNS_RR_TYPE_A), Transport::udp, kClient, t0 + seconds(300));
+    d = handle(make_query("www.example.com", LDNS_RR_TYPE_A), Transport::udp, kClient,
+               t0 + seconds(300));
     EXPECT_TRUE(std::holds_alternative<Forward>(d));
 }
 

@@ -7,7 +7,9 @@ using namespace vswitch::dns;
 
 namespace {
 
-Bytes message(size_t n, uint8_t fill) { return Bytes(n, fill); }
+Bytes message(size_t n, uint8_t fill) {
+    return Bytes(n, fill);
+}
 
 Bytes concat(std::initializer_list<Bytes> parts) {
     Bytes out;

@@ -28,10 +28,10 @@ TEST(ResolvConf, ReadsNameserversLikeGlibc) {
         "; nameserver 192.0.2.99\n"
         "nameserver 192.0.2.1\n"
         "nameserver\t2001:db8::53 # comment after the address\n"
-        " nameserver 192.0.2.98\n"       // not at the start of the line
-        "nameservers 192.0.2.97\n"       // not the keyword
+        " nameserver 192.0.2.98\n"  // not at the start of the line
+        "nameservers 192.0.2.97\n"  // not the keyword
         "nameserver\n"
-        "nameserver 192.0.2.300\n"       // not an address
+        "nameserver 192.0.2.300\n"  // not an address
         "domain example\n"
         "nameserver fe80::1%eth0\r\n";
     auto ns = parse_resolv_conf(text);
@@ -48,7 +48,8 @@ TEST(ResolvConf, ReadsNameserversLikeGlibc) {
 
 TEST(ResolvConf, KeepsAtMostThreeAndTheResolvedStub) {
     auto ns = parse_resolv_conf(
-        "nameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver 192.0.2.3\n");
+        "nameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver "
+        "192.0.2.3\n");
     EXPECT_EQ(texts(ns), (std::vector<std::string>{"127.0.0.53", "192.0.2.1", "192.0.2.2"}));
 }
 
@@ -170,13 +171,13 @@ TEST(UpstreamReply, RejectsGarbageAndQuestionlessReplies) {
 }
 
 TEST(UpstreamReply, FailoverRcodes) {
-    for (auto [rcode, next] : std::vector<std::pair<ldns_pkt_rcode, bool>>{
-             {LDNS_RCODE_NOERROR, false},
-             {LDNS_RCODE_NXDOMAIN, false},
-             {LDNS_RCODE_SERVFAIL, true},
-             {LDNS_RCODE_REFUSED, true},
-             {LDNS_RCODE_NOTIMPL, true},
-             {LDNS_RCODE_FORMERR, true}}) {
+    for (auto [rcode, next] :
+         std::vector<std::pair<ldns_pkt_rcode, bool>>{{LDNS_RCODE_NOERROR, false},
+                                                      {LDNS_RCODE_NXDOMAIN, false},
+                                                      {LDNS_RCODE_SERVFAIL, true},
+                                                      {LDNS_RCODE_REFUSED, true},
+                                                      {LDNS_RCODE_NOTIMPL, true},
+                                                      {LDNS_RCODE_FORMERR, true}}) {
         ReplySpec s;
         s.rcode = rcode;
         EXPECT_EQ(should_try_next_upstream(*make_reply_pkt(s)), next) << rcode;
