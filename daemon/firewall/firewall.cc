@@ -1,0 +1,133 @@
+#include "daemon/firewall/firewall.h"
+
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vswitch::firewall {
+
+namespace {
+
+// What the kernel said about one message of the batch.
+struct Reply {
+    int error = 0;          // 0 = acknowledged, else negative errno
+    std::string extack;     // the kernel's own words, when it gives them
+};
+
+// The extended-ack message (NLMSGERR_ATTR_MSG) of an error reply, if any.
+std::string extack_message(const nlmsghdr* nlh, const nlmsgerr& err) {
+    if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+    // The TLVs follow the nlmsgerr and, unless capped, the echoed request.
+    size_t offset = sizeof(nlmsgerr);
+    if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err.msg.nlmsg_len - sizeof(nlmsghdr);
+    if (offset > mnl_nlmsg_get_payload_len(nlh)) return {};
+    auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+    auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, offset));
+    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr)) {
+        if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+            mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+            return mnl_attr_get_str(attr);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<Firewall> Firewall::create() {
+    Socket socket(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
+    if (!socket) return errno_error(errno, "opening a netfilter netlink socket");
+    if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+        return errno_error(errno, "binding a netfilter netlink socket");
+    }
+    // Best effort, both: CAP_ACK keeps error replies small (no echo of the
+    // request), EXT_ACK lets the kernel say why it refused.
+    int one = 1;
+    mnl_socket_setsockopt(socket.get(), NETLINK_CAP_ACK, &one, sizeof one);
+    mnl_socket_setsockopt(socket.get(), NETLINK_EXT_ACK, &one, sizeof one);
+    uint32_t port_id = mnl_socket_get_portid(socket.get());
+    // Seeded from the clock like nft does, so that replies meant for an
+    // earlier process on a reused port id cannot match.
+    auto first_seq = uint32_t(std::time(nullptr));
+    return Firewall(std::move(socket), port_id, first_seq);
+}
+
+Status Firewall::apply(const nft::Ruleset& ruleset) {
+    auto batch = nft::compile(ruleset, next_seq_);
+    if (!batch) return batch.error();
+    return send(*batch);
+}
+
+Status Firewall::remove() {
+    auto batch = nft::remove_table_batch(next_seq_);
+    if (!batch) return batch.error().context("removing table inet vswitch");
+    return send(*batch);
+}
+
+Status Firewall::send(const nft::Batch& batch) {
+    next_seq_ = batch.last_seq() + 1;
+    auto bytes = batch.bytes();
+    int fd = mnl_socket_get_fd(socket_.get());
+
+    // Replies left over from an earlier call (none expected) must not be
+    // taken for this batch's; their seqs differ, but drop them anyway.
+    std::vector<uint8_t> buf(kReceiveBufferSize);
+    while (::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT) > 0) {
+    }
+
+    if (mnl_socket_sendto(socket_.get(), bytes.data(), bytes.size()) < 0) {
+        return errno_error(errno, "sending nftables batch");
+    }
+
+    std::map<uint32_t, Reply> replies;  // by offset of the seq from first_seq()
+    for (;;) {
+        ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n < 0) return errno_error(errno, "reading nftables acknowledgements");
+        if (size_t(n) > buf.size()) return make_error(EMSGSIZE, "nftables reply larger than the receive buffer");
+        int len = int(n);
+        auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
+        for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+            if (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != port_id_) {
+                return make_error(EPROTO, "nftables reply for port id " + std::to_string(nlh->nlmsg_pid) +
+                                              ", expected " + std::to_string(port_id_));
+            }
+            // Offsets from BATCH_BEGIN, so that a wrapping seq still sorts.
+            uint32_t offset = nlh->nlmsg_seq - batch.first_seq();
+            if (offset >= batch.message_count() || nlh->nlmsg_type != NLMSG_ERROR) continue;  // not ours
+            if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nlmsgerr)) {
+                return make_error(EBADMSG, "truncated nftables acknowledgement");
+            }
+            nlmsgerr err{};
+            std::memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
+            replies[offset] = Reply{err.error, err.error ? extack_message(nlh, err) : std::string()};
+        }
+    }
+
+    // The first refusal is the cause; later ones usually follow from it.
+    // One on BATCH_BEGIN (EPERM without CAP_NET_ADMIN) refuses the batch.
+    auto action = [&](uint32_t offset) {
+        std::string_view a = batch.action(batch.first_seq() + offset);
+        return a.empty() ? std::string_view("applying nftables batch") : a;
+    };
+    for (const auto& [offset, reply] : replies) {
+        if (reply.error == 0) continue;
+        Error e = errno_error(reply.error, action(offset));
+        if (!reply.extack.empty()) e.message += " (" + reply.extack + ")";
+        return e;
+    }
+    for (uint32_t offset = 1; offset + 1 < batch.message_count(); ++offset) {
+        if (!replies.count(offset)) {
+            return make_error(EPROTO, "no acknowledgement from the kernel for " + std::string(action(offset)));
+        }
+    }
+    return {};
+}
+
+}  // namespace vswitch::firewall
