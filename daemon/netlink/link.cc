@@ -3,6 +3,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 
+#include <array>
 #include <string>
 
 #include "daemon/netlink/route_socket.h"
@@ -43,6 +44,7 @@ std::string describe_kind(const char* kind) {
 
 // What one RTM_NEWLINK for the bridge carries; unset fields are left out.
 struct BridgeSettings {
+    std::optional<Mac> address;
     std::optional<uint32_t> mtu;
     std::optional<uint32_t> stp_state;
     std::optional<uint32_t> forward_delay;
@@ -67,6 +69,9 @@ Status send_bridge_settings(nl_sock* sk, const std::string& name, int ifindex,
     nlattr* data = nullptr;
     bool built = nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) >= 0 &&
                  nla_put_string(m, IFLA_IFNAME, name.c_str()) >= 0 &&
+                 (!settings.address ||
+                  nla_put(m, IFLA_ADDRESS, int(settings.address->bytes().size()),
+                          settings.address->bytes().data()) >= 0) &&
                  put_u32(IFLA_MTU, settings.mtu) &&
                  (linkinfo = nla_nest_start(m, IFLA_LINKINFO)) != nullptr &&
                  nla_put_string(m, IFLA_INFO_KIND, kBridgeKind) >= 0 &&
@@ -81,6 +86,25 @@ Status send_bridge_settings(nl_sock* sk, const std::string& name, int ifindex,
 }
 
 }  // namespace
+
+Mac stable_bridge_mac(std::string_view bridge_name) {
+    // FNV-1a over a fixed prefix and the name: the same on every boot and
+    // build, different per bridge.
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (std::string_view part : {std::string_view("vswitch-bridge-mac\0", 19), bridge_name}) {
+        for (unsigned char c : part) {
+            h ^= c;
+            h *= 0x100000001b3ull;
+        }
+    }
+    std::array<uint8_t, 6> b{};
+    for (auto& byte : b) {
+        byte = uint8_t(h);
+        h >>= 8;
+    }
+    b[0] = uint8_t((b[0] & 0xfc) | 0x02);  // locally administered, unicast
+    return Mac(b);
+}
 
 Result<int> ensure_bridge(std::string_view name_view, std::optional<uint32_t> mtu) {
     if (auto ok = check_name(name_view); !ok) return ok.error();
@@ -102,16 +126,20 @@ Result<int> ensure_bridge(std::string_view name_view, std::optional<uint32_t> mt
     }
     if (!adopt) {
         // A new bridge starts with STP off, so one request sets everything.
-        if (auto sent = send_bridge_settings(sk->get(), name, 0, {mtu, 0, 0}); !sent)
+        // Its MAC is given explicitly: a bridge with a kernel-chosen MAC
+        // takes the lowest MAC of its ports, so the guests' gateway would
+        // change MAC whenever a VM comes or goes (libvirt pins it too).
+        BridgeSettings settings{stable_bridge_mac(name), mtu, 0, 0};
+        if (auto sent = send_bridge_settings(sk->get(), name, 0, settings); !sent)
             return sent.error().context(what);
     } else {
         // The kernel checks the forward delay against STP's 2..30 s range
         // while STP is still on (it applies IFLA_BR_FORWARD_DELAY before
         // IFLA_BR_STP_STATE), so on a bridge someone left with STP on,
         // STP must go off in a request of its own first.
-        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {mtu, 0, std::nullopt}); !sent)
+        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {std::nullopt, mtu, 0, std::nullopt}); !sent)
             return sent.error().context(what + ": turning STP off");
-        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {std::nullopt, std::nullopt, 0});
+        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {std::nullopt, std::nullopt, std::nullopt, 0});
             !sent)
             return sent.error().context(what + ": setting forward delay 0");
     }

@@ -160,6 +160,28 @@ TEST_F(Netlink, EnsureBridgeCreatesBridgeWithoutStpAndWithZeroForwardDelay) {
     EXPECT_EQ(field_after(details, "forward_delay"), "0") << details;
 }
 
+// A bridge with a kernel-chosen MAC takes its lowest port's MAC; ours must
+// keep one MAC, the same after a re-creation, whatever ports come and go.
+TEST_F(Netlink, NewBridgeKeepsItsMacWhenPortsJoin) {
+    const auto br = owned("vsw-m1");
+    const auto port = owned("vsw-m1p");
+    ASSERT_TRUE(ensure_bridge(br, std::nullopt).ok());
+    auto mac = Mac::parse(field_after(output_of("ip link show dev " + br), "link/ether"));
+    ASSERT_TRUE(mac.ok());
+    EXPECT_EQ(*mac, stable_bridge_mac(br));
+    EXPECT_FALSE(mac->is_multicast());
+    EXPECT_TRUE(mac->bytes()[0] & 0x02) << "not locally administered: " << mac->to_string();
+    EXPECT_NE(*mac, stable_bridge_mac("vsw-m2"));
+
+    ASSERT_EQ(run("ip link add " + port + " address 02:00:00:00:00:01 type veth peer name vsw-m1q"), 0);
+    ASSERT_EQ(run("ip link set " + port + " master " + br), 0);
+    EXPECT_EQ(field_after(output_of("ip link show dev " + br), "link/ether"), mac->to_string());
+
+    ASSERT_TRUE(delete_link(br).ok());
+    ASSERT_TRUE(ensure_bridge(br, std::nullopt).ok());
+    EXPECT_EQ(field_after(output_of("ip link show dev " + br), "link/ether"), mac->to_string());
+}
+
 TEST_F(Netlink, EnsureBridgeAdoptsExistingBridgeAndReappliesSettings) {
     const auto br = owned("vsw-t2");
     const auto port = owned("vsw-t2p");
