@@ -5,6 +5,7 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "libvswitch/base/fd.h"
@@ -22,8 +23,10 @@ Result<std::string> create_persistent_tap(const TapSpec& spec) {
     std::memcpy(ifr.ifr_name, spec.name.data(), spec.name.size());
     // IFF_TUN_EXCL: fail instead of attaching to someone else's TAP of the
     // same name, which TUNSETPERSIST(0) on detach would then destroy.
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
-    if (spec.multi_queue) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    // ifr_flags is a short; IFF_TUN_EXCL (0x8000) is its sign bit.
+    unsigned flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
+    if (spec.multi_queue) flags |= IFF_MULTI_QUEUE;
+    ifr.ifr_flags = static_cast<short>(static_cast<uint16_t>(flags));
     if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
         int err = errno;
         // The kernel says EBUSY when the name is taken; callers want EEXIST.
