@@ -105,6 +105,9 @@ vsi_init() {
   NS_HOST=vsi-$VSI_NAME-$$-host
   NS_UP=vsi-$VSI_NAME-$$-up
   NS_VM=vsi-$VSI_NAME-$$-vm
+  # Never the machine's own system bus: a daemon started here must not claim
+  # org.vswitch1 on it. Tests of the bus export their private bus after this.
+  export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$VSI_TMP/no-system-bus
   trap vsi_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
