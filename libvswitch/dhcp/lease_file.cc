@@ -13,8 +13,9 @@ namespace {
 
 constexpr std::string_view kMagic = "vswitch-leases";
 constexpr std::string_view kVersion = "1";
-// Leases far in the future are corrupt (and would overflow time_point).
-constexpr uint64_t kMaxExpirySeconds = uint64_t{1} << 40;
+// Leases far in the future are corrupt; 2^33 s (year 2242) also stays
+// inside system_clock's 64-bit nanoseconds (about 292 years past 1970).
+constexpr uint64_t kMaxExpirySeconds = uint64_t{1} << 33;
 
 std::vector<std::string_view> split_words(std::string_view line) {
     std::vector<std::string_view> words;

@@ -78,6 +78,17 @@ TEST(DhcpLeaseFile, RefusesAFileWithoutOurHeaderOrAnotherVersion) {
     EXPECT_TRUE(empty->leases.empty());
 }
 
+TEST(DhcpLeaseFile, ExpiryBeyondTheClockIsBad) {
+    // Found by the fuzzer: 18000034600 s overflowed system_clock's nanoseconds.
+    auto back = parse_lease_file("vswitch-leases 1\n"
+                                 "lease 172.27.160.10 52:54:00:12:34:56 01:02 18000034600 -\n"
+                                 "lease 172.27.160.11 52:54:00:12:34:57 01:03 8000000000 -\n");
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->bad_lines, 1u);
+    ASSERT_EQ(back->leases.size(), 1u);
+    EXPECT_EQ(back->leases[0].expiry, Clock::time_point(std::chrono::seconds(8000000000)));
+}
+
 TEST(DhcpLeaseFile, OverlongLinesAreBad) {
     std::string text = "vswitch-leases 1\nlease " + std::string(2000, 'x') + "\n";
     auto back = parse_lease_file(text);
