@@ -122,6 +122,8 @@ long create_time_of(int ifindex, Ipv4 local) {
     return -1;
 }
 
+// Owns the interfaces a test creates (removed in TearDown, also after a
+// failure) and the namespace guard every test starts with.
 class Netlink : public ::testing::Test {
 protected:
     void SetUp() override {
