@@ -16,6 +16,7 @@
 
 namespace vswitch {
 
+// Reads big-endian fields from bytes owned by the caller, never past them.
 class ByteReader {
 public:
     ByteReader() = default;
@@ -43,6 +44,7 @@ private:
     size_t pos_ = 0;
 };
 
+// Owns the buffer it appends big-endian fields to; take() hands it over.
 class ByteWriter {
 public:
     ByteWriter() = default;

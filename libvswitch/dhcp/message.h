@@ -43,6 +43,8 @@ enum class DropReason : uint8_t {
 };
 std::string_view to_string(DropReason r);
 
+// One message, owned by value; made by parse() or by ServerCore, read by
+// whoever holds it.
 struct Message {
     static constexpr uint16_t kBroadcastFlag = 0x8000;
     static constexpr uint8_t kHtypeEthernet = 1;

@@ -72,6 +72,8 @@ struct ClientFqdn {
     friend bool operator==(const ClientFqdn&, const ClientFqdn&) = default;
 };
 
+// Owns the options of one message, joined per code (RFC 3396) and kept in
+// order; filled by Message::parse or by ServerCore building a reply.
 class Options {
 public:
     struct Option {

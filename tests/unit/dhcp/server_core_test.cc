@@ -201,6 +201,22 @@ TEST(DhcpServer, NaksInitRebootFromYesterdaysSubnet) {
     EXPECT_TRUE(config().subnet.contains(offer.reply.yiaddr));
 }
 
+TEST(DhcpServer, NaksRebindingFromYesterdaysSubnetAndOffersToday) {
+    ServerCore s = make_server();
+    Message rebind = client(MessageType::request, 3);
+    rebind.ciaddr = Ipv4(172, 20, 0, 57);
+    rebind.set_broadcast(true);
+    auto d = s.handle(rebind, t0);
+    ASSERT_EQ(d.kind, DecisionKind::nak);
+    EXPECT_EQ(d.destination.kind, Destination::Kind::broadcast);
+    EXPECT_EQ(d.reply.options.text(OptionCode::message), "requested address is not on this network");
+    Message discover = client(MessageType::discover, 3);
+    discover.options.set_address(OptionCode::requested_address, Ipv4(172, 20, 0, 57));
+    auto offer = s.handle(discover, t0);
+    ASSERT_EQ(offer.kind, DecisionKind::offer);
+    EXPECT_TRUE(s.pool().in_range(offer.reply.yiaddr));
+}
+
 TEST(DhcpServer, InitRebootWithAFreeAddressIsAckedAndATakenOneNaked) {
     ServerCore s = make_server();
     Message reboot = client(MessageType::request, 1);
