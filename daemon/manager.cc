@@ -215,7 +215,52 @@ Result<std::unique_ptr<ports::PortManager>> Manager::make_port_manager() {
     });
 }
 
+static bus::LeaseView to_lease_view(const dhcp::Lease& l) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(l.expiry.time_since_epoch()).count();
+    return {l.mac, l.address, l.hostname, us < 0 ? 0 : uint64_t(us)};
+}
+
+// One DHCP server per switch that has an address on its bridge (nat,
+// internal); a private switch has none to serve from.
+Status Manager::start_dhcp(sd_event* event) {
+    for (const auto& rt : switches_) {
+        if (rt.config.type == SwitchType::private_) continue;
+        dhcpd::DhcpServerParams p;
+        p.switch_name = rt.config.name;
+        p.bridge = rt.config.bridge;
+        p.ifindex = rt.ifindex;
+        p.core.subnet = rt.subnet;
+        p.core.gateway = rt.gateway;
+        p.core.domain = rt.config.domain;
+        p.core.lease_time = std::chrono::seconds(rt.config.lease_time_sec);
+        p.core.mtu = uint16_t(rt.config.mtu.value_or(1500));
+        p.lease_path = options_.state_dir + "/" + rt.config.name + ".leases";
+        auto server = dhcpd::DhcpServer::create(event, std::move(p));
+        if (!server) return server.error();
+        std::string name = rt.config.name;
+        (*server)->add_lease_listener([this, name](dhcp::LeaseEvent, const dhcp::Lease& l) {
+            if (bus_) bus_->on_lease_changed(name, to_lease_view(l));
+        });
+        dhcp_.push_back(std::move(*server));
+    }
+    return {};
+}
+
+dhcpd::DhcpServer* Manager::dhcp_server(std::string_view switch_name) const {
+    for (const auto& s : dhcp_)
+        if (s->switch_name() == switch_name) return s.get();
+    return nullptr;
+}
+
+std::vector<bus::LeaseView> Manager::bus_leases(std::string_view switch_name) const {
+    std::vector<bus::LeaseView> out;
+    if (const auto* s = dhcp_server(switch_name))
+        for (const auto& l : s->leases()) out.push_back(to_lease_view(l));
+    return out;
+}
+
 Status Manager::start_api(sd_event* event) {
+    if (auto s = start_dhcp(event); !s) return s;
     auto pm = make_port_manager();
     if (!pm) return pm.error();
     ports_ = std::move(*pm);
@@ -244,6 +289,7 @@ std::vector<bus::SwitchView> Manager::bus_switches() const {
 
 Status Manager::bus_teardown() {
     Status s = teardown();
+    dhcp_.clear();
     switches_.clear();  // their objects leave the bus with them
     return s;
 }

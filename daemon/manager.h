@@ -12,6 +12,7 @@
 
 #include "daemon/bus/bus.h"
 #include "daemon/bus/context.h"
+#include "daemon/dhcp/dhcp_server.h"
 #include "daemon/options.h"
 #include "daemon/ports/port_manager.h"
 #include "libvswitch/base/net.h"
@@ -48,10 +49,15 @@ public:
     const std::vector<SwitchRuntime>& switches() const { return switches_; }
     std::string status_text() const;  // for sd_notify STATUS=
 
+    // The DHCP server of a nat/internal switch, once start_api() ran; null
+    // otherwise. Subscribe to its leases with add_lease_listener().
+    dhcpd::DhcpServer* dhcp_server(std::string_view switch_name) const;
+
     // bus::Context
     std::vector<bus::SwitchView> bus_switches() const override;
     ports::PortManager& bus_ports() override { return *ports_; }
     Status bus_teardown() override;
+    std::vector<bus::LeaseView> bus_leases(std::string_view switch_name) const override;
 
 private:
     Result<std::unique_ptr<ports::PortManager>> make_port_manager();
@@ -60,12 +66,14 @@ private:
                                    const std::vector<Ipv4Prefix>& also_taken) const;
     Status build_switch(SwitchRuntime& rt);
     Status apply_firewall();
+    Status start_dhcp(sd_event* event);
     void roll_back();
 
     Options options_;
     Config config_;
     std::vector<SwitchRuntime> switches_;
     std::unique_ptr<ports::PortManager> ports_;
+    std::vector<std::unique_ptr<dhcpd::DhcpServer>> dhcp_;  // flushed to the lease files when destroyed
     std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above
 };
 

@@ -1,0 +1,318 @@
+#include "daemon/dhcp/dhcp_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+
+#include "daemon/dhcp/frame.h"
+#include "daemon/log.h"
+#include "libvswitch/dhcp/lease_file.h"
+
+namespace vswitch::dhcpd {
+
+namespace {
+
+uint64_t to_usec(dhcp::Clock::time_point t) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+    return us < 0 ? 0 : uint64_t(us);
+}
+
+Status set_int_option(int fd, int level, int name, int value, const char* what) {
+    if (setsockopt(fd, level, name, &value, sizeof value) < 0) return errno_error(errno, what);
+    return {};
+}
+
+}  // namespace
+
+DhcpServer::DhcpServer(sd_event* event, DhcpServerParams params, dhcp::ServerCore core)
+    : event_(event), params_(std::move(params)), core_(std::move(core)) {}
+
+Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServerParams params) {
+    const std::string what = "DHCP server of switch '" + params.switch_name + "'";
+    auto core = dhcp::ServerCore::create(params.core);
+    if (!core) return core.error().context(what);
+    std::unique_ptr<DhcpServer> s(new DhcpServer(event, std::move(params), std::move(*core)));
+    s->core_.set_listener(s.get());
+    if (auto st = s->load_leases(); !st) return st.error().context(what);
+    if (auto st = s->open_sockets(); !st) return st.error().context(what);
+
+    sd_event_source* raw = nullptr;
+    int r = sd_event_add_io(event, &raw, s->udp_.get(), EPOLLIN, on_io, s.get());
+    if (r < 0) return errno_error(r, "watching the DHCP socket").context(what);
+    s->io_.reset(raw);
+    // Both timers exist from the start, disabled, and are re-armed in place
+    // (no allocation per packet).
+    r = sd_event_add_time(event, &raw, CLOCK_MONOTONIC, 0, 0, on_save_timer, s.get());
+    if (r < 0) return errno_error(r, "adding the lease save timer").context(what);
+    s->save_timer_.reset(raw);
+    sd_event_source_set_enabled(raw, SD_EVENT_OFF);
+    // Lease expiry is on the wall clock, like the leases themselves.
+    r = sd_event_add_time(event, &raw, CLOCK_REALTIME, 0, 0, on_expiry_timer, s.get());
+    if (r < 0) return errno_error(r, "adding the lease expiry timer").context(what);
+    s->expiry_timer_.reset(raw);
+    sd_event_source_set_enabled(raw, SD_EVENT_OFF);
+
+    s->expire();  // leases that ran out while the daemon was away
+    s->arm_expiry();
+    if (s->dirty_) {
+        if (auto st = s->flush(); !st) log::warning(st.error().context(what).message + ", ignoring");
+    }
+    log::info("DHCP serves " + s->core_.config().subnet.to_string() + " on '" + s->params_.bridge + "' (" +
+                  std::to_string(s->core_.leases().size()) + " leases restored)",
+              {{"VSWITCH_SWITCH", s->params_.switch_name}});
+    return s;
+}
+
+DhcpServer::~DhcpServer() {
+    // Clean stop: an ACKed lease is never lost.
+    if (auto st = flush(); !st) log::warning(st.error().message + ", leases since the last save are lost");
+}
+
+Status DhcpServer::load_leases() {
+    const std::string& path = params_.lease_path;
+    auto content = dhcp::load_lease_file(path);
+    if (!content) {
+        if (content.error().code == ENOENT) return {};
+        if (content.error().code != EBADMSG && content.error().code != ENOTSUP) return content.error();
+        std::string why = content.error().message;
+        content = dhcp::LeaseFileContent{};
+        content->bad_lines = 1;
+        content->first_error = why;
+    }
+    for (const auto& l : content->leases) {
+        if (auto st = core_.restore(l); !st)
+            log::debug("lease file '" + path + "': " + st.error().message + ", ignoring");
+    }
+    if (content->bad_lines > 0) {
+        // Keep the evidence, keep serving: the parsable leases stay, the
+        // file is rewritten from them.
+        std::string aside = path + ".corrupt";
+        if (std::rename(path.c_str(), aside.c_str()) < 0)
+            return errno_error(errno, "moving corrupt lease file '" + path + "' aside");
+        log::warning("lease file '" + path + "' is corrupt (" + std::to_string(content->bad_lines) +
+                         " bad lines, first: " + content->first_error + "); moved to '" + aside + "', kept " +
+                         std::to_string(core_.leases().size()) + " leases",
+                     {{"VSWITCH_SWITCH", params_.switch_name}});
+        dirty_ = true;
+    }
+    return {};
+}
+
+Status DhcpServer::open_sockets() {
+    const std::string& dev = params_.bridge;
+    int raw = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+    if (raw < 0) return errno_error(errno, "creating the DHCP UDP socket");
+    udp_.reset(raw);
+    // Several switches each bind 0.0.0.0:67, told apart by the device.
+    if (auto s = set_int_option(raw, SOL_SOCKET, SO_REUSEADDR, 1, "setting SO_REUSEADDR"); !s) return s;
+    if (auto s = set_int_option(raw, SOL_SOCKET, SO_BROADCAST, 1, "setting SO_BROADCAST"); !s) return s;
+    if (auto s = set_int_option(raw, IPPROTO_IP, IP_PKTINFO, 1, "setting IP_PKTINFO"); !s) return s;
+    if (setsockopt(raw, SOL_SOCKET, SO_BINDTODEVICE, dev.c_str(), socklen_t(dev.size())) < 0)
+        return errno_error(errno, "binding the DHCP socket to '" + dev + "'");
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(kServerPort);
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (bind(raw, reinterpret_cast<sockaddr*>(&sin), sizeof sin) < 0)
+        return errno_error(errno, "binding UDP port 67 on '" + dev + "'");
+
+    // Protocol 0: this socket only sends, it never receives a copy of traffic.
+    raw = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (raw < 0) return errno_error(errno, "creating the DHCP packet socket");
+    packet_.reset(raw);
+    return {};
+}
+
+int DhcpServer::on_io(sd_event_source*, int, uint32_t, void* userdata) noexcept {
+    try {
+        static_cast<DhcpServer*>(userdata)->receive();
+    } catch (...) {
+        log::error("DHCP: unexpected exception while handling a packet, ignoring");
+    }
+    return 0;
+}
+
+int DhcpServer::on_save_timer(sd_event_source*, uint64_t, void* userdata) noexcept {
+    try {
+        auto* self = static_cast<DhcpServer*>(userdata);
+        if (auto st = self->flush(); !st)
+            log::warning(st.error().message + ", retrying at the next change",
+                         {{"VSWITCH_SWITCH", self->params_.switch_name}});
+    } catch (...) {
+    }
+    return 0;
+}
+
+int DhcpServer::on_expiry_timer(sd_event_source*, uint64_t, void* userdata) noexcept {
+    try {
+        auto* self = static_cast<DhcpServer*>(userdata);
+        self->expire();
+        self->arm_expiry();
+    } catch (...) {
+    }
+    return 0;
+}
+
+void DhcpServer::receive() {
+    std::array<uint8_t, dhcp::kMaxMessageSize + 1> buf;
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in_pktinfo))> control;
+    for (int i = 0; i < kMaxPacketsPerWakeup; ++i) {
+        iovec iov{buf.data(), buf.size()};
+        sockaddr_in from{};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        ssize_t n = recvmsg(udp_.get(), &msg, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log::debug("DHCP: receiving on '" + params_.bridge + "': " + std::strerror(errno));
+            break;
+        }
+        // SO_BINDTODEVICE already filters; IP_PKTINFO double-checks, so
+        // nothing is ever served off the bridge.
+        int ifindex = 0;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                in_pktinfo pi;
+                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                ifindex = pi.ipi_ifindex;
+            }
+        }
+        if (ifindex != 0 && ifindex != params_.ifindex) continue;
+        handle_datagram(std::span<const uint8_t>(buf.data(), size_t(n)));
+    }
+    arm_expiry();
+}
+
+void DhcpServer::handle_datagram(std::span<const uint8_t> bytes) {
+    auto d = core_.handle_packet(bytes, dhcp::Clock::now());
+    if (d.dropped) {
+        log::debug("DHCP: dropped a malformed packet on '" + params_.bridge + "' (" +
+                       std::string(dhcp::to_string(*d.dropped)) + ")",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+        return;
+    }
+    if (d.exhaustion_began)
+        log::warning("DHCP: the pool of " + core_.config().subnet.to_string() + " is exhausted; no offers",
+                     {{"VSWITCH_SWITCH", params_.switch_name}});
+    if (d.kind == dhcp::DecisionKind::ignore) return;
+    if (log::enabled(log::Level::debug))
+        log::debug("DHCP: " + std::string(dhcp::to_string(d.kind)) + " " + d.reply.yiaddr.to_string() + " to " +
+                       d.reply.mac().to_string(),
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+    send(d);
+}
+
+void DhcpServer::send(const dhcp::Decision& d) {
+    std::vector<uint8_t> payload = d.build();
+    Status st;
+    using Kind = dhcp::Destination::Kind;
+    switch (d.destination.kind) {
+        case Kind::relay:
+            st = send_udp(d.destination.address, kServerPort, payload);
+            break;
+        case Kind::unicast:
+            st = send_udp(d.destination.address, d.destination.port, payload);
+            break;
+        case Kind::broadcast:
+            st = send_link_layer(Mac({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}), Ipv4(0xffffffffu), payload);
+            break;
+        case Kind::link_layer:
+            st = send_link_layer(d.destination.mac, d.destination.address, payload);
+            break;
+    }
+    if (!st)
+        log::debug("DHCP: " + st.error().message + ", dropping the reply", {{"VSWITCH_SWITCH", params_.switch_name}});
+}
+
+Status DhcpServer::send_udp(Ipv4 to, uint16_t port, std::span<const uint8_t> payload) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    sin.sin_addr.s_addr = to.to_network();
+    if (sendto(udp_.get(), payload.data(), payload.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&sin),
+               sizeof sin) < 0)
+        return errno_error(errno, "sending to " + to.to_string() + ":" + std::to_string(port));
+    return {};
+}
+
+Status DhcpServer::send_link_layer(const Mac& to, Ipv4 ip_to, std::span<const uint8_t> payload) {
+    auto frame = build_udp_frame(core_.server_id(), kServerPort, ip_to, kClientPort, payload);
+    sockaddr_ll ll{};
+    ll.sll_family = AF_PACKET;
+    ll.sll_protocol = htons(ETH_P_IP);
+    ll.sll_ifindex = params_.ifindex;
+    ll.sll_halen = ETH_ALEN;
+    std::memcpy(ll.sll_addr, to.bytes().data(), ETH_ALEN);
+    if (sendto(packet_.get(), frame.data(), frame.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ll),
+               sizeof ll) < 0)
+        return errno_error(errno, "sending to " + to.to_string() + " on '" + params_.bridge + "'");
+    return {};
+}
+
+void DhcpServer::expire() {
+    for (const auto& l : core_.expire(dhcp::Clock::now()))
+        log::debug("DHCP: lease of " + l.address.to_string() + " (" + l.mac.to_string() + ") expired",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+}
+
+// One timer for all leases: at the earliest expiry.
+void DhcpServer::arm_expiry() {
+    auto next = core_.next_expiry();
+    if (!next) {
+        sd_event_source_set_enabled(expiry_timer_.get(), SD_EVENT_OFF);
+        return;
+    }
+    sd_event_source_set_time(expiry_timer_.get(), to_usec(*next));
+    sd_event_source_set_enabled(expiry_timer_.get(), SD_EVENT_ONESHOT);
+}
+
+void DhcpServer::schedule_save() {
+    dirty_ = true;
+    if (!save_timer_) return;  // still in create(): it flushes at its end
+    int enabled = SD_EVENT_OFF;
+    sd_event_source_get_enabled(save_timer_.get(), &enabled);
+    if (enabled != SD_EVENT_OFF) return;  // a write is already coming
+    uint64_t now = 0;
+    sd_event_now(event_, CLOCK_MONOTONIC, &now);
+    sd_event_source_set_time(save_timer_.get(),
+                             now + uint64_t(std::chrono::microseconds(kLeaseSaveDelay).count()));
+    sd_event_source_set_enabled(save_timer_.get(), SD_EVENT_ONESHOT);
+}
+
+Status DhcpServer::flush() {
+    if (!dirty_) return {};
+    if (save_timer_) sd_event_source_set_enabled(save_timer_.get(), SD_EVENT_OFF);
+    auto leases = core_.leases().leases();
+    if (auto st = dhcp::save_lease_file(params_.lease_path, leases); !st)
+        return st.error().context("saving leases of switch '" + params_.switch_name + "'");
+    dirty_ = false;
+    return {};
+}
+
+void DhcpServer::on_lease_changed(dhcp::LeaseEvent event, const dhcp::Lease& lease) {
+    // A renewal only moves the expiry; the file still changes so a restart
+    // keeps the lease as long as the client was promised.
+    schedule_save();
+    if (event != dhcp::LeaseEvent::renewed)
+        log::info("DHCP: " + std::string(dhcp::to_string(event)) + " " + lease.address.to_string() + " for " +
+                      lease.mac.to_string() + (lease.hostname.empty() ? "" : " ('" + lease.hostname + "')"),
+                  {{"VSWITCH_SWITCH", params_.switch_name}});
+    for (auto& fn : listeners_) fn(event, lease);
+}
+
+}  // namespace vswitch::dhcpd

@@ -1,0 +1,100 @@
+// DhcpServer: the DHCP service of one switch. Owns the ServerCore (leases,
+// pool), the sockets on the switch's bridge, the lease file and the timers
+// that save it and expire leases. The Manager creates one per nat/internal
+// switch once the bridge carries its gateway address, before READY=1; the
+// sd-event loop drives it; destroying it (clean stop) flushes the leases.
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/event/event.h"
+#include "libvswitch/base/fd.h"
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/dhcp/server_core.h"
+
+namespace vswitch::dhcpd {
+
+// Lease writes are grouped: the first change arms a timer this long, and
+// everything that changes until it fires goes into one atomic write.
+inline constexpr std::chrono::milliseconds kLeaseSaveDelay{20};
+// Datagrams read per wake-up before the loop gets to run other sources.
+inline constexpr int kMaxPacketsPerWakeup = 64;
+inline constexpr uint16_t kServerPort = 67;
+inline constexpr uint16_t kClientPort = 68;
+
+struct DhcpServerParams {
+    std::string switch_name;
+    std::string bridge;
+    int ifindex = 0;
+    dhcp::ServerConfig core;
+    std::string lease_path;  // <state-dir>/<switch>.leases
+};
+
+class DhcpServer final : private dhcp::LeaseListener {
+public:
+    using LeaseFn = std::function<void(dhcp::LeaseEvent, const dhcp::Lease&)>;
+
+    // Loads the lease file (tolerantly), opens the sockets on the bridge and
+    // registers them on `event`. Errors name the switch and the step.
+    static Result<std::unique_ptr<DhcpServer>> create(sd_event* event, DhcpServerParams params);
+    ~DhcpServer() override;  // flushes pending lease changes
+
+    DhcpServer(const DhcpServer&) = delete;
+    DhcpServer& operator=(const DhcpServer&) = delete;
+
+    // Told of every lease change after the server itself has recorded it
+    // (DNS records, D-Bus LeaseChanged). Called on the loop thread.
+    void add_lease_listener(LeaseFn fn) { listeners_.push_back(std::move(fn)); }
+
+    const std::string& switch_name() const { return params_.switch_name; }
+    std::vector<dhcp::Lease> leases() const { return core_.leases().leases(); }
+    const dhcp::ServerCounters& counters() const { return core_.counters(); }
+
+    // An address someone who is not our DHCP client uses (a port, a neighbour).
+    Status reserve(Ipv4 a) { return core_.reserve(a); }
+
+    // Writes the lease file now if anything changed since the last write.
+    Status flush();
+
+private:
+    DhcpServer(sd_event* event, DhcpServerParams params, dhcp::ServerCore core);
+
+    Status open_sockets();
+    Status load_leases();
+
+    static int on_io(sd_event_source* s, int fd, uint32_t revents, void* userdata) noexcept;
+    static int on_save_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
+    static int on_expiry_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
+
+    void receive();
+    void handle_datagram(std::span<const uint8_t> bytes);
+    void send(const dhcp::Decision& d);
+    Status send_udp(Ipv4 to, uint16_t port, std::span<const uint8_t> payload);
+    Status send_link_layer(const Mac& to, Ipv4 ip_to, std::span<const uint8_t> payload);
+    void expire();
+    void arm_expiry();
+    void schedule_save();
+
+    void on_lease_changed(dhcp::LeaseEvent event, const dhcp::Lease& lease) override;
+
+    sd_event* event_;
+    DhcpServerParams params_;
+    dhcp::ServerCore core_;
+    Fd udp_;     // UDP 67 bound to the bridge: requests in, unicast/relay replies out
+    Fd packet_;  // AF_PACKET on the bridge: replies to clients without an address
+    event::EventSourcePtr io_;
+    event::EventSourcePtr save_timer_;
+    event::EventSourcePtr expiry_timer_;
+    bool dirty_ = false;
+    std::vector<LeaseFn> listeners_;
+};
+
+}  // namespace vswitch::dhcpd
