@@ -15,6 +15,8 @@ testing=(
   clang libclang-rt-14-dev llvm
   libgtest-dev libgmock-dev googletest
   iperf3 dbus psmisc groff-base man-db
+  isc-dhcp-client udhcpc dhcpcd-base
+  dnsutils knot-dnsutils
 )
 
 want=("${build_run[@]}")

@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Helpers for the DHCP integration tests: real DHCP clients (ISC dhclient,
+# busybox udhcpc, dhcpcd) run inside a VM namespace of lib.sh, each in a
+# private mount namespace where /etc/resolv.conf, /var/lib/dhcp,
+# /var/lib/dhcpcd and /run are tmpfs or files of this run, so no
+# client can write the machine's own. Each client gets a hook script of its
+# own that configures eth0 and appends what it was given to a file:
+#   <reason> ip=<a> mask=<m> router=<r> dns=<d> domain=<n>
+
+VSD_IP=$(command -v ip)
+
+# vsd_isolated NS CMD...: runs CMD in NS with the private mounts above.
+vsd_isolated() {
+  local ns=$1
+  shift
+  mkdir -p "$VSI_TMP/mnt"
+  : >"$VSI_TMP/mnt/resolv.conf"
+  ip netns exec "$ns" unshare -m --propagation private sh -c '
+    t=$1; shift
+    mount -t tmpfs tmpfs /run
+    mount --bind "$t/resolv.conf" /etc/resolv.conf
+    for d in /var/lib/dhcp /var/lib/dhcpcd; do
+      [ -d "$d" ] && mount -t tmpfs tmpfs "$d"
+    done
+    exec "$@"' vsd "$VSI_TMP/mnt" "$@"
+}
+
+# vsd_hook KIND OUT: writes a hook script for dhclient|dhcpcd|udhcpc that
+# appends to OUT and (un)configures eth0; prints its path.
+vsd_hook() {
+  local kind=$1 out=$2 f=$VSI_TMP/hook-$1-$RANDOM.sh
+  if [ "$kind" = udhcpc ]; then
+    cat >"$f" <<HOOK
+#!/bin/sh
+case "\$1" in
+  bound|renew)
+    echo "\$1 ip=\$ip mask=\$subnet router=\$router dns=\$dns domain=\$domain" >>"$out"
+    $VSD_IP -4 addr flush dev "\$interface"
+    $VSD_IP addr add "\$ip/\$mask" dev "\$interface" ;;
+  deconfig) $VSD_IP -4 addr flush dev "\$interface"; echo deconfig >>"$out" ;;
+  *) echo "\$1" >>"$out" ;;
+esac
+exit 0
+HOOK
+  else
+    cat >"$f" <<HOOK
+#!/bin/sh
+case "\$reason" in
+  BOUND|RENEW|REBIND|REBOOT)
+    echo "\$reason ip=\$new_ip_address mask=\$new_subnet_mask router=\$new_routers dns=\$new_domain_name_servers domain=\$new_domain_name" >>"$out"
+    if [ "$kind" = dhclient ]; then
+      $VSD_IP -4 addr flush dev "\$interface"
+      $VSD_IP addr add "\$new_ip_address/\$new_subnet_mask" dev "\$interface"
+    fi ;;
+  *) echo "\$reason" >>"$out" ;;
+esac
+exit 0
+HOOK
+  fi
+  chmod 755 "$f"
+  echo "$f"
+}
+
+# vsd_vm NS HOSTIF: a VM namespace with eth0 on vswitch0 and no address.
+vsd_vm() {
+  local ns=$1 hostif=$2
+  vsi_ns_add "$ns"
+  ip -n "$NS_HOST" link add "$hostif" type veth peer name eth0 netns "$ns"
+  ip -n "$NS_HOST" link set "$hostif" master vswitch0
+  ip -n "$NS_HOST" link set "$hostif" up
+  ip -n "$ns" link set eth0 up
+}
+
+# The last line the hook wrote, and fields of it.
+vsd_last() { tail -n 1 "$1" 2>/dev/null; }
+vsd_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+vsd_vm_addr() { ip -n "$1" -4 -o addr show dev eth0 | awk '{print $4}' | head -n 1; }
+
+vsd_lease_file_has() { grep -q "^lease $2 " "$VSI_STATE/$1.leases" 2>/dev/null; }
