@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "daemon/dns/hosts_file.h"
 #include "daemon/firewall/firewall.h"
 #include "daemon/log.h"
 #include "daemon/netlink/address.h"
@@ -259,6 +260,69 @@ std::vector<bus::LeaseView> Manager::bus_leases(std::string_view switch_name) co
     return out;
 }
 
+// One DNS server per switch with an address (nat, internal), on its
+// gateway. Names: the host's own → gateway; DHCP host names and port VM
+// names → the leased address. Every change rewrites the hosts file.
+Status Manager::start_dns(sd_event* event) {
+    std::vector<Ipv4> gateways;
+    for (const auto& rt : switches_) gateways.push_back(rt.gateway);
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
+    for (const auto& rt : switches_) {
+        if (rt.config.type == SwitchType::private_) continue;
+        dns::DnsServiceConfig c{rt.config.name, rt.config.bridge, rt.subnet, rt.gateway, rt.config.domain,
+                                options_.resolv_conf, gateways};
+        auto svc = dns::DnsService::create(event, std::move(c));
+        if (!svc) return svc.error();
+        dns::DnsService& dns = **svc;
+        if (host[0] != 0) {
+            if (auto s = dns.set_name(dns::RecordSource::host, "host", host, rt.gateway); !s)
+                log::warning(s.error().context("host name '" + std::string(host) + "'").message + ", ignoring");
+        }
+        if (auto* dhcp = dhcp_server(rt.config.name)) {
+            for (const auto& l : dhcp->leases()) on_lease_names(dns, dhcp::LeaseEvent::added, l);
+            // Looked up at each event: the listener may outlive the service.
+            dhcp->add_lease_listener([this, name = rt.config.name](dhcp::LeaseEvent ev, const dhcp::Lease& l) {
+                for (const auto& d : dns_)
+                    if (d->switch_name() == name) on_lease_names(*d, ev, l);
+            });
+        }
+        dns.set_on_names_changed([this] { write_hosts(); });
+        dns_.push_back(std::move(*svc));
+    }
+    write_hosts();
+    return {};
+}
+
+void Manager::on_lease_names(dns::DnsService& dns, dhcp::LeaseEvent ev, const dhcp::Lease& l) {
+    const std::string mac = l.mac.to_string();
+    const auto* port = ports_ ? ports_->find_by_mac(dns.switch_name(), l.mac) : nullptr;
+    bool gone = ev == dhcp::LeaseEvent::released || ev == dhcp::LeaseEvent::expired;
+    if (gone) {
+        dns.remove_name(dns::RecordSource::lease, mac);
+        if (port) dns.remove_name(dns::RecordSource::port, port->ifname);
+        return;
+    }
+    if (!l.hostname.empty()) {
+        if (auto s = dns.set_name(dns::RecordSource::lease, mac, l.hostname, l.address); !s)
+            log::debug(s.error().context("DNS name of lease " + mac).message + ", ignoring");
+    }
+    if (port && !port->vm.empty()) {
+        if (auto s = dns.set_name(dns::RecordSource::port, port->ifname, port->vm, l.address); !s)
+            log::debug(s.error().context("DNS name of port '" + port->ifname + "'").message + ", ignoring");
+    }
+}
+
+void Manager::write_hosts() const {
+    std::vector<dns::HostEntry> all;
+    for (const auto& d : dns_) {
+        auto h = d->zone().hosts();
+        all.insert(all.end(), h.begin(), h.end());
+    }
+    if (auto s = dns::write_hosts_file(options_.runtime_dir + "/hosts", all); !s)
+        log::warning(s.error().message + ", ignoring");
+}
+
 Status Manager::start_api(sd_event* event) {
     if (auto s = start_dhcp(event); !s) return s;
     auto pm = make_port_manager();
@@ -267,6 +331,7 @@ Status Manager::start_api(sd_event* event) {
     // A ports file we cannot read loses the old ports' records, not the
     // switches: serve on without them.
     if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
+    if (auto s = start_dns(event); !s) return s;
     // The data plane (NAT, DHCP, DNS) serves VMs without D-Bus; a host
     // without a system bus gets the switches, not a daemon that quits.
     auto b = bus::Bus::create(event, *this);
@@ -289,6 +354,7 @@ std::vector<bus::SwitchView> Manager::bus_switches() const {
 
 Status Manager::bus_teardown() {
     Status s = teardown();
+    dns_.clear();
     dhcp_.clear();
     switches_.clear();  // their objects leave the bus with them
     return s;

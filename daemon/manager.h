@@ -13,6 +13,7 @@
 #include "daemon/bus/bus.h"
 #include "daemon/bus/context.h"
 #include "daemon/dhcp/dhcp_server.h"
+#include "daemon/dns/dns_service.h"
 #include "daemon/options.h"
 #include "daemon/ports/port_manager.h"
 #include "libvswitch/base/net.h"
@@ -67,6 +68,9 @@ private:
     Status build_switch(SwitchRuntime& rt);
     Status apply_firewall();
     Status start_dhcp(sd_event* event);
+    Status start_dns(sd_event* event);
+    void on_lease_names(dns::DnsService& dns, dhcp::LeaseEvent ev, const dhcp::Lease& l);
+    void write_hosts() const;
     void roll_back();
 
     Options options_;
@@ -74,6 +78,7 @@ private:
     std::vector<SwitchRuntime> switches_;
     std::unique_ptr<ports::PortManager> ports_;
     std::vector<std::unique_ptr<dhcpd::DhcpServer>> dhcp_;  // flushed to the lease files when destroyed
+    std::vector<std::unique_ptr<dns::DnsService>> dns_;  // reads ports_ and dhcp_ names
     std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above
 };
 

@@ -1,0 +1,315 @@
+#include "daemon/dns/dns_service.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "daemon/dns/limits.h"
+#include "daemon/dns/sources.h"
+#include "daemon/log.h"
+
+namespace vswitch::dns {
+
+namespace {
+
+// One socket on gateway:53, bound to the bridge so that a packet for the
+// gateway address arriving on any other interface (the uplink) never
+// reaches it: the listener itself refuses the outside, not a firewall rule.
+Result<Fd> listen_socket(int type, const DnsServiceConfig& c) {
+    std::string what = std::string(type == SOCK_DGRAM ? "UDP" : "TCP") + " " + c.gateway.to_string() + ":53 on '" +
+                       c.bridge + "'";
+    Fd fd(socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) return errno_error(errno, "creating DNS socket " + what);
+    int one = 1;
+    if (setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+        return errno_error(errno, "setting SO_REUSEADDR on " + what);
+    if (setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, c.bridge.c_str(), socklen_t(c.bridge.size())) != 0)
+        return errno_error(errno, "binding DNS socket to device for " + what);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(kDnsPort);
+    sa.sin_addr.s_addr = c.gateway.to_network();
+    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
+        return errno_error(errno, "binding DNS socket " + what);
+    if (type == SOCK_STREAM && listen(fd.get(), int(kMaxTcpConnections)) != 0)
+        return errno_error(errno, "listening on " + what);
+    return fd;
+}
+
+void disable(event::Source& s) {
+    if (s) (void)s.set_enabled(false);
+}
+
+}  // namespace
+
+DnsService::DnsService(sd_event* ev, DnsServiceConfig config, LocalZone zone)
+    : ev_(ev),
+      config_(std::move(config)),
+      zone_(std::move(zone)),
+      responder_(zone_, cache_),
+      forwarder_(ev, config_.resolv_conf, config_.avoid,
+                 [this](uint64_t token, const ldns_pkt* reply) { on_forwarded(token, reply); }) {}
+
+DnsService::~DnsService() = default;
+
+Result<std::unique_ptr<DnsService>> DnsService::create(sd_event* ev, DnsServiceConfig config) {
+    std::string sw = "DNS of switch '" + config.switch_name + "'";
+    auto zone = LocalZone::create(config.domain, config.subnet);
+    if (!zone) return zone.error().context(sw);
+    std::unique_ptr<DnsService> svc(new DnsService(ev, std::move(config), std::move(*zone)));
+    if (auto s = svc->open_sockets(); !s) return s.error().context(sw);
+    return svc;
+}
+
+Status DnsService::open_sockets() {
+    auto udp = listen_socket(SOCK_DGRAM, config_);
+    if (!udp) return udp.error();
+    auto tcp = listen_socket(SOCK_STREAM, config_);
+    if (!tcp) return tcp.error();
+    udp_ = std::move(*udp);
+    tcp_ = std::move(*tcp);
+    auto uio = add_io(ev_, udp_.get(), EPOLLIN, [this](uint32_t) { on_udp(); });
+    if (!uio) return uio.error();
+    udp_io_ = std::move(*uio);
+    auto tio = add_io(ev_, tcp_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
+    if (!tio) return tio.error();
+    tcp_io_ = std::move(*tio);
+    return {};
+}
+
+Result<std::string> DnsService::set_name(RecordSource source, std::string_view owner, std::string_view name,
+                                         Ipv4 address) {
+    auto label = zone_.set(source, owner, name, address);
+    if (label) names_changed();
+    return label;
+}
+
+bool DnsService::remove_name(RecordSource source, std::string_view owner) {
+    bool removed = zone_.remove(source, owner);
+    if (removed) names_changed();
+    return removed;
+}
+
+void DnsService::names_changed() {
+    if (on_names_changed_) on_names_changed_();
+}
+
+void DnsService::on_udp() {
+    closed_.clear();
+    uint8_t buf[kMaxTcpMessage];
+    for (int i = 0; i < kMaxDatagramsPerWakeup; ++i) {
+        sockaddr_in from{};
+        socklen_t len = sizeof from;
+        ssize_t n = recvfrom(udp_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n < 0) return;  // EAGAIN: drained
+        if (from.sin_family != AF_INET) continue;
+        handle_query(std::span<const uint8_t>(buf, size_t(n)), Ipv4::from_network(from.sin_addr.s_addr), &from,
+                     nullptr);
+    }
+}
+
+void DnsService::handle_query(std::span<const uint8_t> query, Ipv4 client, const sockaddr_in* udp_client,
+                              TcpConn* conn) {
+    QueryContext ctx{conn ? Transport::tcp : Transport::udp, client};
+    Decision d = responder_.handle(query, ctx, Clock::now());
+    if (auto* reply = std::get_if<Reply>(&d)) {
+        if (conn)
+            send_tcp(*conn, reply->wire);
+        else
+            send_udp(*udp_client, reply->wire);
+        return;
+    }
+    auto* fwd = std::get_if<Forward>(&d);
+    if (!fwd) return;  // Drop
+
+    ClientQuery& q = fwd->query;
+    bool over_limit = conn && conn->in_flight >= kMaxTcpInFlight;
+    uint64_t token = next_token_++;
+    Status started = over_limit ? Status(make_error(E2BIG, "too many queries in flight on one TCP connection"))
+                                : forwarder_.start(token, q.question, {q.dnssec_ok, q.cd});
+    if (!started) {
+        log::debug("forwarding " + q.question.to_string() + " for " + client.to_string() + ": " +
+                       started.error().message + ", answering SERVFAIL",
+                   {{"VSWITCH_SWITCH", config_.switch_name}});
+        Bytes wire = responder_.servfail(q);
+        if (conn)
+            send_tcp(*conn, wire);
+        else
+            send_udp(*udp_client, wire);
+        return;
+    }
+    Waiting w;
+    w.query = std::move(q);
+    if (conn) {
+        w.conn = conn->id;
+        ++conn->in_flight;
+    } else {
+        w.udp_client = *udp_client;
+    }
+    waiting_.emplace(token, std::move(w));
+}
+
+void DnsService::on_forwarded(uint64_t token, const ldns_pkt* reply) {
+    auto it = waiting_.find(token);
+    if (it == waiting_.end()) return;
+    Waiting w = std::move(it->second);
+    waiting_.erase(it);
+    Bytes wire;
+    if (reply) {
+        cache_.insert(w.query.question, w.query.dnssec_ok, *reply, Clock::now());
+        wire = responder_.answer_from_upstream(w.query, *reply);
+    } else {
+        log::debug("no upstream answered " + w.query.question.to_string() + " in time, answering SERVFAIL",
+                   {{"VSWITCH_SWITCH", config_.switch_name}});
+        wire = responder_.servfail(w.query);
+    }
+    if (w.conn == 0) return send_udp(w.udp_client, wire);
+    auto c = conns_.find(w.conn);
+    if (c == conns_.end()) return;  // the client hung up meanwhile
+    --c->second->in_flight;
+    send_tcp(*c->second, wire);
+    maybe_close(*c->second);
+}
+
+void DnsService::send_udp(const sockaddr_in& to, const Bytes& wire) {
+    // A full socket buffer drops the answer as the network could: the
+    // client asks again.
+    (void)sendto(udp_.get(), wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                 reinterpret_cast<const sockaddr*>(&to), sizeof to);
+}
+
+void DnsService::on_accept() {
+    closed_.clear();
+    for (;;) {
+        sockaddr_in from{};
+        socklen_t len = sizeof from;
+        Fd fd(accept4(tcp_.get(), reinterpret_cast<sockaddr*>(&from), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) return;
+        if (conns_.size() >= kMaxTcpConnections) {
+            log::debug("DNS over TCP: " + std::to_string(kMaxTcpConnections) + " connections open, refusing one",
+                       {{"VSWITCH_SWITCH", config_.switch_name}});
+            continue;  // closed by fd's destructor
+        }
+        auto conn = std::make_unique<TcpConn>();
+        conn->id = next_conn_++;
+        conn->fd = std::move(fd);
+        conn->client = Ipv4::from_network(from.sin_addr.s_addr);
+        conn->in = TcpDeframer(kMaxTcpQueryLength);
+        uint64_t id = conn->id;
+        auto io = add_io(ev_, conn->fd.get(), EPOLLIN, [this, id](uint32_t revents) { on_tcp(id, revents); });
+        if (!io) {
+            log::warning(io.error().message + ", dropping a DNS TCP connection");
+            continue;
+        }
+        conn->io = std::move(*io);
+        TcpConn& ref = *conn;
+        conns_.emplace(id, std::move(conn));
+        arm_idle(ref);
+    }
+}
+
+void DnsService::arm_idle(TcpConn& conn) {
+    disable(conn.idle);
+    uint64_t id = conn.id;
+    auto t = add_timer(ev_, now_usec(ev_) + kTcpIdleTimeoutUsec, [this, id] {
+        closed_.clear();
+        auto it = conns_.find(id);
+        if (it == conns_.end()) return;
+        // RFC 7766 §6.2.3: an idle connection is closed; one waiting on
+        // upstream is not idle.
+        if (it->second->in_flight > 0)
+            arm_idle(*it->second);
+        else
+            close_conn(id);
+    });
+    if (!t) {
+        close_conn(id);
+        return;
+    }
+    // The old timer may be the one running now: keep it until the next callback.
+    if (conn.idle) {
+        auto holder = std::make_unique<TcpConn>();
+        holder->idle = std::move(conn.idle);
+        closed_.push_back(std::move(holder));
+    }
+    conn.idle = std::move(*t);
+}
+
+void DnsService::on_tcp(uint64_t conn_id, uint32_t revents) {
+    closed_.clear();
+    auto it = conns_.find(conn_id);
+    if (it == conns_.end()) return;
+    TcpConn& conn = *it->second;
+    if (revents & EPOLLOUT) {
+        flush_tcp(conn);
+        if (conns_.count(conn_id) == 0) return;
+    }
+    if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || conn.read_closed) return;
+    uint8_t buf[4096];
+    ssize_t n = recv(conn.fd.get(), buf, sizeof buf, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+        // The client is done sending; answers still owed go out first.
+        conn.read_closed = true;
+        (void)set_io_events(conn.io, conn.out.empty() ? 0u : uint32_t(EPOLLOUT));
+        return maybe_close(conn);
+    }
+    arm_idle(conn);
+    if (!conn.in.feed(std::span<const uint8_t>(buf, size_t(n)))) {
+        log::debug("DNS over TCP from " + conn.client.to_string() + ": bad framing, closing",
+                   {{"VSWITCH_SWITCH", config_.switch_name}});
+        return close_conn(conn_id);
+    }
+    // RFC 7766 §6.2.1.1: pipelined queries are all taken; answers go out
+    // in whatever order they are ready, each with its own id.
+    while (auto msg = conn.in.next()) {
+        handle_query(*msg, conn.client, nullptr, &conn);
+        if (conns_.count(conn_id) == 0) return;
+    }
+}
+
+void DnsService::send_tcp(TcpConn& conn, const Bytes& wire) {
+    auto framed = frame_tcp_message(wire);
+    if (!framed) return;
+    if (conn.out.size() + framed->size() > kMaxTcpWriteBuffer) {
+        log::debug("DNS over TCP to " + conn.client.to_string() + ": client does not read, closing",
+                   {{"VSWITCH_SWITCH", config_.switch_name}});
+        return close_conn(conn.id);
+    }
+    conn.out.insert(conn.out.end(), framed->begin(), framed->end());
+    flush_tcp(conn);
+}
+
+void DnsService::flush_tcp(TcpConn& conn) {
+    while (!conn.out.empty()) {
+        ssize_t n = send(conn.fd.get(), conn.out.data(), conn.out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) break;
+            return close_conn(conn.id);
+        }
+        conn.out.erase(conn.out.begin(), conn.out.begin() + n);
+    }
+    uint32_t events = (conn.read_closed ? 0u : uint32_t(EPOLLIN)) | (conn.out.empty() ? 0u : uint32_t(EPOLLOUT));
+    (void)set_io_events(conn.io, events);
+    maybe_close(conn);
+}
+
+void DnsService::maybe_close(TcpConn& conn) {
+    if (conn.read_closed && conn.in_flight == 0 && conn.out.empty()) close_conn(conn.id);
+}
+
+void DnsService::close_conn(uint64_t conn_id) {
+    auto it = conns_.find(conn_id);
+    if (it == conns_.end()) return;
+    disable(it->second->io);
+    disable(it->second->idle);
+    closed_.push_back(std::move(it->second));
+    conns_.erase(it);
+    // Its forwarded queries finish into the void (on_forwarded finds no
+    // connection); the forwarder's own limit still bounds them.
+}
+
+}  // namespace vswitch::dns

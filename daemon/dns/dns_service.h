@@ -1,0 +1,112 @@
+// The DNS server of one switch: UDP and TCP on the gateway address, port 53.
+#pragma once
+
+#include <netinet/in.h>
+#include <systemd/sd-event.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/dns/forwarder.h"
+#include "daemon/event/event.h"
+#include "libvswitch/base/fd.h"
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/dns/cache.h"
+#include "libvswitch/dns/local_zone.h"
+#include "libvswitch/dns/responder.h"
+#include "libvswitch/dns/tcp_framing.h"
+
+namespace vswitch::dns {
+
+struct DnsServiceConfig {
+    std::string switch_name;
+    std::string bridge;  // SO_BINDTODEVICE: nothing arriving elsewhere reaches us
+    Ipv4Prefix subnet;
+    Ipv4 gateway;
+    std::string domain;
+    std::string resolv_conf;
+    std::vector<Ipv4> avoid;  // every switch's gateway: never an upstream
+};
+
+// DnsService owns one switch's listening sockets, its TCP client
+// connections, the local zone, the cache and the forwarder. The Manager
+// creates it once the bridge has its address and drives the names
+// (set_name/remove_name); sd-event drives the rest. on_names_changed runs
+// after every change of the local names (the Manager rewrites the hosts file).
+class DnsService {
+public:
+    static Result<std::unique_ptr<DnsService>> create(sd_event* ev, DnsServiceConfig config);
+    ~DnsService();
+    DnsService(const DnsService&) = delete;
+    DnsService& operator=(const DnsService&) = delete;
+
+    Result<std::string> set_name(RecordSource source, std::string_view owner, std::string_view name, Ipv4 address);
+    bool remove_name(RecordSource source, std::string_view owner);
+    void set_on_names_changed(std::function<void()> fn) { on_names_changed_ = std::move(fn); }
+
+    const std::string& switch_name() const { return config_.switch_name; }
+    const LocalZone& zone() const { return zone_; }
+    const Responder& responder() const { return responder_; }
+    const Forwarder& forwarder() const { return forwarder_; }
+
+private:
+    struct TcpConn {
+        uint64_t id = 0;
+        Fd fd;
+        Ipv4 client;
+        event::Source io;
+        event::Source idle;
+        TcpDeframer in;
+        Bytes out;
+        size_t in_flight = 0;
+        bool read_closed = false;
+    };
+    // Where a forwarded query's answer goes.
+    struct Waiting {
+        ClientQuery query;
+        sockaddr_in udp_client{};
+        uint64_t conn = 0;  // 0: over UDP
+    };
+
+    DnsService(sd_event* ev, DnsServiceConfig config, LocalZone zone);
+    Status open_sockets();
+    void on_udp();
+    void on_accept();
+    void on_tcp(uint64_t conn_id, uint32_t revents);
+    void handle_query(std::span<const uint8_t> query, Ipv4 client, const sockaddr_in* udp_client,
+                      TcpConn* conn);
+    void on_forwarded(uint64_t token, const ldns_pkt* reply);
+    void send_udp(const sockaddr_in& to, const Bytes& wire);
+    void send_tcp(TcpConn& conn, const Bytes& wire);
+    void flush_tcp(TcpConn& conn);
+    void arm_idle(TcpConn& conn);
+    void close_conn(uint64_t conn_id);
+    void maybe_close(TcpConn& conn);
+    void names_changed();
+
+    sd_event* ev_;
+    DnsServiceConfig config_;
+    LocalZone zone_;
+    Cache cache_;
+    Responder responder_;
+    Forwarder forwarder_;
+    Fd udp_;
+    Fd tcp_;
+    event::Source udp_io_;
+    event::Source tcp_io_;
+    std::map<uint64_t, std::unique_ptr<TcpConn>> conns_;
+    std::vector<std::unique_ptr<TcpConn>> closed_;  // freed at the next callback
+    std::unordered_map<uint64_t, Waiting> waiting_;
+    uint64_t next_token_ = 1;
+    uint64_t next_conn_ = 1;
+    std::function<void()> on_names_changed_;
+};
+
+}  // namespace vswitch::dns

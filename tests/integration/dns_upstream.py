@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""A test upstream DNS server for tests/integration/dns_*.sh.
+
+Answers A questions from a fixed table over UDP and TCP on ADDR:53 and
+appends one line per query it receives to LOG ("udp ext.example. 1"), so a
+test can count what reached upstream. tc.example. is answered truncated
+(TC=1, no records) over UDP and in full over TCP.
+
+Usage: dns_upstream.py ADDR LOG
+"""
+import socket
+import struct
+import sys
+import threading
+
+TABLE = {
+    "ext.example.": ["192.0.2.10"],
+    "other.example.": ["192.0.2.11"],
+    "third.example.": ["192.0.2.12"],
+    "fourth.example.": ["192.0.2.13"],
+    "tc.example.": ["192.0.2.%d" % i for i in range(20, 60)],
+}
+TTL = 300
+TRUNCATED_OVER_UDP = "tc.example."
+
+log_lock = threading.Lock()
+
+
+def parse_question(msg):
+    pos, labels = 12, []
+    while True:
+        n = msg[pos]
+        pos += 1
+        if n == 0:
+            break
+        labels.append(msg[pos:pos + n].decode("ascii", "replace").lower())
+        pos += n
+    qtype, qclass = struct.unpack("!HH", msg[pos:pos + 4])
+    return ".".join(labels) + ".", qtype, qclass, msg[12:pos + 4]
+
+
+def answer(msg, transport, log):
+    qid, flags = struct.unpack("!HH", msg[:4])
+    name, qtype, _, question = parse_question(msg)
+    with log_lock, open(log, "a") as f:
+        f.write("%s %s %d\n" % (transport, name, qtype))
+    rd = flags & 0x0100
+    addrs = TABLE.get(name)
+    rcode = 0 if addrs is not None else 3
+    records = []
+    truncated = transport == "udp" and name == TRUNCATED_OVER_UDP
+    if addrs and qtype == 1 and not truncated:
+        for a in addrs:
+            records.append(b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, TTL, 4) + socket.inet_aton(a))
+    out_flags = 0x8000 | rd | 0x0080 | rcode | (0x0200 if truncated else 0)
+    header = struct.pack("!HHHHHH", qid, out_flags, 1, len(records), 0, 0)
+    return header + question + b"".join(records)
+
+
+def serve_udp(s, log):
+    while True:
+        msg, peer = s.recvfrom(4096)
+        try:
+            s.sendto(answer(msg, "udp", log), peer)
+        except Exception as e:  # a broken query is the test's, not ours
+            print("udp: %s" % e, file=sys.stderr)
+
+
+def recv_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def serve_tcp_conn(conn, log):
+    with conn:
+        while True:
+            head = recv_exact(conn, 2)
+            if head is None:
+                return
+            msg = recv_exact(conn, struct.unpack("!H", head)[0])
+            if msg is None:
+                return
+            reply = answer(msg, "tcp", log)
+            conn.sendall(struct.pack("!H", len(reply)) + reply)
+
+
+def serve_tcp(s, log):
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=serve_tcp_conn, args=(conn, log), daemon=True).start()
+
+
+def main():
+    addr, log = sys.argv[1], sys.argv[2]
+    open(log, "w").close()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((addr, 53))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((addr, 53))
+    tcp.listen(16)
+    threading.Thread(target=serve_udp, args=(udp, log), daemon=True).start()
+    t = threading.Thread(target=serve_tcp, args=(tcp, log), daemon=True)
+    t.start()
+    print("listening", flush=True)
+    t.join()
+
+
+if __name__ == "__main__":
+    main()
