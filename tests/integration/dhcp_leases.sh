@@ -1,0 +1,71 @@
+#!/bin/bash
+# shellcheck disable=SC2119  # vsi_start_daemon takes optional arguments
+# The lease file across starts: a corrupt file is moved aside and its
+# parsable leases are kept (a client gets its restored address back); a
+# lease expires on time by the daemon's one expiry timer and leaves the file;
+# a lease ACKed right before SIGTERM is in the file after the stop.
+# Usage: dhcp_leases.sh VSWITCHD
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/dhcp_lib.sh
+source "$(dirname "$0")/dhcp_lib.sh"
+vsi_require_root
+command -v udhcpc >/dev/null || vsi_fail "udhcpc is not installed (contrib/install-deps.sh --test)"
+vsi_init dhcp_leases "$1"
+vsi_topology
+vsi_daemon_dirs
+subnet=172.20.16.0/20
+printf '[Switch]\nSubnet=%s\n' "$subnet" >"$VSI_CONF"
+mkdir -p "$VSI_STATE"
+
+mac_keep=52:54:00:aa:00:01
+ip_keep=172.20.19.77
+ip_soon=172.20.19.78
+now=$(date +%s)
+{
+  echo "vswitch-leases 1"
+  echo "lease $ip_keep $mac_keep 01:$mac_keep $((now + 3600)) keeper"
+  echo "this line is garbage"
+  echo "lease $ip_soon 52:54:00:aa:00:02 01:52:54:00:aa:00:02 $((now + 3)) soon"
+} >"$VSI_STATE/Default.leases"
+
+vsi_start_daemon
+[ -f "$VSI_STATE/Default.leases.corrupt" ] || vsi_fail "the corrupt lease file was not moved aside"
+grep -q "this line is garbage" "$VSI_STATE/Default.leases.corrupt" || vsi_fail "Default.leases.corrupt is not the old file"
+grep -q "lease file .* is corrupt" "$VSI_TMP/daemon.err" || vsi_fail "no warning about the corrupt lease file"
+grep -q garbage "$VSI_STATE/Default.leases" && vsi_fail "the rewritten lease file kept the bad line"
+vsd_lease_file_has Default "$ip_keep" || vsi_fail "the parsable lease of $ip_keep was not kept: $(cat "$VSI_STATE/Default.leases")"
+vsi_pass "corrupt lease file moved aside with a warning; its parsable leases kept"
+
+# The lease of $ip_soon runs out ~3 s after we wrote it: the expiry timer
+# removes it and the coalesced save writes the file without it.
+for ((i = 0; i < 80; i++)); do vsd_lease_file_has Default "$ip_soon" || break; sleep 0.1; done
+vsd_lease_file_has Default "$ip_soon" && vsi_fail "lease of $ip_soon did not expire"
+vsd_lease_file_has Default "$ip_keep" || vsi_fail "expiry removed the wrong lease"
+vsi_pass "the lease of $ip_soon expired on time and left the file; $ip_keep stayed"
+
+# The client whose lease was restored gets that address back.
+NS_B=vsi-dhcp_leases-$$-b
+vsd_vm "$NS_B" vmb
+ip -n "$NS_B" link set eth0 address "$mac_keep"
+out_b=$VSI_TMP/udhcpc.out
+hook_b=$(vsd_hook udhcpc "$out_b")
+vsd_isolated "$NS_B" timeout 20 udhcpc -i eth0 -s "$hook_b" -n -q -t 5 -T 1 >"$VSI_TMP/udhcpc.log" 2>&1 ||
+  vsi_fail "udhcpc got no lease: $(cat "$VSI_TMP/udhcpc.log")"
+line=$(grep '^bound' "$out_b" | tail -n 1 || true)
+vsi_assert_eq "address of the client with the restored lease" "$ip_keep" "$(vsd_field "$line" ip)"
+vsi_pass "the client $mac_keep got its restored address $ip_keep back"
+
+# A clean stop after a new lease: it is in the file although the daemon
+# exits right after the ACK.
+NS_C=vsi-dhcp_leases-$$-c
+vsd_vm "$NS_C" vmc
+out_c=$VSI_TMP/udhcpc-c.out
+hook_c=$(vsd_hook udhcpc "$out_c")
+vsd_isolated "$NS_C" timeout 20 udhcpc -i eth0 -s "$hook_c" -n -q -t 5 -T 1 >"$VSI_TMP/udhcpc-c.log" 2>&1 ||
+  vsi_fail "udhcpc (c) got no lease: $(cat "$VSI_TMP/udhcpc-c.log")"
+ip_c=$(vsd_field "$(grep '^bound' "$out_c" | tail -n 1)" ip)
+vsi_stop_daemon TERM
+vsd_lease_file_has Default "$ip_c" || vsi_fail "lease of $ip_c lost on a clean stop: $(cat "$VSI_STATE/Default.leases")"
+vsi_pass "the lease of $ip_c ACKed just before SIGTERM is in the file"
