@@ -1,0 +1,68 @@
+#!/bin/bash
+# shellcheck disable=SC2119  # vsi_start_daemon takes optional arguments
+# Names the switch's DNS learns while it runs: a VM attached over D-Bus
+# (AttachInterface, VM name "web") takes a DHCP lease with host name
+# "dhcpname" from busybox udhcpc; both names then resolve to its address
+# (A, and PTR back), /run/vswitch/hosts lists them, and when the client
+# releases its lease both are gone again (NXDOMAIN, out of the hosts file).
+# Usage: dns_names.sh VSWITCHD
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/bus_lib.sh
+source "$(dirname "$0")/bus_lib.sh"
+# shellcheck source=tests/integration/dhcp_lib.sh
+source "$(dirname "$0")/dhcp_lib.sh"
+vsi_require_root
+for c in dig udhcpc dbus-daemon busctl; do
+  command -v "$c" >/dev/null || { echo "$c missing: skipping" >&2; exit 77; }
+done
+vsi_init dns_names "$1"
+vsi_topology
+vsi_daemon_dirs
+vsb_start_bus names open
+vsi_start_daemon
+subnet=$(vsi_subnet)
+gw=$(vsi_subnet_host "$subnet" 1)
+
+vsi_ns_add "$NS_VM"
+ip -n "$NS_HOST" link add vm-web type veth peer name eth0 netns "$NS_VM"
+ip -n "$NS_VM" link set eth0 up
+mac=$(ip netns exec "$NS_VM" cat /sys/class/net/eth0/address)
+busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager AttachInterface ssss \
+  Default vm-web web "$mac" >/dev/null || vsi_fail "AttachInterface of vm-web failed"
+
+out=$VSI_TMP/udhcpc.out
+hook=$(vsd_hook udhcpc "$out")
+vsd_isolated "$NS_VM" udhcpc -f -i eth0 -s "$hook" -t 5 -T 1 -x hostname:dhcpname \
+  >"$VSI_TMP/udhcpc.log" 2>&1 &
+client=$!
+vsi_track_pid "$client"
+for ((i = 0; i < 100; i++)); do grep -q '^bound' "$out" 2>/dev/null && break; sleep 0.1; done
+ip=$(vsd_field "$(grep '^bound' "$out" | tail -n 1)" ip)
+[ -n "$ip" ] || vsi_fail "udhcpc got no lease: $(cat "$VSI_TMP/udhcpc.log")"
+
+vmdig() { ip netns exec "$NS_VM" dig +time=6 +tries=1 "@$gw" "$@"; }
+vsi_assert_eq "A of the port's VM name" "$ip" "$(vmdig +short web.vswitch.internal A)"
+vsi_assert_eq "A of the DHCP host name" "$ip" "$(vmdig +short dhcpname.vswitch.internal A)"
+vsi_assert_match "PTR of $ip" '^(web|dhcpname)\.vswitch\.internal\.' "$(vmdig +short -x "$ip")"
+vsi_pass "VM name web and DHCP host name dhcpname resolve to the lease $ip, and PTR back"
+
+grep -qxF "$ip web.vswitch.internal web" "$VSI_RUN/hosts" ||
+  vsi_fail "hosts file lacks '$ip web.vswitch.internal web': $(cat "$VSI_RUN/hosts")"
+grep -qxF "$ip dhcpname.vswitch.internal dhcpname" "$VSI_RUN/hosts" ||
+  vsi_fail "hosts file lacks '$ip dhcpname.vswitch.internal dhcpname': $(cat "$VSI_RUN/hosts")"
+vsi_pass "$VSI_RUN/hosts lists both names"
+
+# SIGUSR2 makes busybox udhcpc send a RELEASE; $client is the subshell
+# around it, the client is the one process in the VM namespace.
+for pid in $(ip netns pids "$NS_VM"); do kill -USR2 "$pid"; done
+for ((i = 0; i < 50; i++)); do grep -q ' web\.' "$VSI_RUN/hosts" || break; sleep 0.1; done
+# The released VM has no address left: a second one, static, asks.
+vsi_add_vm vm2 "$(vsi_subnet_host "$subnet" 4000)/20" "$gw" "$NS_VM-2"
+vsi_assert_match "web after the release" 'status: NXDOMAIN' \
+  "$(ip netns exec "$NS_VM-2" dig +time=3 +tries=1 "@$gw" web.vswitch.internal A 2>&1 || true)"
+if grep -q 'web\|dhcpname' "$VSI_RUN/hosts"; then
+  vsi_fail "hosts file still lists released names: $(cat "$VSI_RUN/hosts")"
+fi
+vsi_pass "after the release both names are gone (NXDOMAIN, not in the hosts file)"
