@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "daemon/dhcp/frame.h"
+#include "daemon/dhcp/neighbours.h"
 #include "daemon/log.h"
 #include "libvswitch/dhcp/lease_file.h"
 
@@ -63,6 +64,7 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
     sd_event_source_set_enabled(raw, SD_EVENT_OFF);
 
     s->expire();  // leases that ran out while the daemon was away
+    s->reserve_neighbours();
     s->arm_expiry();
     if (s->dirty_) {
         if (auto st = s->flush(); !st) log::warning(st.error().context(what).message + ", ignoring");
@@ -106,6 +108,22 @@ Status DhcpServer::load_leases() {
         dirty_ = true;
     }
     return {};
+}
+
+// Hosts already on the segment that hold no lease of ours keep their
+// address: it is reserved rather than probed for at each offer.
+void DhcpServer::reserve_neighbours() {
+    auto n = dump_neighbours(params_.ifindex, core_.config().subnet);
+    if (!n) {
+        log::warning(n.error().message + ", ignoring", {{"VSWITCH_SWITCH", params_.switch_name}});
+        return;
+    }
+    for (Ipv4 a : *n) {
+        if (a == core_.server_id() || core_.leases().find_by_address(a)) continue;
+        if (auto st = core_.reserve(a); !st) continue;
+        log::info("DHCP: " + a.to_string() + " is in use on '" + params_.bridge + "' without a lease, not offering it",
+                  {{"VSWITCH_SWITCH", params_.switch_name}});
+    }
 }
 
 Status DhcpServer::open_sockets() {

@@ -69,6 +69,7 @@ private:
 
     Status open_sockets();
     Status load_leases();
+    void reserve_neighbours();
 
     static int on_io(sd_event_source* s, int fd, uint32_t revents, void* userdata) noexcept;
     static int on_save_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;

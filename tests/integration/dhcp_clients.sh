@@ -51,8 +51,8 @@ start=$(date +%s%N)
 vsd_isolated "$NS_A" timeout 20 "${dhc[@]}" -1 -d -v eth0 >"$VSI_TMP/dhclient.log" 2>&1 &
 dpid=$!
 vsi_track_pid "$dpid"
-for ((i = 0; i < 100; i++)); do grep -q BOUND "$out_a" 2>/dev/null && break; sleep 0.1; done
-line=$(vsd_last "$out_a")
+for ((i = 0; i < 100; i++)); do grep -q '^BOUND ' "$out_a" 2>/dev/null && break; sleep 0.1; done
+line=$(grep '^BOUND ' "$out_a" | tail -n 1 || true)
 vsd_check "dhclient" "$line"
 ip_a=$(vsd_field "$line" ip)
 vsi_pass "dhclient bound $ip_a/20 router $gateway dns $gateway domain lab.test in $((($(date +%s%N) - start) / 1000000)) ms"
@@ -70,6 +70,17 @@ vsd_wait_lines() {
   return 1
 }
 
+# vsd_wait_bound FILE N: until a dhclient/dhcpcd hook line after the first
+# N says the client has a lease (PREINIT and friends come first).
+vsd_wait_bound() {
+  local i
+  for ((i = 0; i < 150; i++)); do
+    tail -n +$(($2 + 1)) "$1" 2>/dev/null | grep -Eq '^(BOUND|REBOOT|RENEW|REBIND) ' && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # dhclient run once more: INIT-REBOOT (RFC 2131 §3.2) asks for the same address.
 vsd_dhclient_once() { # prints nothing; the hook appends to $out_a
   vsd_isolated "$NS_A" timeout 20 "${dhc[@]}" -1 -d -v eth0 >>"$VSI_TMP/dhclient.log" 2>&1 &
@@ -78,8 +89,8 @@ vsd_dhclient_once() { # prints nothing; the hook appends to $out_a
 }
 n=$(wc -l <"$out_a")
 vsd_dhclient_once
-vsd_wait_lines "$out_a" $((n + 1)) || vsi_fail "dhclient got no lease on its second run: $(tail -5 "$VSI_TMP/dhclient.log")"
-line=$(vsd_last "$out_a")
+vsd_wait_bound "$out_a" "$n" || vsi_fail "dhclient got no lease on its second run: $(tail -5 "$VSI_TMP/dhclient.log")"
+line=$(grep -E '^(BOUND|REBOOT|RENEW|REBIND) ' "$out_a" | tail -n 1)
 vsd_check "dhclient INIT-REBOOT" "$line"
 vsi_assert_eq "dhclient: address after INIT-REBOOT" "$ip_a" "$(vsd_field "$line" ip)"
 vsi_pass "dhclient asked again (${line%% *}) and kept $ip_a"
@@ -145,9 +156,10 @@ vsi_pass "VMs b and c hold distinct addresses ($ip_b, $ip_c)"
 # --- restart: leases come back from the file --------------------------------
 n=$(wc -l <"$out_a")
 vsd_dhclient_once
-vsd_wait_lines "$out_a" $((n + 1)) || vsi_fail "dhclient got no lease after its release: $(tail -5 "$VSI_TMP/dhclient.log")"
-ip_a=$(vsd_field "$(vsd_last "$out_a")" ip)
-vsd_check "dhclient after release" "$(vsd_last "$out_a")"
+vsd_wait_bound "$out_a" "$n" || vsi_fail "dhclient got no lease after its release: $(tail -5 "$VSI_TMP/dhclient.log")"
+line=$(grep -E '^(BOUND|REBOOT|RENEW|REBIND) ' "$out_a" | tail -n 1)
+ip_a=$(vsd_field "$line" ip)
+vsd_check "dhclient after release" "$line"
 vsi_kill_pid "$dpid"
 vsi_stop_daemon TERM
 vsi_assert_eq "exit status on SIGTERM" 0 "$VSI_DAEMON_RC"
@@ -169,9 +181,9 @@ subnet=$subnet2
 gateway=$(vsi_subnet_host "$subnet" 1)
 n=$(wc -l <"$out_a")
 vsd_dhclient_once
-for ((i = 0; i < 150; i++)); do grep -q '^BOUND' <(tail -n +$((n + 1)) "$out_a") && break; sleep 0.1; done
+vsd_wait_bound "$out_a" "$n" || vsi_fail "dhclient got no lease in the new subnet: $(tail -8 "$VSI_TMP/dhclient.log")"
 grep -q 'DHCPNAK' "$VSI_TMP/dhclient.log" || vsi_fail "dhclient saw no NAK for its old lease: $(tail -8 "$VSI_TMP/dhclient.log")"
-line=$(vsd_last "$out_a")
+line=$(grep -E '^(BOUND|REBOOT|RENEW|REBIND) ' "$out_a" | tail -n 1)
 vsd_check "dhclient in the new subnet" "$line"
 ip_a2=$(vsd_field "$line" ip)
 vsi_assert_eq "host offset kept across subnets" \

@@ -69,3 +69,37 @@ ip_c=$(vsd_field "$(grep '^bound' "$out_c" | tail -n 1)" ip)
 vsi_stop_daemon TERM
 vsd_lease_file_has Default "$ip_c" || vsi_fail "lease of $ip_c lost on a clean stop: $(cat "$VSI_STATE/Default.leases")"
 vsi_pass "the lease of $ip_c ACKed just before SIGTERM is in the file"
+
+# A host already on the segment without a lease keeps its address: the
+# daemon reads the neighbour table at start and does not offer it. The
+# client's lease is taken out of the file while the daemon is stopped (a
+# lost lease), so only the neighbour table can keep it off that address.
+vsi_start_daemon
+gateway=$(vsi_subnet_host "$subnet" 1)
+NS_D=vsi-dhcp_leases-$$-d
+vsd_vm "$NS_D" vmd
+out_d=$VSI_TMP/udhcpc-d.out
+hook_d=$(vsd_hook udhcpc "$out_d")
+vsd_udhcpc_d() { # one DORA; prints the address bound
+  vsd_isolated "$NS_D" timeout 20 udhcpc -i eth0 -s "$hook_d" -n -q -t 5 -T 1 >>"$VSI_TMP/udhcpc-d.log" 2>&1 ||
+    vsi_fail "udhcpc (d) got no lease: $(tail -5 "$VSI_TMP/udhcpc-d.log")"
+  vsd_field "$(grep '^bound' "$out_d" | tail -n 1)" ip
+}
+vsd_forget() { # restart the daemon without the lease of $1
+  vsi_stop_daemon TERM
+  sed -i "/^lease $1 /d" "$VSI_STATE/Default.leases"
+  vsi_start_daemon
+}
+ip_d=$(vsd_udhcpc_d)
+ip -n "$NS_D" -4 addr flush dev eth0
+vsd_forget "$ip_d"
+vsi_assert_eq "control: the client's address after its lease was lost" "$ip_d" "$(vsd_udhcpc_d)"
+ip -n "$NS_D" -4 addr flush dev eth0
+NS_E=vsi-dhcp_leases-$$-e
+vsi_add_vm vme "$ip_d/20" "$gateway" "$NS_E"
+ip netns exec "$NS_E" ping -c 1 -W 2 "$gateway" >/dev/null || vsi_fail "static host $ip_d cannot ping $gateway"
+vsd_forget "$ip_d"
+grep -q "$ip_d is in use" "$VSI_TMP/daemon.err" || vsi_fail "the daemon did not see $ip_d in the neighbour table"
+ip_d2=$(vsd_udhcpc_d)
+vsi_assert_ne "address offered while a static host holds $ip_d" "$ip_d" "$ip_d2"
+vsi_pass "a static host on $ip_d (neighbour table) is not offered; the client got $ip_d2"
