@@ -6,59 +6,18 @@
 #include <gtest/gtest.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <optional>
 #include <string>
 
 #include "libvswitch/nft/nftnl_handles.h"
+#include "tests/privileged/firewall/netns_util.h"
 
 using namespace vswitch;
 using namespace vswitch::firewall;
+using namespace vswitch::firewall::fwtest;
 
 namespace {
-
-// The network namespace of a process, or 0 when it cannot be read (here
-// /proc/1/ns/net is often hidden even from root).
-ino_t netns_of(const std::string& pid) {
-    struct stat st {};
-    if (::stat(("/proc/" + pid + "/ns/net").c_str(), &st) != 0) return 0;
-    return st.st_ino;
-}
-
-// The runner execs us right after unshare --net, so our parent (meson, a
-// shell) is in the namespace we left; PID 1's is the machine's own.
-bool in_own_netns() {
-    ino_t self = netns_of("self");
-    if (self == 0) return false;
-    ino_t parent = netns_of(std::to_string(::getppid()));
-    ino_t init = netns_of("1");
-    if (parent == 0 && init == 0) return false;  // nothing to compare with: refuse
-    return self != parent && self != init;
-}
-
-// Output of a shell command (stderr included), for `nft list`.
-std::string run(const std::string& command) {
-    std::string out;
-    FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-    if (!p) return "popen failed";
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    ::pclose(p);
-    return out;
-}
-
-size_t count(const std::string& haystack, const std::string& needle) {
-    size_t n = 0;
-    for (size_t pos = haystack.find(needle); pos != std::string::npos;
-         pos = haystack.find(needle, pos + 1)) {
-        ++n;
-    }
-    return n;
-}
 
 Ipv4Prefix prefix(const char* s) {
     auto p = Ipv4Prefix::parse(s);
@@ -74,9 +33,7 @@ class FirewallTest : public ::testing::Test {
 protected:
     void SetUp() override {
         // Never on the machine's own network: refuse loudly, touch nothing.
-        ASSERT_TRUE(in_own_netns())
-            << "privileged tests must run in a private network namespace (unshare --net); "
-               "this process shares its parent's or PID 1's";
+        ASSERT_TRUE(in_own_netns()) << kNotIsolated;
         auto fw = Firewall::create();
         ASSERT_TRUE(fw.ok()) << fw.error().message;
         fw_.emplace(std::move(*fw));
