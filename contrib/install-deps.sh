@@ -15,7 +15,7 @@ testing=(
   clang libclang-rt-14-dev llvm
   libgtest-dev libgmock-dev googletest
   iperf3 dbus psmisc groff-base man-db
-  isc-dhcp-client udhcpc dhcpcd-base
+  isc-dhcp-client udhcpc dhcpcd-base kea-admin
   dnsutils knot-dnsutils
 )
 

@@ -135,6 +135,9 @@ Status DhcpServer::open_sockets() {
     if (auto s = set_int_option(raw, SOL_SOCKET, SO_REUSEADDR, 1, "setting SO_REUSEADDR"); !s) return s;
     if (auto s = set_int_option(raw, SOL_SOCKET, SO_BROADCAST, 1, "setting SO_BROADCAST"); !s) return s;
     if (auto s = set_int_option(raw, IPPROTO_IP, IP_PKTINFO, 1, "setting IP_PKTINFO"); !s) return s;
+    // FORCE passes rmem_max with CAP_NET_ADMIN; without it the default stays.
+    if (!set_int_option(raw, SOL_SOCKET, SO_RCVBUFFORCE, kReceiveBufferBytes, "setting SO_RCVBUFFORCE"))
+        (void)set_int_option(raw, SOL_SOCKET, SO_RCVBUF, kReceiveBufferBytes, "setting SO_RCVBUF");
     if (setsockopt(raw, SOL_SOCKET, SO_BINDTODEVICE, dev.c_str(), socklen_t(dev.size())) < 0)
         return errno_error(errno, "binding the DHCP socket to '" + dev + "'");
     sockaddr_in sin{};
@@ -307,8 +310,10 @@ void DhcpServer::schedule_save() {
     if (enabled != SD_EVENT_OFF) return;  // a write is already coming
     uint64_t now = 0;
     sd_event_now(event_, CLOCK_MONOTONIC, &now);
-    sd_event_source_set_time(save_timer_.get(),
-                             now + uint64_t(std::chrono::microseconds(kLeaseSaveDelay).count()));
+    uint64_t when = now + uint64_t(std::chrono::microseconds(kLeaseSaveDelay).count());
+    uint64_t earliest = last_save_usec_ + uint64_t(std::chrono::microseconds(kLeaseSaveInterval).count());
+    if (last_save_usec_ != 0 && when < earliest) when = earliest;
+    sd_event_source_set_time(save_timer_.get(), when);
     sd_event_source_set_enabled(save_timer_.get(), SD_EVENT_ONESHOT);
 }
 
@@ -319,6 +324,7 @@ Status DhcpServer::flush() {
     if (auto st = dhcp::save_lease_file(params_.lease_path, leases); !st)
         return st.error().context("saving leases of switch '" + params_.switch_name + "'");
     dirty_ = false;
+    if (event_) sd_event_now(event_, CLOCK_MONOTONIC, &last_save_usec_);
     return {};
 }
 

@@ -25,6 +25,11 @@ namespace vswitch::dhcpd {
 // Lease writes are grouped: the first change arms a timer this long, and
 // everything that changes until it fires goes into one atomic write.
 inline constexpr std::chrono::milliseconds kLeaseSaveDelay{20};
+// ...and at most one write per interval: a write (fsync) blocks the loop,
+// so under a burst of clients the disk gets a bounded share of its time.
+inline constexpr std::chrono::milliseconds kLeaseSaveInterval{1000};
+// Receive buffer for the DHCP socket, so a burst survives a slow write.
+inline constexpr int kReceiveBufferBytes = 4 << 20;
 // Datagrams read per wake-up before the loop gets to run other sources.
 inline constexpr int kMaxPacketsPerWakeup = 64;
 inline constexpr uint16_t kServerPort = 67;
@@ -95,6 +100,7 @@ private:
     event::EventSourcePtr save_timer_;
     event::EventSourcePtr expiry_timer_;
     bool dirty_ = false;
+    uint64_t last_save_usec_ = 0;  // CLOCK_MONOTONIC
     std::vector<LeaseFn> listeners_;
 };
 

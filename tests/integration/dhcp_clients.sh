@@ -57,6 +57,7 @@ vsd_check "dhclient" "$line"
 ip_a=$(vsd_field "$line" ip)
 vsi_pass "dhclient bound $ip_a/20 router $gateway dns $gateway domain lab.test in $((($(date +%s%N) - start) / 1000000)) ms"
 vsi_kill_pid "$dpid"
+for ((i = 0; i < 30; i++)); do vsd_lease_file_has Default "$ip_a" && break; sleep 0.1; done
 vsd_lease_file_has Default "$ip_a" || vsi_fail "lease file has no line for $ip_a: $(cat "$VSI_STATE/Default.leases")"
 vsi_pass "the lease of $ip_a is in $VSI_STATE/Default.leases"
 
@@ -134,6 +135,8 @@ vsd_udhcpc_renew() { # WHAT: SIGUSR1 → unicast REQUEST (RENEWING); expects the
 }
 vsd_udhcpc_renew "udhcpc renew"
 vsi_pass "udhcpc renewed (unicast) and kept $ip_b"
+# Writes are coalesced (at most one a second): wait for it.
+for ((i = 0; i < 30; i++)); do grep -q "^lease $ip_b .* vmb$" "$VSI_STATE/Default.leases" && break; sleep 0.1; done
 grep -q "^lease $ip_b .* vmb$" "$VSI_STATE/Default.leases" || vsi_fail "lease file lacks $ip_b with host name vmb: $(cat "$VSI_STATE/Default.leases")"
 vsi_pass "the lease file holds $ip_b with host name 'vmb'"
 
