@@ -10,10 +10,13 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/dhcp_lib.sh
 source "$(dirname "$0")/dhcp_lib.sh"
+# shellcheck source=tests/integration/bus_lib.sh
+source "$(dirname "$0")/bus_lib.sh"
 vsi_require_root
 command -v udhcpc >/dev/null || vsi_fail "udhcpc is not installed (contrib/install-deps.sh --test)"
 vsi_init dhcp_leases "$1"
 vsi_topology
+vsb_start_bus leases open
 vsi_daemon_dirs
 subnet=172.20.16.0/20
 printf '[Switch]\nSubnet=%s\n' "$subnet" >"$VSI_CONF"
@@ -56,6 +59,14 @@ vsd_isolated "$NS_B" timeout 20 udhcpc -i eth0 -s "$hook_b" -n -q -t 5 -T 1 >"$V
 line=$(grep '^bound' "$out_b" | tail -n 1 || true)
 vsi_assert_eq "address of the client with the restored lease" "$ip_keep" "$(vsd_field "$line" ip)"
 vsi_pass "the client $mac_keep got its restored address $ip_keep back"
+leases=$(busctl --system call org.vswitch1 /org/vswitch1/switch/Default org.vswitch1.Switch ListLeases)
+vsi_assert_match "ListLeases over D-Bus" "^a\(ssst\) 1 \"$mac_keep\" \"$ip_keep\" \"[^\"]*\" [0-9]+$" "$leases"
+vsi_pass "ListLeases shows the restored lease: $leases"
+
+# A new lease is announced with LeaseChanged and listed by ListLeases.
+busctl --system monitor --match "type='signal',member='LeaseChanged'" >"$VSI_TMP/signals" 2>&1 &
+vsi_track_pid $!
+sleep 0.5
 
 # A clean stop after a new lease: it is in the file although the daemon
 # exits right after the ACK.
@@ -66,6 +77,11 @@ hook_c=$(vsd_hook udhcpc "$out_c")
 vsd_isolated "$NS_C" timeout 20 udhcpc -i eth0 -s "$hook_c" -n -q -t 5 -T 1 >"$VSI_TMP/udhcpc-c.log" 2>&1 ||
   vsi_fail "udhcpc (c) got no lease: $(cat "$VSI_TMP/udhcpc-c.log")"
 ip_c=$(vsd_field "$(grep '^bound' "$out_c" | tail -n 1)" ip)
+for ((i = 0; i < 30; i++)); do grep -q "\"$ip_c\"" "$VSI_TMP/signals" && break; sleep 0.1; done
+grep -q "\"$ip_c\"" "$VSI_TMP/signals" || vsi_fail "no LeaseChanged signal for $ip_c: $(cat "$VSI_TMP/signals")"
+leases=$(busctl --system call org.vswitch1 /org/vswitch1/switch/Default org.vswitch1.Switch ListLeases)
+vsi_assert_match "ListLeases after a new client" "^a\(ssst\) 2 .*\"$ip_c\"" "$leases"
+vsi_pass "LeaseChanged announced $ip_c and ListLeases lists it"
 vsi_stop_daemon TERM
 vsd_lease_file_has Default "$ip_c" || vsi_fail "lease of $ip_c lost on a clean stop: $(cat "$VSI_STATE/Default.leases")"
 vsi_pass "the lease of $ip_c ACKed just before SIGTERM is in the file"
