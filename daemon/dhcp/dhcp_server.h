@@ -27,6 +27,11 @@ namespace vswitch::dhcpd {
 inline constexpr std::chrono::milliseconds kLeaseSaveDelay{20};
 // ...and at most one write per interval: a write (fsync) blocks the loop,
 // so under a burst of clients the disk gets a bounded share of its time.
+// A kill -9 thus loses at most the lease changes of the last interval
+// (a clean stop flushes). That is safe enough: a client whose lease was
+// lost asks again and, its address being a hash of its id, gets the same
+// one back; and at the next start the neighbour table keeps an address a
+// live host still answers ARP for out of the offers.
 inline constexpr std::chrono::milliseconds kLeaseSaveInterval{1000};
 // Receive buffer for the DHCP socket, so a burst survives a slow write.
 inline constexpr int kReceiveBufferBytes = 4 << 20;
