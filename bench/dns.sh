@@ -8,6 +8,7 @@
 # (dnsmasq is not compared: it is not installed on the build machine.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$here/../tests/integration/lib.sh"
 vsi_require_root
 vsi_init bench-dns "$1"
@@ -24,7 +25,7 @@ VSI_LOG_LEVEL=notice vsi_start_daemon
 subnet=$(vsi_subnet)
 gw=$(vsi_subnet_host "$subnet" 1)
 vsi_add_vm vm0 "$(vsi_subnet_host "$subnet" 100)/20" "$gw"
-host_label=$(hostname | cut -d. -f1 | tr 'A-Z' 'a-z')
+host_label=$(hostname | cut -d. -f1 | tr '[:upper:]' '[:lower:]')
 
 ip netns exec "$NS_VM" "$PYTHON" - "$gw" "$SECONDS_PER_ROW" "$host_label.vswitch.internal" <<'PY'
 import os, random, select, socket, statistics, struct, sys, time
