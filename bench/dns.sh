@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2119  # vsi_start_daemon takes optional arguments
 # bench/dns.sh VSWITCHD [SECONDS]: queries per second and latency of the
 # switch's DNS server, from a VM namespace over UDP, for three kinds of
 # answer: a local name (the host's), a name answered from the cache, and
