@@ -32,15 +32,24 @@ gateway=$(vsi_subnet_host "$subnet" 1)
 NS_PERF=vsi-bench-dhcp-$$-perf
 vsi_add_vm vperf "$(vsi_subnet_host "$subnet" 4094)/20" "$gateway" "$NS_PERF"
 
-first_lease_ms() { # NAME: a fresh VM namespace, dhclient until BOUND
-  local ns=vsi-bench-dhcp-$$-$1 out=$VSI_TMP/first-$1.out hook start
+# first_lease NAME KEY: a fresh VM namespace (made here, not in a subshell,
+# so the cleanup trap knows it), dhclient in the foreground until BOUND.
+first_lease() {
+  local ns=vsi-bench-dhcp-$$-$1 out=$VSI_TMP/first-$1.out hook start pid i
   vsd_vm "$ns" "v$1"
   hook=$(vsd_hook dhclient "$out")
   start=$(date +%s%N)
-  vsd_isolated "$ns" timeout 30 dhclient -sf "$hook" -lf "$VSI_TMP/$1.leases" -pf "$VSI_TMP/$1.pid" -1 eth0 \
-    >"$VSI_TMP/first-$1.log" 2>&1 || true
-  grep -q '^BOUND ' "$out" 2>/dev/null || { echo "n/a"; return; }
-  echo $((($(date +%s%N) - start) / 1000000))
+  vsd_isolated "$ns" timeout 30 dhclient -sf "$hook" -lf "$VSI_TMP/$1.leases" -pf "$VSI_TMP/$1.pid" -1 -d eth0 \
+    >"$VSI_TMP/first-$1.log" 2>&1 &
+  pid=$!
+  vsi_track_pid "$pid"
+  for ((i = 0; i < 3000; i++)); do grep -q '^BOUND ' "$out" 2>/dev/null && break; sleep 0.01; done
+  if grep -q '^BOUND ' "$out" 2>/dev/null; then
+    result[$2]=$((($(date +%s%N) - start) / 1000000))
+  else
+    result[$2]=n/a
+  fi
+  vsi_kill_pid "$pid"
 }
 
 perf() { # NAME
@@ -52,11 +61,11 @@ perf() { # NAME
        END {printf "%s acks, %s drops, offer avg %s ms max %s ms", ack, drops, avg, max}' "$VSI_TMP/perf-$1.out"
 }
 
+declare -A result
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 
-declare -A result
 # --- vswitchd ---
-result[vswitchd_first]=$(first_lease_ms a)
+first_lease a vswitchd_first
 result[vswitchd_perf]=$(perf vswitchd)
 daemon_pid=$(pgrep -P "$VSI_DAEMON_PID" -x vswitchd || echo "$VSI_DAEMON_PID")
 result[vswitchd_rss]=$(rss_kb "$daemon_pid")
@@ -83,7 +92,7 @@ ip netns exec "$NS_HOST" dnsmasq --conf-file="$VSI_TMP/dnsmasq.conf" --keep-in-f
 dpid=$!
 vsi_track_pid "$dpid"
 sleep 1
-result[dnsmasq_first]=$(first_lease_ms b)
+first_lease b dnsmasq_first
 result[dnsmasq_perf]=$(perf dnsmasq)
 result[dnsmasq_rss]=$(rss_kb "$dpid")
 vsi_kill_pid "$dpid"
