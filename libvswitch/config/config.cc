@@ -1,5 +1,7 @@
 #include "libvswitch/config/config.h"
 
+#include "libvswitch/base/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -45,16 +47,6 @@ namespace {
 
 using config_detail::error_at;
 using config_detail::SwitchOrigin;
-
-// systemd's WHITESPACE, plus the two old ones nobody types on purpose.
-constexpr std::string_view kWhitespace = " \t\r\f\v";
-
-std::string_view trim(std::string_view s) {
-    size_t b = s.find_first_not_of(kWhitespace);
-    if (b == std::string_view::npos) return {};
-    size_t e = s.find_last_not_of(kWhitespace);
-    return s.substr(b, e - b + 1);
-}
 
 bool is_space(char c) {
     return kWhitespace.find(c) != std::string_view::npos;

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "libvswitch/base/text.h"
 #include "libvswitch/subnet/chooser.h"
 
 namespace vswitch::subnet {
@@ -10,12 +11,7 @@ namespace {
 
 constexpr std::string_view kSpace = " \t\r";
 
-std::string_view trim(std::string_view s) {
-    size_t b = s.find_first_not_of(kSpace);
-    if (b == std::string_view::npos) return {};
-    size_t e = s.find_last_not_of(kSpace);
-    return s.substr(b, e - b + 1);
-}
+std::string_view trim(std::string_view s) { return vswitch::trim(s, kSpace); }
 
 Error bad_line(size_t line, const std::string& what) {
     return make_error(EBADMSG, "line " + std::to_string(line) + ": " + what);
