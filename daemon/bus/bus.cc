@@ -38,7 +38,7 @@ std::string path_name(const char* path, const char* prefix) {
 }
 
 Result<std::unique_ptr<Bus>> Bus::create(sd_event* event, Context& context) {
-    std::unique_ptr<Bus> b(new Bus(context));
+    auto b = std::make_unique<Bus>(Key(), context);
     sd_bus* raw = nullptr;
     if (int r = sd_bus_open_system_with_description(&raw, "vswitchd"); r < 0)
         return errno_error(r, "connecting to the system bus");

@@ -39,6 +39,13 @@ std::string path_name(const char* path, const char* prefix);
 
 class Bus {
 public:
+    // Only create() can make a Key, so construction always goes through it
+    // (and std::make_unique can still reach the constructor).
+    class Key {
+        friend class Bus;
+        Key() = default;
+    };
+    Bus(Key, Context& context) : context_(context) {}
     // Connects to the system bus, publishes the objects, then takes the name.
     static Result<std::unique_ptr<Bus>> create(sd_event* event, Context& context);
     ~Bus();
@@ -61,7 +68,6 @@ private:
     using BusPtr = UniqueHandle<sd_bus, sd_bus_flush_close_unref>;
     using SlotPtr = UniqueHandle<sd_bus_slot, sd_bus_slot_unref>;
 
-    explicit Bus(Context& context) : context_(context) {}
     Status publish();
 
     Context& context_;

@@ -35,14 +35,14 @@ Status set_int_option(int fd, int level, int name, int value, const char* what) 
 
 }  // namespace
 
-DhcpServer::DhcpServer(sd_event* event, DhcpServerParams params, dhcp::ServerCore core)
+DhcpServer::DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core)
     : event_(event), params_(std::move(params)), core_(std::move(core)) {}
 
 Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServerParams params) {
     const std::string what = "DHCP server of switch '" + params.switch_name + "'";
     auto core = dhcp::ServerCore::create(params.core);
     if (!core) return core.error().context(what);
-    std::unique_ptr<DhcpServer> s(new DhcpServer(event, std::move(params), std::move(*core)));
+    auto s = std::make_unique<DhcpServer>(Key(), event, std::move(params), std::move(*core));
     s->core_.set_listener(s.get());
     if (auto st = s->load_leases(); !st) return st.error().context(what);
     if (auto st = s->open_sockets(); !st) return st.error().context(what);

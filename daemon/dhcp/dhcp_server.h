@@ -50,6 +50,13 @@ struct DhcpServerParams {
 
 class DhcpServer final : private dhcp::LeaseListener {
 public:
+    // Only create() can make a Key, so construction always goes through it
+    // (and std::make_unique can still reach the constructor).
+    class Key {
+        friend class DhcpServer;
+        Key() = default;
+    };
+    DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core);
     using LeaseFn = std::function<void(dhcp::LeaseEvent, const dhcp::Lease&)>;
 
     // Loads the lease file (tolerantly), opens the sockets on the bridge and
@@ -75,7 +82,6 @@ public:
     Status flush();
 
 private:
-    DhcpServer(sd_event* event, DhcpServerParams params, dhcp::ServerCore core);
 
     Status open_sockets();
     Status load_leases();

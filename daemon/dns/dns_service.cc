@@ -45,7 +45,7 @@ void disable(event::Source& s) {
 
 }  // namespace
 
-DnsService::DnsService(sd_event* ev, DnsServiceConfig config, LocalZone zone)
+DnsService::DnsService(Key, sd_event* ev, DnsServiceConfig config, LocalZone zone)
     : ev_(ev),
       config_(std::move(config)),
       zone_(std::move(zone)),
@@ -59,7 +59,7 @@ Result<std::unique_ptr<DnsService>> DnsService::create(sd_event* ev, DnsServiceC
     std::string sw = "DNS of switch '" + config.switch_name + "'";
     auto zone = LocalZone::create(config.domain, config.subnet);
     if (!zone) return zone.error().context(sw);
-    std::unique_ptr<DnsService> svc(new DnsService(ev, std::move(config), std::move(*zone)));
+    auto svc = std::make_unique<DnsService>(Key(), ev, std::move(config), std::move(*zone));
     if (auto s = svc->open_sockets(); !s) return s.error().context(sw);
     return svc;
 }

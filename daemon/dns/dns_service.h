@@ -42,6 +42,13 @@ struct DnsServiceConfig {
 // after every change of the local names (the Manager rewrites the hosts file).
 class DnsService {
 public:
+    // Only create() can make a Key, so construction always goes through it
+    // (and std::make_unique can still reach the constructor).
+    class Key {
+        friend class DnsService;
+        Key() = default;
+    };
+    DnsService(Key, sd_event* ev, DnsServiceConfig config, LocalZone zone);
     static Result<std::unique_ptr<DnsService>> create(sd_event* ev, DnsServiceConfig config);
     ~DnsService();
     DnsService(const DnsService&) = delete;
@@ -75,7 +82,6 @@ private:
         uint64_t conn = 0;  // 0: over UDP
     };
 
-    DnsService(sd_event* ev, DnsServiceConfig config, LocalZone zone);
     Status open_sockets();
     void on_udp();
     void on_accept();

@@ -20,8 +20,8 @@ Result<std::unique_ptr<PortManager>> PortManager::create(std::string state_dir, 
                                                          size_t max_ports) {
     auto links = LinkControl::create();
     if (!links) return links.error().context("starting the port manager");
-    return std::unique_ptr<PortManager>(
-        new PortManager(std::move(state_dir), std::move(bridges), std::move(*links), max_ports));
+    return std::make_unique<PortManager>(PortManager::Key(), std::move(state_dir), std::move(bridges),
+                                         std::move(*links), max_ports);
 }
 
 Result<LinkInfo> PortManager::bridge_of(std::string_view switch_name) {

@@ -46,6 +46,18 @@ public:
     // The bridge interface of a switch, or nullopt if there is no such switch.
     using BridgeLookup = std::function<std::optional<std::string>(std::string_view switch_name)>;
 
+    // Only create() can make a Key, so construction always goes through it
+    // (and std::make_unique can still reach the constructor).
+    class Key {
+        friend class PortManager;
+        Key() = default;
+    };
+    PortManager(Key, std::string state_dir, BridgeLookup bridges, LinkControl links, size_t max_ports)
+        : state_dir_(std::move(state_dir)),
+          bridges_(std::move(bridges)),
+          links_(std::move(links)),
+          max_ports_(max_ports) {}
+
     // max_ports is kMaxPorts but for tests of the limit.
     static Result<std::unique_ptr<PortManager>> create(std::string state_dir, BridgeLookup bridges,
                                                        size_t max_ports = kMaxPorts);
@@ -77,11 +89,6 @@ public:
     size_t size() const { return ports_.size(); }
 
 private:
-    PortManager(std::string state_dir, BridgeLookup bridges, LinkControl links, size_t max_ports)
-        : state_dir_(std::move(state_dir)),
-          bridges_(std::move(bridges)),
-          links_(std::move(links)),
-          max_ports_(max_ports) {}
 
     Result<LinkInfo> bridge_of(std::string_view switch_name);
     Result<Mac> pick_mac(std::string_view vm) const;
