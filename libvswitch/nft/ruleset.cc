@@ -1,6 +1,7 @@
 #include "libvswitch/nft/ruleset.h"
 
 #include <arpa/inet.h>
+#include <linux/if_arp.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
@@ -223,9 +224,13 @@ std::vector<NamedRule> build_rules() {
     auto in = [](const ChainSpec& c) { return RuleBuilder(c.name); };
 
     // What leaves a nat subnet by any interface but its bridge is NATed
-    // to the address of whatever uplink the routing table picked.
+    // to the address of whatever uplink the routing table picked. The host
+    // talking to itself from a gateway address (over lo, e.g. a query to
+    // its own DNS on the gateway) leaves nothing and keeps its source.
+    uint16_t loopback = ARPHRD_LOOPBACK;
     rule(kPostrouting, "masquerade what leaves a nat switch",
          in(kPostrouting).ipv4_only().ip_saddr(NFT_REG_1).lookup(kNatSubnets)
+             .meta(NFT_META_OIFTYPE, NFT_REG_1).cmp(NFT_CMP_NEQ, &loopback, sizeof loopback)
              .meta(NFT_META_OIFNAME, NFT_REG_1).lookup(kNatBridges, true)
              .counter().masquerade());
 

@@ -95,6 +95,13 @@ printf 'nameserver %s\nnameserver %s\n' "$DEAD_UPSTREAM" "$UPSTREAM" >"$VSI_RESO
 vsi_assert_eq "A of fourth.example with the first upstream dead" 192.0.2.13 "$(vmdig +time=10 +short fourth.example A)"
 vsi_pass "the first upstream dead, the second answers"
 
+# --- the host asks its own switch ---------------------------------------------------
+# Over lo from the gateway address: must not be masqueraded to the uplink
+# address (which is outside the subnet and would be REFUSED).
+out=$(ip netns exec "$NS_HOST" dig +time=6 +tries=1 +short "@$gw" "$fqdn" A 2>&1)
+vsi_assert_eq "the host's own query to $gw for $fqdn" "$gw" "$out"
+vsi_pass "the host itself resolves $fqdn through the gateway (its query keeps its source)"
+
 # --- nothing on the uplink -----------------------------------------------------
 if out=$(ip netns exec "$NS_UP" dig +time=2 +tries=1 "@$VSI_HOST_UPLINK_ADDR" ext.example A 2>&1); then
   vsi_fail "a query to the uplink address $VSI_HOST_UPLINK_ADDR:53 was answered: $out"
