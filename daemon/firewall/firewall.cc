@@ -1,5 +1,8 @@
 #include "daemon/firewall/firewall.h"
 
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
@@ -8,6 +11,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include "libvswitch/nft/ruleset.h"
 
 namespace vswitch::firewall {
 
@@ -35,6 +40,24 @@ std::string extack_message(const nlmsghdr* nlh, const nlmsgerr& err) {
         }
     }
     return {};
+}
+
+// Whether a notification is about inet vswitch: every nf_tables object
+// message names its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
+// NFTA_SET_TABLE, NFTA_SET_ELEM_LIST_TABLE, NFTA_RULE_TABLE).
+bool about_our_table(const nlmsghdr* nlh) {
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nfgenmsg)) return false;
+    nfgenmsg g{};
+    std::memcpy(&g, mnl_nlmsg_get_payload(nlh), sizeof g);
+    if (g.nfgen_family != NFPROTO_INET) return false;
+    auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+    auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
+    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr)) {
+        if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+            return nft::kTableName == mnl_attr_get_str(attr);
+        }
+    }
+    return false;
 }
 
 }  // namespace
@@ -128,6 +151,49 @@ Status Firewall::send(const nft::Batch& batch) {
         }
     }
     return {};
+}
+
+Status Firewall::start_monitor() {
+    Socket monitor(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!monitor) return errno_error(errno, "opening a netfilter monitor socket");
+    if (mnl_socket_bind(monitor.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+        return errno_error(errno, "binding a netfilter monitor socket");
+    }
+    int group = NFNLGRP_NFTABLES;
+    if (mnl_socket_setsockopt(monitor.get(), NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0) {
+        return errno_error(errno, "subscribing to nftables notifications");
+    }
+    monitor_ = std::move(monitor);
+    return {};
+}
+
+int Firewall::monitor_fd() const {
+    return monitor_ ? mnl_socket_get_fd(monitor_.get()) : -1;
+}
+
+Result<bool> Firewall::table_changed_by_others() {
+    if (!monitor_) return make_error(EBADF, "nftables monitor not started");
+    bool changed = false;
+    std::vector<uint8_t> buf(kReceiveBufferSize);
+    for (;;) {
+        ssize_t n = ::recv(monitor_fd(), buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n < 0 && errno == ENOBUFS) {
+            changed = true;  // notifications were lost: assume the worst
+            continue;
+        }
+        if (n < 0) return errno_error(errno, "reading nftables notifications");
+        int len = int(n);
+        auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
+        for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+            // Notifications carry the port id of the socket that asked.
+            if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES || nlh->nlmsg_pid == port_id_) continue;
+            if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWGEN) continue;
+            if (about_our_table(nlh)) changed = true;
+        }
+    }
+    return changed;
 }
 
 }  // namespace vswitch::firewall

@@ -28,8 +28,8 @@ class Firewall {
 public:
     using Socket = UniqueHandle<mnl_socket, mnl_socket_close>;
 
-    // Opens and binds the socket. Fails (EPERM) without CAP_NET_ADMIN only
-    // at the first apply/remove, as the kernel checks per message.
+    // Opens and binds the socket. Missing CAP_NET_ADMIN shows only at the
+    // first apply/remove (EPERM), where the kernel checks it.
     static Result<Firewall> create();
 
     // Replaces `inet vswitch` with the compiled ruleset in one transaction.
@@ -41,11 +41,23 @@ public:
     // "adding chain inet vswitch postrouting: Operation not supported".
     Status send(const nft::Batch& batch);
 
+    // Subscribes a second socket to nf_tables change notifications, so the
+    // daemon notices when someone else (`nft flush ruleset`, a firewall
+    // manager's reload) deletes or edits its table, and can apply() again.
+    Status start_monitor();
+    // Readable when notifications are pending; -1 before start_monitor().
+    int monitor_fd() const;
+    // Drains the pending notifications: true when one of them touched
+    // `inet vswitch` on behalf of another socket than ours (or when the
+    // kernel dropped notifications, so nothing can be ruled out).
+    Result<bool> table_changed_by_others();
+
 private:
     Firewall(Socket socket, uint32_t port_id, uint32_t first_seq)
         : socket_(std::move(socket)), port_id_(port_id), next_seq_(first_seq) {}
 
     Socket socket_;
+    Socket monitor_;
     uint32_t port_id_;
     uint32_t next_seq_;  // sequence number of the next batch's BATCH_BEGIN
 };

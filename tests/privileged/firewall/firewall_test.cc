@@ -165,3 +165,37 @@ TEST_F(FirewallTest, KernelErrorNamesTheObject) {
     // The socket is still usable afterwards.
     EXPECT_TRUE(fw_->apply(default_switch()).ok());
 }
+
+TEST_F(FirewallTest, MonitorSeesOthersChangingTheTableButNotUs) {
+    ASSERT_TRUE(fw_->start_monitor().ok());
+    EXPECT_GE(fw_->monitor_fd(), 0);
+    ASSERT_TRUE(fw_->apply(default_switch()).ok());
+    ASSERT_TRUE(fw_->apply(default_switch()).ok());
+    auto changed = fw_->table_changed_by_others();
+    ASSERT_TRUE(changed.ok()) << changed.error().message;
+    EXPECT_FALSE(*changed) << "our own transactions count as someone else's";
+
+    // Someone else's table is none of our business.
+    ASSERT_EQ(run("nft add table inet other && echo done"), "done\n");
+    changed = fw_->table_changed_by_others();
+    ASSERT_TRUE(changed.ok());
+    EXPECT_FALSE(*changed);
+
+    ASSERT_EQ(run("nft flush chain inet vswitch forward && echo done"), "done\n");
+    changed = fw_->table_changed_by_others();
+    ASSERT_TRUE(changed.ok());
+    EXPECT_TRUE(*changed);
+    // Drained: nothing new since.
+    EXPECT_FALSE(*fw_->table_changed_by_others());
+
+    ASSERT_TRUE(fw_->apply(default_switch()).ok());
+    ASSERT_EQ(run("nft flush ruleset && echo done"), "done\n");
+    EXPECT_TRUE(*fw_->table_changed_by_others());
+}
+
+TEST_F(FirewallTest, MonitorMustBeStarted) {
+    EXPECT_EQ(fw_->monitor_fd(), -1);
+    auto changed = fw_->table_changed_by_others();
+    ASSERT_FALSE(changed.ok());
+    EXPECT_EQ(changed.error().code, EBADF);
+}
