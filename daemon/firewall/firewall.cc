@@ -20,8 +20,8 @@ namespace {
 
 // What the kernel said about one message of the batch.
 struct Reply {
-    int error = 0;          // 0 = acknowledged, else negative errno
-    std::string extack;     // the kernel's own words, when it gives them
+    int error = 0;       // 0 = acknowledged, else negative errno
+    std::string extack;  // the kernel's own words, when it gives them
 };
 
 // The extended-ack message (NLMSGERR_ATTR_MSG) of an error reply, if any.
@@ -33,7 +33,8 @@ std::string extack_message(const nlmsghdr* nlh, const nlmsgerr& err) {
     if (offset > mnl_nlmsg_get_payload_len(nlh)) return {};
     auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
     auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, offset));
-    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr)) {
+    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr)) {
         if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
             mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
             return mnl_attr_get_str(attr);
@@ -52,7 +53,8 @@ bool about_our_table(const nlmsghdr* nlh) {
     if (g.nfgen_family != NFPROTO_INET) return false;
     auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
     auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
-    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr)) {
+    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr)) {
         if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
             return nft::kTableName == mnl_attr_get_str(attr);
         }
@@ -113,23 +115,27 @@ Status Firewall::send(const nft::Batch& batch) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n < 0) return errno_error(errno, "reading nftables acknowledgements");
-        if (size_t(n) > buf.size()) return make_error(EMSGSIZE, "nftables reply larger than the receive buffer");
+        if (size_t(n) > buf.size())
+            return make_error(EMSGSIZE, "nftables reply larger than the receive buffer");
         int len = int(n);
         auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
         for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
             if (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != port_id_) {
-                return make_error(EPROTO, "nftables reply for port id " + std::to_string(nlh->nlmsg_pid) +
-                                              ", expected " + std::to_string(port_id_));
+                return make_error(EPROTO, "nftables reply for port id " +
+                                              std::to_string(nlh->nlmsg_pid) + ", expected " +
+                                              std::to_string(port_id_));
             }
             // Offsets from BATCH_BEGIN, so that a wrapping seq still sorts.
             uint32_t offset = nlh->nlmsg_seq - batch.first_seq();
-            if (offset >= batch.message_count() || nlh->nlmsg_type != NLMSG_ERROR) continue;  // not ours
+            if (offset >= batch.message_count() || nlh->nlmsg_type != NLMSG_ERROR)
+                continue;  // not ours
             if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nlmsgerr)) {
                 return make_error(EBADMSG, "truncated nftables acknowledgement");
             }
             nlmsgerr err{};
             std::memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
-            replies[offset] = Reply{err.error, err.error ? extack_message(nlh, err) : std::string()};
+            replies[offset] =
+                Reply{err.error, err.error ? extack_message(nlh, err) : std::string()};
         }
     }
 
@@ -147,7 +153,8 @@ Status Firewall::send(const nft::Batch& batch) {
     }
     for (uint32_t offset = 1; offset + 1 < batch.message_count(); ++offset) {
         if (!replies.count(offset)) {
-            return make_error(EPROTO, "no acknowledgement from the kernel for " + std::string(action(offset)));
+            return make_error(
+                EPROTO, "no acknowledgement from the kernel for " + std::string(action(offset)));
         }
     }
     return {};
@@ -188,7 +195,8 @@ Result<bool> Firewall::table_changed_by_others() {
         auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
         for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
             // Notifications carry the port id of the socket that asked.
-            if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES || nlh->nlmsg_pid == port_id_) continue;
+            if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES || nlh->nlmsg_pid == port_id_)
+                continue;
             if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWGEN) continue;
             if (about_our_table(nlh)) changed = true;
         }

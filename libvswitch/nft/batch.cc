@@ -1,9 +1,5 @@
 #include "libvswitch/nft/batch.h"
 
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
@@ -11,6 +7,9 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include <array>
 #include <cstdio>
@@ -69,8 +68,8 @@ Result<Batch> BatchBuilder::finish() && {
         commit_current();
     }
     if (overflow_) {
-        return make_error(E2BIG, "nftables batch exceeds " + std::to_string(kMaxBatchBytes) +
-                                     " bytes");
+        return make_error(E2BIG,
+                          "nftables batch exceeds " + std::to_string(kMaxBatchBytes) + " bytes");
     }
     auto* head = static_cast<const uint8_t*>(mnl_nlmsg_batch_head(batch_.get()));
     std::vector<uint8_t> bytes(head, head + mnl_nlmsg_batch_size(batch_.get()));
@@ -83,22 +82,33 @@ namespace {
 
 std::string family_name(uint32_t family) {
     switch (family) {
-    case NFPROTO_INET: return "inet";
-    case NFPROTO_IPV4: return "ip";
-    case NFPROTO_IPV6: return "ip6";
-    case NFPROTO_BRIDGE: return "bridge";
-    default: return "family" + std::to_string(family);
+        case NFPROTO_INET:
+            return "inet";
+        case NFPROTO_IPV4:
+            return "ip";
+        case NFPROTO_IPV6:
+            return "ip6";
+        case NFPROTO_BRIDGE:
+            return "bridge";
+        default:
+            return "family" + std::to_string(family);
     }
 }
 
 std::string hook_name(uint32_t hook) {
     switch (hook) {
-    case NF_INET_PRE_ROUTING: return "prerouting";
-    case NF_INET_LOCAL_IN: return "input";
-    case NF_INET_FORWARD: return "forward";
-    case NF_INET_LOCAL_OUT: return "output";
-    case NF_INET_POST_ROUTING: return "postrouting";
-    default: return "hook" + std::to_string(hook);
+        case NF_INET_PRE_ROUTING:
+            return "prerouting";
+        case NF_INET_LOCAL_IN:
+            return "input";
+        case NF_INET_FORWARD:
+            return "forward";
+        case NF_INET_LOCAL_OUT:
+            return "output";
+        case NF_INET_POST_ROUTING:
+            return "postrouting";
+        default:
+            return "hook" + std::to_string(hook);
     }
 }
 
@@ -127,17 +137,23 @@ std::vector<uint32_t> key_fields(uint32_t key_type) {
 
 std::string type_name(uint32_t type) {
     switch (type) {
-    case kTypeIpv4Addr: return "ipv4_addr";
-    case kTypeIfname: return "ifname";
-    default: return "type" + std::to_string(type);
+        case kTypeIpv4Addr:
+            return "ipv4_addr";
+        case kTypeIfname:
+            return "ifname";
+        default:
+            return "type" + std::to_string(type);
     }
 }
 
 size_t field_size(uint32_t type) {
     switch (type) {
-    case kTypeIpv4Addr: return kIpv4AddrLen;
-    case kTypeIfname: return kIfnameLen;
-    default: return 0;
+        case kTypeIpv4Addr:
+            return kIpv4AddrLen;
+        case kTypeIfname:
+            return kIfnameLen;
+        default:
+            return 0;
     }
 }
 
@@ -253,10 +269,13 @@ struct Describer {
                nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME) + flag_words(nlh->nlmsg_flags);
         if (nftnl_chain_is_set(ch, NFTNL_CHAIN_HOOKNUM)) {
             uint32_t policy = nftnl_chain_get_u32(ch, NFTNL_CHAIN_POLICY);
-            out += " { type " + std::string(nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE)) +
-                   " hook " + hook_name(nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM)) +
-                   " priority " + std::to_string(int32_t(nftnl_chain_get_u32(ch, NFTNL_CHAIN_PRIO))) +
-                   "; policy " + (policy == NF_ACCEPT ? "accept" : policy == NF_DROP ? "drop" : "?") +
+            out += " { type " + std::string(nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE)) + " hook " +
+                   hook_name(nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM)) + " priority " +
+                   std::to_string(int32_t(nftnl_chain_get_u32(ch, NFTNL_CHAIN_PRIO))) +
+                   "; policy " +
+                   (policy == NF_ACCEPT ? "accept"
+                    : policy == NF_DROP ? "drop"
+                                        : "?") +
                    "; }";
         }
         out += "\n";
@@ -326,7 +345,8 @@ struct Describer {
             return render_key(std::span<const uint8_t>(p, p ? len : 0), types);
         };
         out += "  element " + key_of(NFTNL_SET_ELEM_KEY);
-        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) out += " - " + key_of(NFTNL_SET_ELEM_KEY_END);
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END))
+            out += " - " + key_of(NFTNL_SET_ELEM_KEY_END);
         if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
             (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END)) {
             out += " (interval end)";
@@ -350,7 +370,8 @@ struct Describer {
                     std::array<char, 512> buf{};
                     nftnl_expr_snprintf(buf.data(), buf.size(), e, NFTNL_OUTPUT_DEFAULT, 0);
                     *static_cast<std::string*>(data) += std::string("  [ ") +
-                        nftnl_expr_get_str(e, NFTNL_EXPR_NAME) + " " + buf.data() + "]\n";
+                                                        nftnl_expr_get_str(e, NFTNL_EXPR_NAME) +
+                                                        " " + buf.data() + "]\n";
                     return 0;
                 } catch (...) {
                     return -1;
@@ -391,17 +412,32 @@ Result<std::string> describe(const Batch& batch) {
         }
         Status st;
         switch (type & 0xff) {
-        case NFT_MSG_NEWTABLE: st = d.table(nlh, "add"); break;
-        case NFT_MSG_DELTABLE: st = d.table(nlh, "delete"); break;
-        case NFT_MSG_NEWCHAIN: st = d.chain(nlh); break;
-        case NFT_MSG_NEWSET: st = d.set(nlh); break;
-        case NFT_MSG_NEWSETELEM: st = d.elements(nlh); break;
-        case NFT_MSG_NEWRULE: st = d.rule(nlh); break;
-        default: d.out += "nf_tables message " + std::to_string(type & 0xff) + "\n"; break;
+            case NFT_MSG_NEWTABLE:
+                st = d.table(nlh, "add");
+                break;
+            case NFT_MSG_DELTABLE:
+                st = d.table(nlh, "delete");
+                break;
+            case NFT_MSG_NEWCHAIN:
+                st = d.chain(nlh);
+                break;
+            case NFT_MSG_NEWSET:
+                st = d.set(nlh);
+                break;
+            case NFT_MSG_NEWSETELEM:
+                st = d.elements(nlh);
+                break;
+            case NFT_MSG_NEWRULE:
+                st = d.rule(nlh);
+                break;
+            default:
+                d.out += "nf_tables message " + std::to_string(type & 0xff) + "\n";
+                break;
         }
         if (!st) return st.error().context("describing message " + std::to_string(nlh->nlmsg_seq));
     }
-    if (len != 0) return make_error(EBADMSG, "nftables batch has " + std::to_string(len) + " trailing bytes");
+    if (len != 0)
+        return make_error(EBADMSG, "nftables batch has " + std::to_string(len) + " trailing bytes");
     return std::move(d.out);
 }
 

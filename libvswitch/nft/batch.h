@@ -4,14 +4,14 @@
 // the rules are missing or doubled.
 #pragma once
 
+#include <libmnl/libmnl.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <libmnl/libmnl.h>
 
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"
@@ -76,7 +76,7 @@ private:
     uint32_t first_seq_;
     uint32_t next_seq_;
     std::vector<std::string> actions_;
-    bool pending_ = false;   // a message was started and not yet committed
+    bool pending_ = false;  // a message was started and not yet committed
     bool overflow_ = false;
 };
 

@@ -1,13 +1,12 @@
 #include "libvswitch/nft/ruleset.h"
 
 #include <arpa/inet.h>
+#include <libnftnl/udata.h>
 #include <linux/if_arp.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
-
-#include <libnftnl/udata.h>
 
 #include <algorithm>
 #include <array>
@@ -42,16 +41,19 @@ struct SetSpec {
 
 const SetSpec kBridges{"bridges", 1, kTypeIfname, kIfnameLen, 0, {}, kByteorderHost};
 const SetSpec kNatBridges{"nat_bridges", 2, kTypeIfname, kIfnameLen, 0, {}, kByteorderHost};
-const SetSpec kNatSubnets{"nat_subnets", 3, kTypeIpv4Addr, kIpv4AddrLen, NFT_SET_INTERVAL, {},
-                          kByteorderBig};
+const SetSpec kNatSubnets{"nat_subnets",    3,  kTypeIpv4Addr, kIpv4AddrLen,
+                          NFT_SET_INTERVAL, {}, kByteorderBig};
 // An interval over a concatenation needs the pipapo backend (Linux 5.6),
 // which wants NFT_SET_CONCAT and each field's length.
-const SetSpec kNatSources{"nat_sources", 4, concat_type(kTypeIfname, kTypeIpv4Addr),
-                          kIfnameLen + kIpv4AddrLen, NFT_SET_INTERVAL | NFT_SET_CONCAT,
+const SetSpec kNatSources{"nat_sources",
+                          4,
+                          concat_type(kTypeIfname, kTypeIpv4Addr),
+                          kIfnameLen + kIpv4AddrLen,
+                          NFT_SET_INTERVAL | NFT_SET_CONCAT,
                           {kIfnameLen, kIpv4AddrLen}};
 // A plain hash: the kernel refuses field lengths without NFT_SET_CONCAT,
 // which only interval sets need.
-const SetSpec kSameBridge{"same_bridge", 5, concat_type(kTypeIfname, kTypeIfname),
+const SetSpec kSameBridge{"same_bridge",  5, concat_type(kTypeIfname, kTypeIfname),
                           2 * kIfnameLen, 0, {}};
 
 using Key = std::vector<uint8_t>;
@@ -136,7 +138,8 @@ public:
         uint16_t be_port = htons(port);
         return meta(NFT_META_L4PROTO, NFT_REG_1)
             .cmp(NFT_CMP_EQ, &proto, sizeof proto)
-            .payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof be_port, NFT_REG_1)  // UDP and TCP alike
+            .payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof be_port,
+                     NFT_REG_1)  // UDP and TCP alike
             .cmp(NFT_CMP_EQ, &be_port, sizeof be_port);
     }
     RuleBuilder& ct_established_or_related() {
@@ -229,53 +232,77 @@ std::vector<NamedRule> build_rules() {
     // its own DNS on the gateway) leaves nothing and keeps its source.
     uint16_t loopback = ARPHRD_LOOPBACK;
     rule(kPostrouting, "masquerade what leaves a nat switch",
-         in(kPostrouting).ipv4_only().ip_saddr(NFT_REG_1).lookup(kNatSubnets)
-             .meta(NFT_META_OIFTYPE, NFT_REG_1).cmp(NFT_CMP_NEQ, &loopback, sizeof loopback)
-             .meta(NFT_META_OIFNAME, NFT_REG_1).lookup(kNatBridges, true)
-             .counter().masquerade());
+         in(kPostrouting)
+             .ipv4_only()
+             .ip_saddr(NFT_REG_1)
+             .lookup(kNatSubnets)
+             .meta(NFT_META_OIFTYPE, NFT_REG_1)
+             .cmp(NFT_CMP_NEQ, &loopback, sizeof loopback)
+             .meta(NFT_META_OIFNAME, NFT_REG_1)
+             .lookup(kNatBridges, true)
+             .counter()
+             .masquerade());
 
     // With br_netfilter loaded (Docker loads it) traffic between two ports
     // of one bridge also passes here; it must never be filtered.
     rule(kForward, "traffic within one switch",
-         in(kForward).meta(NFT_META_IIFNAME, NFT_REG_1).meta(NFT_META_OIFNAME, NFT_REG_2)
-             .lookup(kSameBridge).verdict(NF_ACCEPT));
+         in(kForward)
+             .meta(NFT_META_IIFNAME, NFT_REG_1)
+             .meta(NFT_META_OIFNAME, NFT_REG_2)
+             .lookup(kSameBridge)
+             .verdict(NF_ACCEPT));
     rule(kForward, "replies into a switch",
-         in(kForward).meta(NFT_META_OIFNAME, NFT_REG_1).lookup(kBridges)
-             .ct_established_or_related().verdict(NF_ACCEPT));
+         in(kForward)
+             .meta(NFT_META_OIFNAME, NFT_REG_1)
+             .lookup(kBridges)
+             .ct_established_or_related()
+             .verdict(NF_ACCEPT));
     // New connections into a switch, from outside or from another switch.
-    rule(kForward, "new connections into a switch",
-         in(kForward).meta(NFT_META_OIFNAME, NFT_REG_1).lookup(kBridges)
-             .counter().verdict(NF_DROP));
+    rule(
+        kForward, "new connections into a switch",
+        in(kForward).meta(NFT_META_OIFNAME, NFT_REG_1).lookup(kBridges).counter().verdict(NF_DROP));
     // Out of a nat switch only with a source of its own subnet: a guest
     // spoofing another source is not forwarded (and would not be NATed).
     rule(kForward, "out of a nat switch",
-         in(kForward).ipv4_only().meta(NFT_META_IIFNAME, NFT_REG_1).ip_saddr(NFT_REG_2)
-             .lookup(kNatSources).verdict(NF_ACCEPT));
+         in(kForward)
+             .ipv4_only()
+             .meta(NFT_META_IIFNAME, NFT_REG_1)
+             .ip_saddr(NFT_REG_2)
+             .lookup(kNatSources)
+             .verdict(NF_ACCEPT));
     // Everything else off a bridge: internal and private switches, spoofed
     // sources, IPv6 (no switch routes it).
-    rule(kForward, "nothing else leaves a switch",
-         in(kForward).meta(NFT_META_IIFNAME, NFT_REG_1).lookup(kBridges)
-             .counter().verdict(NF_DROP));
+    rule(
+        kForward, "nothing else leaves a switch",
+        in(kForward).meta(NFT_META_IIFNAME, NFT_REG_1).lookup(kBridges).counter().verdict(NF_DROP));
 
     // The policy is accept; these say what the daemon serves on a bridge,
     // for whoever reads `nft list ruleset`.
     rule(kInput, "DHCP on a switch",
-         in(kInput).meta(NFT_META_IIFNAME, NFT_REG_1).lookup(kBridges)
-             .l4_dport(IPPROTO_UDP, 67).verdict(NF_ACCEPT));
+         in(kInput)
+             .meta(NFT_META_IIFNAME, NFT_REG_1)
+             .lookup(kBridges)
+             .l4_dport(IPPROTO_UDP, 67)
+             .verdict(NF_ACCEPT));
     rule(kInput, "DNS over UDP on a switch",
-         in(kInput).meta(NFT_META_IIFNAME, NFT_REG_1).lookup(kBridges)
-             .l4_dport(IPPROTO_UDP, 53).verdict(NF_ACCEPT));
+         in(kInput)
+             .meta(NFT_META_IIFNAME, NFT_REG_1)
+             .lookup(kBridges)
+             .l4_dport(IPPROTO_UDP, 53)
+             .verdict(NF_ACCEPT));
     rule(kInput, "DNS over TCP on a switch",
-         in(kInput).meta(NFT_META_IIFNAME, NFT_REG_1).lookup(kBridges)
-             .l4_dport(IPPROTO_TCP, 53).verdict(NF_ACCEPT));
+         in(kInput)
+             .meta(NFT_META_IIFNAME, NFT_REG_1)
+             .lookup(kBridges)
+             .l4_dport(IPPROTO_TCP, 53)
+             .verdict(NF_ACCEPT));
     return rules;
 }
 
 Status validate(const Ruleset& ruleset) {
     if (ruleset.switches.size() > kMaxSwitches) {
-        return make_error(E2BIG, std::to_string(ruleset.switches.size()) +
-                                     " switches, at most " + std::to_string(kMaxSwitches) +
-                                     " fit in the firewall");
+        return make_error(E2BIG, std::to_string(ruleset.switches.size()) + " switches, at most " +
+                                     std::to_string(kMaxSwitches) + " fit in the firewall");
     }
     std::set<std::string> bridges;
     std::vector<const SwitchRules*> nat;
@@ -315,13 +342,17 @@ std::vector<std::pair<const SetSpec*, std::vector<Element>>> elements_of(const R
         // INTERVAL_END one past the range (none when it reaches the top).
         nat_subnets.push_back({ipv4_key(first), {}, 0});
         if (last.value() != UINT32_MAX) {
-            nat_subnets.push_back({ipv4_key(Ipv4(last.value() + 1)), {}, NFT_SET_ELEM_INTERVAL_END});
+            nat_subnets.push_back(
+                {ipv4_key(Ipv4(last.value() + 1)), {}, NFT_SET_ELEM_INTERVAL_END});
         }
         // pipapo ranges: key and key_end, both inclusive.
         nat_sources.push_back({concat(name, ipv4_key(first)), concat(name, ipv4_key(last)), 0});
     }
-    return {{&kBridges, bridges},         {&kNatBridges, nat_bridges}, {&kNatSubnets, nat_subnets},
-            {&kNatSources, nat_sources}, {&kSameBridge, same_bridge}};
+    return {{&kBridges, bridges},
+            {&kNatBridges, nat_bridges},
+            {&kNatSubnets, nat_subnets},
+            {&kNatSources, nat_sources},
+            {&kSameBridge, same_bridge}};
 }
 
 Status add_table(BatchBuilder& b, uint16_t type, uint16_t flags, const char* verb) {
@@ -333,7 +364,8 @@ Status add_table(BatchBuilder& b, uint16_t type, uint16_t flags, const char* ver
     // owns it, for whoever reads `nft list ruleset`.
     if (type == NFT_MSG_NEWTABLE && (flags & NLM_F_EXCL)) {
         NftnlUdataBuf udata(nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN + 2));
-        if (!udata || !nftnl_udata_put_strz(udata.get(), NFTNL_UDATA_TABLE_COMMENT, kTableComment)) {
+        if (!udata ||
+            !nftnl_udata_put_strz(udata.get(), NFTNL_UDATA_TABLE_COMMENT, kTableComment)) {
             return make_error(ENOMEM, what + ": out of memory");
         }
         nftnl_table_set_data(t.get(), NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(udata.get()),
@@ -363,7 +395,8 @@ Status add_set(BatchBuilder& b, const SetSpec& spec, const std::vector<Element>&
     }
     if (spec.key_byteorder) {
         NftnlUdataBuf udata(nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN));
-        if (!udata || !nftnl_udata_put_u32(udata.get(), NFTNL_UDATA_SET_KEYBYTEORDER, spec.key_byteorder)) {
+        if (!udata ||
+            !nftnl_udata_put_u32(udata.get(), NFTNL_UDATA_SET_KEYBYTEORDER, spec.key_byteorder)) {
             return make_error(ENOMEM, "building " + what() + ": out of memory");
         }
         nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(udata.get()),
@@ -385,8 +418,8 @@ Status add_set(BatchBuilder& b, const SetSpec& spec, const std::vector<Element>&
         if (el.flags) nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, el.flags);
         nftnl_set_elem_add(s.get(), e.release());  // owned by the set now
     }
-    if (auto* nlh = b.add(NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE,
-                          "adding elements to " + what())) {
+    if (auto* nlh =
+            b.add(NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, "adding elements to " + what())) {
         // Not nftnl_set_elems_nlmsg_build_payload(): it numbers the element
         // nests 1, 2, 3... The kernel ignores the nest type, but libnftnl's
         // own parser (and so describe()) wants NFTA_LIST_ELEM on each, as

@@ -56,23 +56,35 @@ TEST_F(FirewallTest, ApplyCreatesTheTable) {
     ASSERT_TRUE(st.ok()) << st.error().message;
     std::string list = run("nft list table inet vswitch");
     EXPECT_NE(list.find("comment \"owned by vswitchd"), std::string::npos) << list;
-    EXPECT_NE(list.find("type nat hook postrouting priority srcnat; policy accept;"), std::string::npos) << list;
-    EXPECT_NE(list.find("type filter hook forward priority filter; policy accept;"), std::string::npos) << list;
-    EXPECT_NE(list.find("type filter hook input priority filter; policy accept;"), std::string::npos) << list;
-    EXPECT_NE(list.find("ip saddr @nat_subnets oifname != @nat_bridges counter packets 0 bytes 0 masquerade"),
+    EXPECT_NE(list.find("type nat hook postrouting priority srcnat; policy accept;"),
+              std::string::npos)
+        << list;
+    EXPECT_NE(list.find("type filter hook forward priority filter; policy accept;"),
+              std::string::npos)
+        << list;
+    EXPECT_NE(list.find("type filter hook input priority filter; policy accept;"),
+              std::string::npos)
+        << list;
+    EXPECT_NE(list.find("ip saddr @nat_subnets meta oiftype != loopback oifname != @nat_bridges "
+                        "counter packets 0 "
+                        "bytes 0 masquerade"),
               std::string::npos)
         << list;
     EXPECT_NE(list.find("iifname . oifname @same_bridge accept"), std::string::npos) << list;
-    EXPECT_NE(list.find("oifname @bridges ct state established,related accept"), std::string::npos) << list;
-    EXPECT_NE(list.find("oifname @bridges counter packets 0 bytes 0 drop"), std::string::npos) << list;
+    EXPECT_NE(list.find("oifname @bridges ct state established,related accept"), std::string::npos)
+        << list;
+    EXPECT_NE(list.find("oifname @bridges counter packets 0 bytes 0 drop"), std::string::npos)
+        << list;
     EXPECT_NE(list.find("iifname . ip saddr @nat_sources accept"), std::string::npos) << list;
-    EXPECT_NE(list.find("iifname @bridges counter packets 0 bytes 0 drop"), std::string::npos) << list;
+    EXPECT_NE(list.find("iifname @bridges counter packets 0 bytes 0 drop"), std::string::npos)
+        << list;
     EXPECT_NE(list.find("iifname @bridges udp dport 67 accept"), std::string::npos) << list;
     EXPECT_NE(list.find("iifname @bridges udp dport 53 accept"), std::string::npos) << list;
     EXPECT_NE(list.find("iifname @bridges tcp dport 53 accept"), std::string::npos) << list;
     // The set elements, as nft reads them back.
     EXPECT_NE(list.find("elements = { 172.27.160.0/20 }"), std::string::npos) << list;
-    EXPECT_NE(list.find("elements = { \"vswitch0\" . 172.27.160.0/20 }"), std::string::npos) << list;
+    EXPECT_NE(list.find("elements = { \"vswitch0\" . 172.27.160.0/20 }"), std::string::npos)
+        << list;
     EXPECT_NE(list.find("elements = { \"vswitch0\" . \"vswitch0\" }"), std::string::npos) << list;
     EXPECT_EQ(count(list, "elements = { \"vswitch0\" }"), 2u) << list;  // bridges, nat_bridges
 }
@@ -147,10 +159,12 @@ TEST_F(FirewallTest, KernelErrorNamesTheObject) {
     nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, "before");
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, "nosuchtable");
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, "x");
-    if (auto* nlh = b.add(NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, "adding table inet before")) {
+    if (auto* nlh =
+            b.add(NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, "adding table inet before")) {
         nftnl_table_nlmsg_build_payload(nlh, t.get());
     }
-    if (auto* nlh = b.add(NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE, "adding chain inet nosuchtable x")) {
+    if (auto* nlh = b.add(NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE,
+                          "adding chain inet nosuchtable x")) {
         nftnl_chain_nlmsg_build_payload(nlh, c.get());
     }
     auto batch = std::move(b).finish();
@@ -158,7 +172,9 @@ TEST_F(FirewallTest, KernelErrorNamesTheObject) {
     auto st = fw_->send(*batch);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ENOENT);
-    EXPECT_EQ(st.error().message.rfind("adding chain inet nosuchtable x: No such file or directory", 0), 0u)
+    EXPECT_EQ(
+        st.error().message.rfind("adding chain inet nosuchtable x: No such file or directory", 0),
+        0u)
         << st.error().message;
     // All or nothing: the table added before the failing message is gone.
     EXPECT_EQ(run("nft list ruleset").find("before"), std::string::npos);

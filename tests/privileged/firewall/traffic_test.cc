@@ -92,11 +92,13 @@ TEST_F(FirewallTraffic, GuestReachesUplinkThroughMasquerade) {
     auto st = fw_->apply({{{"vswitch0", subnet_, SwitchType::nat}}});
     ASSERT_TRUE(st.ok()) << st.error().message;
     EXPECT_TRUE(guest_pings("203.0.113.2"));
-    EXPECT_NE(run("nft list chain inet vswitch postrouting").find("counter packets 1 "), std::string::npos);
+    EXPECT_NE(run("nft list chain inet vswitch postrouting").find("counter packets 1 "),
+              std::string::npos);
 }
 
 TEST_F(FirewallTraffic, OutsideCannotOpenConnectionsToGuest) {
-    ASSERT_TRUE(succeeds("ip netns exec " + uplink_ + " ip route add 172.27.160.0/20 via 203.0.113.1"));
+    ASSERT_TRUE(
+        succeeds("ip netns exec " + uplink_ + " ip route add 172.27.160.0/20 via 203.0.113.1"));
     EXPECT_TRUE(uplink_pings("172.27.160.10"));  // routed, no firewall yet
     ASSERT_TRUE(fw_->apply({{{"vswitch0", subnet_, SwitchType::nat}}}).ok());
     EXPECT_FALSE(uplink_pings("172.27.160.10"));
@@ -107,7 +109,8 @@ TEST_F(FirewallTraffic, OutsideCannotOpenConnectionsToGuest) {
 }
 
 TEST_F(FirewallTraffic, InternalSwitchDoesNotForward) {
-    ASSERT_TRUE(succeeds("ip netns exec " + uplink_ + " ip route add 172.27.160.0/20 via 203.0.113.1"));
+    ASSERT_TRUE(
+        succeeds("ip netns exec " + uplink_ + " ip route add 172.27.160.0/20 via 203.0.113.1"));
     EXPECT_TRUE(guest_pings("203.0.113.2"));  // routed both ways, no firewall yet
     ASSERT_TRUE(fw_->apply({{{"vswitch0", subnet_, SwitchType::internal}}}).ok());
     EXPECT_FALSE(guest_pings("203.0.113.2"));
@@ -118,7 +121,8 @@ TEST_F(FirewallTraffic, SpoofedSourceIsNotForwarded) {
     // A guest claiming an address outside its switch's subnet; the uplink
     // routes that address back, so only the firewall stops it.
     ASSERT_TRUE(succeeds("ip netns exec " + guest_ + " ip addr add 10.99.0.5/32 dev eth0"));
-    ASSERT_TRUE(succeeds("ip netns exec " + uplink_ + " ip route add 10.99.0.5/32 via 203.0.113.1"));
+    ASSERT_TRUE(
+        succeeds("ip netns exec " + uplink_ + " ip route add 10.99.0.5/32 via 203.0.113.1"));
     ASSERT_TRUE(succeeds("ip route add 10.99.0.5/32 dev vswitch0"));
     std::string ping = "ip netns exec " + guest_ + " ping -c1 -W1 -I 10.99.0.5 203.0.113.2";
     EXPECT_TRUE(succeeds(ping));

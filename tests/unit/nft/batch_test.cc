@@ -16,7 +16,8 @@ void add_table(BatchBuilder& b, const std::string& name) {
     nftnl_table* t = nftnl_table_alloc();
     ASSERT_NE(t, nullptr);
     nftnl_table_set_str(t, NFTNL_TABLE_NAME, name.c_str());
-    if (nlmsghdr* nlh = b.add(NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, "adding table " + name)) {
+    if (nlmsghdr* nlh =
+            b.add(NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, "adding table " + name)) {
         nftnl_table_nlmsg_build_payload(nlh, t);
     }
     nftnl_table_free(t);

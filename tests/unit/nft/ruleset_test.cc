@@ -59,8 +59,10 @@ std::vector<Message> split(const Batch& batch) {
         // NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_SET_TABLE,
         // NFTA_SET_ELEM_LIST_TABLE and NFTA_RULE_TABLE are all type 1.
         auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
-        for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
-             mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr)) {
+        for (auto* attr =
+                 static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
+             mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr)));
+             attr = mnl_attr_next(attr)) {
             if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
                 m.table = mnl_attr_get_str(attr);
             }
@@ -111,8 +113,9 @@ TEST(NftRuleset, EmptyRulesetHasChainsAndEmptySets) {
 TEST(NftRuleset, RuleCountDoesNotGrowWithSwitches) {
     Ruleset many;
     for (int i = 0; i < 40; ++i) {
-        many.switches.push_back({"vs-" + std::to_string(i), Ipv4Prefix(Ipv4(10, uint8_t(i), 0, 0), 16),
-                                 i % 3 == 0 ? SwitchType::nat
+        many.switches.push_back({"vs-" + std::to_string(i),
+                                 Ipv4Prefix(Ipv4(10, uint8_t(i), 0, 0), 16),
+                                 i % 3 == 0   ? SwitchType::nat
                                  : i % 3 == 1 ? SwitchType::internal
                                               : SwitchType::private_});
     }
@@ -197,7 +200,9 @@ TEST(NftBatch, ActionNamesTheObjectOfEachSeq) {
         std::string_view a = batch->action(seq);
         EXPECT_FALSE(a.empty()) << seq;
         saw_chain |= a == "adding chain inet vswitch postrouting";
-        saw_rule |= a == "adding rule 'masquerade what leaves a nat switch' to chain inet vswitch postrouting";
+        saw_rule |=
+            a ==
+            "adding rule 'masquerade what leaves a nat switch' to chain inet vswitch postrouting";
     }
     EXPECT_TRUE(saw_chain);
     EXPECT_TRUE(saw_rule);
@@ -218,14 +223,16 @@ TEST(NftRuleset, IgnoresHostBitsOfTheSubnet) {
     auto a = compile(default_switch(), 1);
     auto b = compile({{{"vswitch0", prefix("172.27.163.9/20"), SwitchType::nat}}}, 1);
     ASSERT_TRUE(a.ok() && b.ok());
-    EXPECT_TRUE(std::equal(a->bytes().begin(), a->bytes().end(), b->bytes().begin(), b->bytes().end()));
+    EXPECT_TRUE(
+        std::equal(a->bytes().begin(), a->bytes().end(), b->bytes().begin(), b->bytes().end()));
 }
 
 TEST(NftRuleset, SubnetAtTheTopHasNoIntervalEnd) {
     std::string text = describe_ok({{{"vs-top", prefix("240.0.0.0/4"), SwitchType::nat}}});
     EXPECT_NE(text.find("element 240.0.0.0\n"), std::string::npos) << text;
     EXPECT_EQ(text.find("(interval end)"), std::string::npos) << text;
-    EXPECT_NE(text.find("\"vs-top\" . 240.0.0.0 - \"vs-top\" . 255.255.255.255"), std::string::npos);
+    EXPECT_NE(text.find("\"vs-top\" . 240.0.0.0 - \"vs-top\" . 255.255.255.255"),
+              std::string::npos);
 }
 
 TEST(NftRuleset, RefusesBadBridgeNames) {
@@ -233,7 +240,8 @@ TEST(NftRuleset, RefusesBadBridgeNames) {
         auto r = compile({{{name, prefix("10.0.0.0/24"), SwitchType::nat}}}, 1);
         ASSERT_FALSE(r.ok()) << name;
         EXPECT_EQ(r.error().code, EINVAL);
-        EXPECT_NE(r.error().message.find("bridge name '" + std::string(name) + "'"), std::string::npos)
+        EXPECT_NE(r.error().message.find("bridge name '" + std::string(name) + "'"),
+                  std::string::npos)
             << r.error().message;
     }
     std::string with_nul("vs\0x", 4);
@@ -256,7 +264,8 @@ TEST(NftRuleset, RefusesOverlappingNatSubnets) {
                      1);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, EINVAL);
-    EXPECT_NE(r.error().message.find("172.27.160.0/20 of 'vswitch0' and 172.27.161.0/24 of 'vs-b' overlap"),
+    EXPECT_NE(r.error().message.find(
+                  "172.27.160.0/20 of 'vswitch0' and 172.27.161.0/24 of 'vs-b' overlap"),
               std::string::npos)
         << r.error().message;
     // A non-nat switch's subnet is not in any set: not the firewall's concern.
@@ -272,7 +281,8 @@ TEST(NftRuleset, MaxSwitchesFitAndOneMoreIsRefused) {
         // Longest names, all nat: the largest sets a ruleset can have.
         char name[16];
         std::snprintf(name, sizeof name, "vswitch-nat%04zu", i);
-        r.switches.push_back({name, Ipv4Prefix(Ipv4(uint32_t(10u << 24 | i << 12)), 20), SwitchType::nat});
+        r.switches.push_back(
+            {name, Ipv4Prefix(Ipv4(uint32_t(10u << 24 | i << 12)), 20), SwitchType::nat});
     }
     auto ok = compile(r, 1);
     ASSERT_TRUE(ok.ok()) << ok.error().message;
