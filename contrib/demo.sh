@@ -4,7 +4,8 @@
 # needed, builds vswitchd into build-demo/, then runs the Default switch in
 # throwaway network namespaces — a "host" running vswitchd, an "upstream"
 # playing the internet at 203.0.113.10, and a "VM" plugged into vswitch0 —
-# and shows, in plain words, the VM going online through the NAT. Everything
+# and shows, in plain words, the VM going online: a DHCP lease, DNS through
+# the switch, a web page fetched through the NAT. Everything
 # it creates is removed at the end, also on failure or Ctrl-C. The machine's
 # own network is never touched.
 set -euo pipefail
@@ -56,6 +57,12 @@ echo "Hello from the internet (203.0.113.10)" >"$www/index.html"
 ip netns exec "$NS_UP" "$PYTHON" -m http.server 80 --bind "$VSI_INTERNET_ADDR" --directory "$www" \
   >/dev/null 2>"$VSI_TMP/http.log" &
 vsi_track_pid $!
+# The upstream's DNS server (the host's resolver, as far as vswitchd knows).
+ip netns exec "$NS_UP" "$PYTHON" "$top/tests/integration/dns_upstream.py" "$VSI_INTERNET_ADDR" \
+  "$VSI_TMP/dns-queries.log" >/dev/null 2>&1 &
+vsi_track_pid $!
+echo "nameserver $VSI_INTERNET_ADDR" >"$VSI_RESOLV"
+say "   upstream also answers DNS on $VSI_INTERNET_ADDR (www.example.test is its web server)"
 
 step "Starting vswitchd in the host namespace"
 started=$(date +%s%N)
@@ -70,27 +77,55 @@ say "   bridge: vswitch0 with address $(vsi_bridge_addrs), the VMs' gateway"
 say "   firewall, one nftables table owned by vswitchd:"
 vsi_nft list table inet vswitch | indent
 
-step "Plugging a VM into vswitch0"
-vm_addr=$(vsi_subnet_host "$subnet" 100)
-vsi_add_vm vm0 "$vm_addr/20" "$gateway"
-say "   VM $NS_VM: eth0 $vm_addr/20, default route via $gateway (its veth peer vm0 is a port of vswitch0)"
+step "Plugging a VM into vswitch0: it configures itself by DHCP"
+# shellcheck source=tests/integration/dhcp_lib.sh
+source "$top/tests/integration/dhcp_lib.sh"
+vsd_vm "$NS_VM" vm0
+# The VM's DHCP client (busybox udhcpc) with a hook of its own: it sets the
+# address, the default route and the VM's resolv.conf, which lives in a
+# private mount namespace (vsd_isolated) and never touches the machine's.
+hook=$VSI_TMP/vm-dhcp-hook.sh
+cat >"$hook" <<HOOK
+#!/bin/sh
+case "\$1" in
+  bound|renew)
+    ip -4 addr flush dev "\$interface"
+    ip addr add "\$ip/\$mask" dev "\$interface"
+    ip route replace default via "\$router"
+    { echo "search \$domain"; for d in \$dns; do echo "nameserver \$d"; done; } >/etc/resolv.conf
+    echo "ip=\$ip mask=\$subnet router=\$router dns=\$dns domain=\$domain" >"$VSI_TMP/vm-lease" ;;
+  deconfig) ip -4 addr flush dev "\$interface" ;;
+esac
+exit 0
+HOOK
+chmod 755 "$hook"
+dhcp_started=$(date +%s%N)
+if ! vsd_isolated "$NS_VM" sh -c '
+    udhcpc -i eth0 -s "$1" -n -q -t 5 -x hostname:demo-vm >/dev/null 2>&1 || exit 1
+    echo "$(($(date +%s%N) / 1000000))" >"$2/vm-bound-ms"
+    curl -sS --max-time 5 http://www.example.test/ >"$2/vm-page" 2>&1
+    getent hosts www.example.test >"$2/vm-resolved" 2>&1 || true' vm "$hook" "$VSI_TMP"; then
+  vsi_fail "the VM got no DHCP lease from vswitchd"
+fi
+lease=$(cat "$VSI_TMP/vm-lease")
+vm_addr=$(vsd_field " $lease" ip)
+say "   VM $NS_VM (host name demo-vm) plugged into vswitch0 through its veth peer vm0"
+say "   leased $(($(cat "$VSI_TMP/vm-bound-ms") - dhcp_started / 1000000)) ms after its DHCP client started: $lease"
 
 if out=$(ip netns exec "$NS_VM" ping -c 3 -i 0.2 -W 2 "$VSI_INTERNET_ADDR" 2>&1); then
   say "   VM pings $VSI_INTERNET_ADDR: $(grep -o '[0-9]* received' <<<"$out") of 3, $(grep -o 'rtt.*' <<<"$out" | cut -d/ -f5) ms average"
 else
   vsi_fail "the VM cannot ping $VSI_INTERNET_ADDR: $out"
 fi
-for ((i = 0; i < 50; i++)); do  # the web server may still be starting
-  ip netns exec "$NS_UP" ss -Hltn "sport = :80" | grep -q . && break
-  sleep 0.1
-done
-if page=$(ip netns exec "$NS_VM" curl -sS --max-time 5 "http://$VSI_INTERNET_ADDR/" 2>&1); then
-  say "   VM fetches http://$VSI_INTERNET_ADDR/: \"$page\""
-else
-  vsi_fail "the VM cannot fetch http://$VSI_INTERNET_ADDR/: $page"
-fi
+say "   VM resolves www.example.test through vswitchd's DNS on $gateway: $(awk '{print $1}' "$VSI_TMP/vm-resolved")"
+page=$(cat "$VSI_TMP/vm-page")
+[ "$page" = "Hello from the internet (203.0.113.10)" ] || vsi_fail "the VM cannot fetch http://www.example.test/: $page"
+say "   VM fetches http://www.example.test/: \"$page\""
 seen=$(awk '/"GET \/ /{print $1}' "$VSI_TMP/http.log" | tail -n 1)
 say "   the web server saw the request come from ${seen:-?}, the host's uplink address: the VM is NATed"
+if grep -q "demo-vm" "$VSI_RUN/hosts" 2>/dev/null; then
+  say "   the host finds the VM by name: $(grep demo-vm "$VSI_RUN/hosts" | head -n 1)  ($VSI_RUN/hosts)"
+fi
 
 ip -n "$NS_UP" route add "$subnet" via "$VSI_HOST_UPLINK_ADDR"
 vsi_tcp_server "$NS_VM" 0.0.0.0 22 "$VSI_TMP/vm-peers"

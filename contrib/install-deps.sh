@@ -10,6 +10,7 @@ build_run=(
   meson ninja-build pkg-config g++
   libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libldns-dev libsystemd-dev
   iproute2 nftables util-linux procps iputils-ping curl python3
+  udhcpc            # the demo's VM gets its address by DHCP
 )
 testing=(
   clang libclang-rt-14-dev llvm

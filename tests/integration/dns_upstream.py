@@ -18,6 +18,7 @@ TABLE = {
     "other.example.": ["192.0.2.11"],
     "third.example.": ["192.0.2.12"],
     "fourth.example.": ["192.0.2.13"],
+    "www.example.test.": ["203.0.113.10"],  # contrib/demo.sh's web server
     "tc.example.": ["192.0.2.%d" % i for i in range(20, 60)],
 }
 TTL = 300
