@@ -110,7 +110,7 @@ fi
 lease=$(cat "$VSI_TMP/vm-lease")
 vm_addr=$(vsd_field " $lease" ip)
 say "   VM $NS_VM (host name demo-vm) plugged into vswitch0 through its veth peer vm0"
-say "   leased $(($(cat "$VSI_TMP/vm-bound-ms") - dhcp_started / 1000000)) ms after its DHCP client started: $lease"
+say "   it had its lease $(($(cat "$VSI_TMP/vm-bound-ms") - dhcp_started / 1000000)) ms after its DHCP client started: $lease"
 
 if out=$(ip netns exec "$NS_VM" ping -c 3 -i 0.2 -W 2 "$VSI_INTERNET_ADDR" 2>&1); then
   say "   VM pings $VSI_INTERNET_ADDR: $(grep -o '[0-9]* received' <<<"$out") of 3, $(grep -o 'rtt.*' <<<"$out" | cut -d/ -f5) ms average"
