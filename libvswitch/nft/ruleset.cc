@@ -243,6 +243,12 @@ std::vector<NamedRule> build_rules() {
              .counter()
              .masquerade());
 
+    // Fast path: every packet of a flow after its first is accepted by one
+    // conntrack test instead of walking the set lookups below. Only flows
+    // whose first packet this chain accepted (or that no switch is part
+    // of) ever get here: a NEW packet dropped below never confirms a flow.
+    rule(kForward, "established flows",
+         in(kForward).ct_established_or_related().verdict(NF_ACCEPT));
     // With br_netfilter loaded (Docker loads it) traffic between two ports
     // of one bridge also passes here; it must never be filtered.
     rule(kForward, "traffic within one switch",
@@ -250,12 +256,6 @@ std::vector<NamedRule> build_rules() {
              .meta(NFT_META_IIFNAME, NFT_REG_1)
              .meta(NFT_META_OIFNAME, NFT_REG_2)
              .lookup(kSameBridge)
-             .verdict(NF_ACCEPT));
-    rule(kForward, "replies into a switch",
-         in(kForward)
-             .meta(NFT_META_OIFNAME, NFT_REG_1)
-             .lookup(kBridges)
-             .ct_established_or_related()
              .verdict(NF_ACCEPT));
     // New connections into a switch, from outside or from another switch.
     rule(
