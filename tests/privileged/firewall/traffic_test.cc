@@ -22,8 +22,10 @@ class FirewallTraffic : public ::testing::Test {
 protected:
     void SetUp() override {
         ASSERT_TRUE(in_own_netns()) << kNotIsolated;
-        guest_ = "vsh-nft-" + std::to_string(::getpid()) + "-guest";
-        uplink_ = "vsh-nft-" + std::to_string(::getpid()) + "-up";
+        static int test_number = 0;  // fresh names per test: deletion is asynchronous
+        std::string tag = std::to_string(::getpid()) + "-" + std::to_string(++test_number);
+        guest_ = "vsh-nft-" + tag + "-guest";
+        uplink_ = "vsh-nft-" + tag + "-up";
         created_ = true;
         // Host side: the bridge with the gateway, a veth to the uplink.
         const std::string steps[] = {
@@ -65,7 +67,11 @@ protected:
         if (fw_) {
             EXPECT_TRUE(fw_->remove().ok());
         }
-        // The veths go with the namespaces; the bridge goes with ours.
+        // Delete the veths here, synchronously: a namespace's links are
+        // destroyed asynchronously after `ip netns del`, and the next test's
+        // SetUp would otherwise find vg-host still there ("File exists").
+        succeeds("ip link del vg-host");
+        succeeds("ip link del vu-host");
         succeeds("ip netns del " + guest_);
         succeeds("ip netns del " + uplink_);
         succeeds("ip link del vswitch0");
