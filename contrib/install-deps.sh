@@ -2,6 +2,8 @@
 # Installs what vswitch needs on Debian 12 (bookworm), as root.
 #   contrib/install-deps.sh          build + run (the daemon and the demo)
 #   contrib/install-deps.sh --test   also everything the test suites and fuzzers use
+#   contrib/install-deps.sh --bench  also the reference servers and load generators
+#                                    bench/*.sh compare against (not needed by tests)
 # Nothing here takes over the machine's DNS: no systemd-resolved, no resolvconf;
 # DHCP clients are installed as binaries only and tests run them in namespaces.
 set -euo pipefail
@@ -19,9 +21,13 @@ testing=(
   isc-dhcp-client udhcpc dhcpcd-base kea-admin
   dnsutils knot-dnsutils
 )
+bench=(
+  dnsmasq-base kea-dhcp4-server kea-admin dnsperf isc-dhcp-client
+)
 
 want=("${build_run[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${testing[@]}"); fi
+if [ "${1:-}" = "--bench" ]; then want+=("${bench[@]}"); fi
 
 if [ "$(id -u)" != 0 ]; then
   echo "install-deps: must run as root (apt-get install)" >&2
