@@ -20,6 +20,7 @@ testing=(
   iperf3 dbus psmisc groff-base man-db
   isc-dhcp-client udhcpc dhcpcd-base kea-admin
   dnsutils knot-dnsutils
+  qemu-system-x86 busybox-static cpio   # tests/e2e: the tiny guest under TCG
 )
 bench=(
   dnsmasq-base kea-dhcp4-server kea-admin dnsperf isc-dhcp-client
