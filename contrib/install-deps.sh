@@ -21,6 +21,7 @@ testing=(
   isc-dhcp-client udhcpc dhcpcd-base kea-admin
   dnsutils knot-dnsutils
   qemu-system-x86 busybox-static cpio   # tests/e2e: the tiny guest under TCG
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients   # tests/integration/libvirt_real.sh: a real libvirtd
 )
 bench=(
   dnsmasq-base kea-dhcp4-server kea-admin dnsperf isc-dhcp-client
