@@ -13,6 +13,7 @@ build_run=(
   libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libldns-dev libsystemd-dev
   iproute2 nftables util-linux procps iputils-ping curl python3
   udhcpc            # the demo's VM gets its address by DHCP
+  libdbus-1-dev     # its dbus-1.pc names where the system bus reads policies
 )
 testing=(
   clang libclang-rt-14-dev llvm
@@ -20,6 +21,7 @@ testing=(
   iperf3 dbus psmisc groff-base man-db
   isc-dhcp-client udhcpc dhcpcd-base kea-admin
   dnsutils knot-dnsutils
+  mandoc            # man page lint (man/lint-man.sh)
   qemu-system-x86 busybox-static cpio   # tests/e2e: the tiny guest under TCG
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients   # tests/integration/libvirt_real.sh: a real libvirtd
 )

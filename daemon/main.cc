@@ -3,7 +3,10 @@
 // 0 ok, 1 runtime failure, 2 usage or configuration error.
 #include <signal.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,6 +24,32 @@ namespace {
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+
+// systemd's watchdog (WatchdogSec=, WATCHDOG_USEC): a timer on the event
+// loop pings every quarter period, so only a loop that stops turning misses
+// the deadline. sd-event's own ping waits 1/2..3/4 of the period, which
+// leaves a loop that stalls briefly too little margin.
+constexpr uint64_t kWatchdogPingsPerPeriod = 4;
+
+int on_watchdog_timer(sd_event_source* s, uint64_t now, void* userdata) noexcept {
+    const uint64_t interval = *static_cast<const uint64_t*>(userdata);
+    sd_notify(0, "WATCHDOG=1");
+    int r = sd_event_source_set_time(s, now + interval);
+    if (r >= 0) r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    return r < 0 ? r : 0;  // an error here disables the source: systemd then restarts us
+}
+
+// Arms the watchdog timer when systemd asked for one; an empty owner when not.
+Result<event::EventSourcePtr> arm_watchdog(sd_event* loop, uint64_t& interval) {
+    uint64_t period = 0;
+    if (sd_watchdog_enabled(0, &period) <= 0 || period == 0) return event::EventSourcePtr();
+    interval = period / kWatchdogPingsPerPeriod;
+    sd_event_source* s = nullptr;
+    int r = sd_event_add_time_relative(loop, &s, CLOCK_MONOTONIC, interval, interval / 8, on_watchdog_timer,
+                                       &interval);
+    if (r < 0) return errno_error(r, "arming the watchdog timer");
+    return event::EventSourcePtr(s);
+}
 
 int fail(int code, const Error& e) {
     log::error(e.message);
@@ -48,6 +77,10 @@ int serve(Manager& manager) {
         log::info("SIGHUP: reloading is not supported yet, ignoring");
     });
     if (!term || !intr || !hup) return fail(kExitFailure, (!term ? term : !intr ? intr : hup).error());
+
+    uint64_t watchdog_interval = 0;
+    auto watchdog = arm_watchdog(loop->get(), watchdog_interval);
+    if (!watchdog) return fail(kExitFailure, watchdog.error());
 
     std::string status = manager.status_text();
     sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());

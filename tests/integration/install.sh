@@ -1,0 +1,98 @@
+#!/bin/bash
+# `meson install --destdir` puts every shipped file where the distribution
+# looks for it: the directories come from pkg-config (systemd, dbus-1,
+# bash-completion) and the build's own options (prefix, bindir, ...), never
+# from the install plan under test. Lists what was installed, fails on a
+# missing or an unexpected file, runs the installed binaries, and verifies
+# the installed unit against the DESTDIR tree.
+# Usage: install.sh BUILD-DIR SOURCE-DIR
+set -euo pipefail
+build=$(readlink -f "$1")
+src=$(readlink -f "$2")
+dest=$(mktemp -d /tmp/vsi-install.XXXXXX)
+trap 'rm -rf "$dest"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >"$dest.log" 2>&1 ||
+  { cat "$dest.log"; rm -f "$dest.log"; fail "meson install failed"; }
+rm -f "$dest.log"
+
+options=$(meson introspect --buildoptions "$build")
+option() {  # the build's value of a meson option
+  python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == sys.argv[1]))' "$1" <<<"$options"
+}
+under_prefix() { case $1 in /*) echo "$1" ;; *) echo "$prefix/$1" ;; esac; }
+pkgvar() { pkg-config --variable="$2" "$1" 2>/dev/null || true; }
+
+prefix=$(option prefix)
+bindir=$(under_prefix "$(option bindir)")
+sbindir=$(under_prefix "$(option sbindir)")
+mandir=$(under_prefix "$(option mandir)")
+datadir=$(under_prefix "$(option datadir)")
+sysconfdir=$(under_prefix "$(option sysconfdir)")
+unitdir=$(pkgvar systemd systemdsystemunitdir)
+sysusersdir=$(pkgvar systemd sysusersdir)
+dbus_datadir=$(pkgvar dbus-1 datadir)
+bus_services=$(pkgvar dbus-1 system_bus_services_dir)
+completions=$(pkgvar bash-completion completionsdir)
+: "${unitdir:=/lib/systemd/system}" "${sysusersdir:=/usr/lib/sysusers.d}"
+: "${dbus_datadir:=/usr/share}" "${bus_services:=$dbus_datadir/dbus-1/system-services}"
+: "${completions:=$datadir/bash-completion/completions}"
+
+expected=(
+  "$sbindir/vswitchd"
+  "$bindir/vswitchctl"
+  "$unitdir/vswitchd.service"
+  "$sysusersdir/vswitch.conf"
+  "$dbus_datadir/dbus-1/system.d/org.vswitch1.conf"
+  "$bus_services/org.vswitch1.service"
+  "$mandir/man8/vswitchd.8"
+  "$mandir/man5/vswitchd.conf.5"
+  "$mandir/man1/vswitchctl.1"
+  "$mandir/man5/org.vswitch1.5"
+  "$completions/vswitchctl"
+)
+# contrib/libvirt: whatever of it the tree has (another part of issue 6).
+for f in vswitch-network.xml README.md; do
+  [ -e "$src/contrib/libvirt/$f" ] && expected+=("$datadir/vswitch/libvirt/$f")
+done
+hooks=()
+for h in network.d/vswitch qemu.d/vswitch; do
+  [ -e "$src/contrib/libvirt/$h" ] && hooks+=("$sysconfdir/libvirt/hooks/$h")
+done
+expected+=("${hooks[@]}")
+
+echo "installed into DESTDIR:"
+(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort | sed 's/^/  /')
+for f in "${expected[@]}"; do
+  [ -f "$dest$f" ] || fail "not installed: $f"
+done
+unexpected=$(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort |
+  grep -vxF -f <(printf '%s\n' "${expected[@]}") || true)
+[ -z "$unexpected" ] || fail "installed but not expected: $unexpected"
+pass "${#expected[@]} files, each where the distribution looks"
+
+for f in "$sbindir/vswitchd" "$bindir/vswitchctl" "${hooks[@]}"; do
+  [ -x "$dest$f" ] || fail "$f is not executable"
+done
+version=$(meson introspect --projectinfo "$build" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
+[ "$("$dest$sbindir/vswitchd" --version)" = "vswitchd $version" ] || fail "installed vswitchd --version"
+"$dest$bindir/vswitchctl" --help | grep -q '^Usage: vswitchctl' || fail "installed vswitchctl --help"
+pass "installed binaries run (vswitchd $version)"
+
+unit=$dest$unitdir/vswitchd.service
+grep -qx "ExecStart=$sbindir/vswitchd" "$unit" || fail "ExecStart= is not $sbindir/vswitchd: $(grep ExecStart= "$unit")"
+grep -qx "SystemdService=vswitchd.service" "$dest$bus_services/org.vswitch1.service" || fail "activation file names no vswitchd.service"
+grep -qx "Name=org.vswitch1" "$dest$bus_services/org.vswitch1.service" || fail "activation file names no org.vswitch1"
+grep -q '^u vswitch ' "$dest$sysusersdir/vswitch.conf" || fail "sysusers.d makes no user vswitch"
+grep -qx "User=vswitch" "$unit" || fail "the unit does not run as the sysusers.d user"
+# Verified as installed, but for ExecStart= pointing into DESTDIR: the
+# installed binary must exist and be executable for verify to pass.
+mkdir -p "$dest.verify"
+sed "s|^ExecStart=|ExecStart=$dest|" "$unit" >"$dest.verify/vswitchd.service"
+out=$(MANPATH=$dest$mandir systemd-analyze verify "$dest.verify/vswitchd.service" 2>&1) || true
+rm -rf "$dest.verify"
+[ -z "$out" ] || fail "systemd-analyze verify of the installed unit: $out"
+pass "the installed unit verifies (ExecStart=$sbindir/vswitchd, man pages of Documentation= installed)"
