@@ -90,6 +90,15 @@ Result<uint64_t> parse_ranged(std::string_view key, std::string_view value, uint
     return v;
 }
 
+// systemd's parse_boolean(): yes/no, true/false, on/off, 1/0, any case.
+Result<bool> parse_boolean(std::string_view key, std::string_view value) {
+    for (std::string_view t : {"1", "yes", "y", "true", "t", "on"})
+        if (iequals(value, t)) return true;
+    for (std::string_view f : {"0", "no", "n", "false", "f", "off"})
+        if (iequals(value, f)) return false;
+    return invalid(EINVAL, key, value, "not a boolean (expected yes or no)");
+}
+
 struct ReservedRange {
     Ipv4Prefix prefix;
     std::string_view what;
@@ -337,6 +346,28 @@ Status on_mtu(Draft& d, std::string_view value, size_t) {
     return {};
 }
 
+Status on_renumber_on_conflict(Draft& d, std::string_view value, size_t) {
+    if (value.empty()) {
+        d.cfg.renumber_on_conflict = SwitchConfig{}.renumber_on_conflict;
+        return {};
+    }
+    auto v = parse_boolean("RenumberOnConflict", value);
+    if (!v) return v.error();
+    d.cfg.renumber_on_conflict = *v;
+    return {};
+}
+
+Status on_fix_foreign_firewall(Draft& d, std::string_view value, size_t) {
+    if (value.empty()) {
+        d.cfg.fix_foreign_firewall = SwitchConfig{}.fix_foreign_firewall;
+        return {};
+    }
+    auto v = parse_boolean("FixForeignFirewall", value);
+    if (!v) return v.error();
+    d.cfg.fix_foreign_firewall = *v;
+    return {};
+}
+
 struct KeySpec {
     std::string_view key;
     KeyHandler handler;
@@ -353,6 +384,8 @@ constexpr KeySpec kKeys[] = {
     {"Domain", on_domain},
     {"LeaseTimeSec", on_lease_time},
     {"MTU", on_mtu},
+    {"RenumberOnConflict", on_renumber_on_conflict},
+    {"FixForeignFirewall", on_fix_foreign_firewall},
 };
 
 Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t line) {

@@ -65,6 +65,14 @@ struct SwitchConfig {
     std::string domain{kDefaultDomain};               // lower case, no trailing dot
     uint32_t lease_time_sec = kDefaultLeaseTimeSec;
     std::optional<uint32_t> mtu;  // unset: the bridge's own
+    // A route or address of the host that starts overlapping the subnet at
+    // runtime (a VPN connects) moves the switch to a fresh block; no: only
+    // report it.
+    bool renumber_on_conflict = true;
+    // Apply the well-known fix for a foreign firewall that drops the
+    // switch's traffic (Docker's FORWARD policy DROP), and undo it on
+    // teardown. Off by default: the daemon only reports it.
+    bool fix_foreign_firewall = false;
     std::string source;           // file the switch came from, for messages
 
     friend bool operator==(const SwitchConfig&, const SwitchConfig&) = default;

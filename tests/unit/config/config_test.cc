@@ -88,6 +88,8 @@ TEST(ConfigMain, EmptyFileGivesTheDefaults) {
     EXPECT_EQ(c->domain, "vswitch.internal");
     EXPECT_EQ(c->lease_time_sec, 86400u);
     EXPECT_FALSE(c->mtu.has_value());
+    EXPECT_TRUE(c->renumber_on_conflict);
+    EXPECT_FALSE(c->fix_foreign_firewall);
     EXPECT_EQ(c->source, kMain);
 
     auto section_only = parse_main_config("[Switch]\n", kMain);
@@ -105,10 +107,14 @@ TEST(ConfigMain, ParsesEveryKey) {
         "ExcludeSubnet=10.64.0.0/16\n"
         "Domain=VMs.Example.ORG\n"
         "LeaseTimeSec=3600\n"
-        "MTU=9000\n",
+        "MTU=9000\n"
+        "RenumberOnConflict=no\n"
+        "FixForeignFirewall=yes\n",
         kMain);
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->name, "Default");
+    EXPECT_FALSE(c->renumber_on_conflict);
+    EXPECT_TRUE(c->fix_foreign_firewall);
     EXPECT_EQ(c->bridge, "br-vm");
     EXPECT_EQ(c->subnet_pool, prefix("10.64.0.0/10"));
     EXPECT_EQ(c->prefix_length, 24);
@@ -323,6 +329,9 @@ TEST(ConfigMain, RefusesBadValuesNamingThem) {
         {"MTU=67", {"MTU", "'67'", "between 68 and 65535"}},
         {"MTU=65536", {"MTU", "'65536'", "between 68 and 65535"}},
         {"MTU=0x500", {"MTU", "'0x500'", "not a decimal"}},
+        {"RenumberOnConflict=maybe", {"RenumberOnConflict", "'maybe'", "not a boolean"}},
+        {"RenumberOnConflict=2", {"RenumberOnConflict", "'2'", "yes or no"}},
+        {"FixForeignFirewall=yess", {"FixForeignFirewall", "'yess'", "not a boolean"}},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.line);
@@ -349,6 +358,47 @@ TEST(ConfigMain, AcceptsBoundaryValues) {
     EXPECT_EQ(hi->prefix_length, 30);
     EXPECT_EQ(hi->lease_time_sec, 31536000u);
     EXPECT_EQ(hi->mtu, 65535u);
+}
+
+// systemd's boolean spellings, in any case; an empty value restores the
+// default (renumber yes, fix no).
+TEST(ConfigMain, ParsesBooleanKeysInEverySystemdSpelling) {
+    for (const char* yes : {"yes", "YES", "y", "true", "True", "t", "on", "1"}) {
+        SCOPED_TRACE(yes);
+        auto c = parse_main_config(std::string("[Switch]\nRenumberOnConflict=no\n"
+                                               "RenumberOnConflict=") +
+                                       yes + "\nFixForeignFirewall=" + yes + "\n",
+                                   kMain);
+        ASSERT_TRUE(c.ok()) << c.error().message;
+        EXPECT_TRUE(c->renumber_on_conflict);
+        EXPECT_TRUE(c->fix_foreign_firewall);
+    }
+    for (const char* no : {"no", "No", "n", "false", "FALSE", "f", "off", "0"}) {
+        SCOPED_TRACE(no);
+        auto c = parse_main_config(std::string("[Switch]\nRenumberOnConflict=") + no +
+                                       "\nFixForeignFirewall=" + no + "\n",
+                                   kMain);
+        ASSERT_TRUE(c.ok()) << c.error().message;
+        EXPECT_FALSE(c->renumber_on_conflict);
+        EXPECT_FALSE(c->fix_foreign_firewall);
+    }
+    auto reset = parse_main_config(
+        "[Switch]\nRenumberOnConflict=no\nFixForeignFirewall=yes\n"
+        "RenumberOnConflict=\nFixForeignFirewall=\n",
+        kMain);
+    ASSERT_TRUE(reset.ok()) << reset.error().message;
+    EXPECT_TRUE(reset->renumber_on_conflict);
+    EXPECT_FALSE(reset->fix_foreign_firewall);
+}
+
+TEST(ConfigSwitchFile, ParsesTheBooleanKeys) {
+    auto c = parse_switch_file(
+        "[Switch]\nName=lab\nRenumberOnConflict=off\nFixForeignFirewall=on\n", kLab);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_FALSE(c->renumber_on_conflict);
+    EXPECT_TRUE(c->fix_foreign_firewall);
+    expect_error(parse_switch_file("[Switch]\nName=lab\nFixForeignFirewall=sometimes\n", kLab),
+                 kLab, 3, {"FixForeignFirewall", "'sometimes'", "not a boolean"});
 }
 
 TEST(ConfigMain, PinNeedNotLieInsideThePool) {
