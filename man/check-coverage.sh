@@ -31,7 +31,7 @@ config)
   missing=()
   for k in $keys; do grep -qF "$k=" <<<"$text" || missing+=("$k="); done
   [ ${#missing[@]} -eq 0 ] || fail "$(basename "$page") lacks ${missing[*]}"
-  echo "ok - $(basename "$page") documents all $(wc -w <<<"$keys") keys: $(echo $keys)"
+  echo "ok - $(basename "$page") documents all $(wc -w <<<"$keys") keys: $(tr '\n' ' ' <<<"$keys")"
   ;;
 ctl)
   ctl=$2 page=$3
@@ -44,7 +44,7 @@ ctl)
   for c in $commands; do grep -qE "^ {7}$c( |$)" <<<"$text" || missing+=("command $c"); done
   for o in $options; do grep -qF -- "$o" <<<"$text" || missing+=("option $o"); done
   [ ${#missing[@]} -eq 0 ] || fail "$(basename "$page") lacks: ${missing[*]}"
-  echo "ok - $(basename "$page") documents commands: $(echo $commands); options: $(echo $options)"
+  echo "ok - $(basename "$page") documents commands: $(tr '\n' ' ' <<<"$commands"); options: $(tr '\n' ' ' <<<"$options")"
   ;;
 dbus)
   . "$here/../tests/integration/lib.sh"

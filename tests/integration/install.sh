@@ -64,13 +64,13 @@ for h in network.d/vswitch qemu.d/vswitch; do
 done
 expected+=("${hooks[@]}")
 
+installed=$(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
 echo "installed into DESTDIR:"
-(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort | sed 's/^/  /')
+while read -r f; do echo "  $f"; done <<<"$installed"
 for f in "${expected[@]}"; do
   [ -f "$dest$f" ] || fail "not installed: $f"
 done
-unexpected=$(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort |
-  grep -vxF -f <(printf '%s\n' "${expected[@]}") || true)
+unexpected=$(grep -vxF -f <(printf '%s\n' "${expected[@]}") <<<"$installed" || true)
 [ -z "$unexpected" ] || fail "installed but not expected: $unexpected"
 pass "${#expected[@]} files, each where the distribution looks"
 

@@ -52,7 +52,7 @@ bounding=$(unit_value CapabilityBoundingSet)
 vsi_assert_eq "User= and Group=" "$user" "$(unit_value Group)"
 vsi_assert_eq "the bounding set is the ambient set" "$ambient" "$bounding"
 vsi_assert_eq "the unit's capabilities" "CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW" "$ambient"
-caps=$(tr ' ' '\n' <<<"$ambient" | sed 's/^CAP_//' | tr 'A-Z' 'a-z' | sed 's/^/+/' | paste -sd, -)
+caps=$(tr ' ' '\n' <<<"$ambient" | sed 's/^CAP_//' | tr '[:upper:]' '[:lower:]' | sed 's/^/+/' | paste -sd, -)
 uid=
 for ((u = 61000; u < 61100; u++)); do
   getent passwd "$u" >/dev/null || getent group "$u" >/dev/null || { uid=$u; break; }
@@ -74,12 +74,19 @@ exec unshare --mount --propagation private sh -c '
   exec $(command -v dbus-daemon) "\$@"' dbus-daemon "\$@"
 EOF
 # The daemon, as systemd would start it: that uid, those capabilities and
-# no others, no new privileges, /proc/sys read-only but for ip_forward.
+# no others, no new privileges, /proc as ProtectProc=/ProcSubset= mount it,
+# /proc/sys read-only but for ip_forward.
+proc_opts=
+[ "$(unit_value ProtectProc)" = invisible ] && proc_opts+=hidepid=invisible,
+[ "$(unit_value ProcSubset)" = pid ] && proc_opts+=subset=pid,
+proc_mount=:
+[ -n "$proc_opts" ] && proc_mount="mount -t proc -o ${proc_opts%,} proc /proc"
 # Where /dev/net/tun is 0600 (some containers), its private mounts get the
 # 0666 node distributions install; the machine's /dev is not touched.
 cat >"$VSI_TMP/bin/vswitchd-as-unit" <<EOF
 #!/bin/sh
 exec unshare --mount --propagation private sh -c '
+  $proc_mount || exit 1
   if [ "\$(stat -c %a /dev/net/tun)" != 666 ]; then
     mount -t tmpfs -o mode=0755 tmpfs /dev/net && mknod -m 666 /dev/net/tun c 10 200 || exit 1
   fi
