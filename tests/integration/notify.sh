@@ -86,9 +86,14 @@ vsi_stop_daemon TERM
 vsi_assert_eq "exit status after SIGTERM" 0 "$VSI_DAEMON_RC"
 wait "$listener" || vsi_fail "the listener saw no STOPPING=1: $(tail -n 5 "$notes")"
 
-# A ping already on its way when SIGSTOP landed may arrive just after.
-stall_pings=$(awk -v a="$stall_from" -v b="$stall_to" '$3 == "WATCHDOG=1" && $1 > a + 0.05 && $1 < b' "$notes" | wc -l)
-vsi_assert_eq "WATCHDOG=1 while the daemon's loop is stalled for ${STALL_S}s" 0 "$stall_pings"
+# The frozen loop leaves a hole in the pings as long as the stall. Measured
+# as the longest gap around it, so that a listener slowed down by a loaded
+# machine (it timestamps on receipt) cannot fake or hide one.
+stall_gap=$(awk -v a="$stall_from" -v b="$stall_to" '
+  $3 == "WATCHDOG=1" && $1 > a - 1 && $1 < b + 1 { if (n++ && $1 - last > max) max = $1 - last; last = $1 }
+  END { printf "%.3f\n", max }' "$notes")
+awk -v g="$stall_gap" -v s="$STALL_S" 'BEGIN { exit !(g >= s - 0.5) }' ||
+  vsi_fail "WATCHDOG=1 went on while the daemon was frozen for ${STALL_S}s (longest gap ${stall_gap}s)"
 
 # Ping intervals from the thaw after READY=1 to the stall; the stall itself
 # is not counted.
@@ -100,7 +105,7 @@ echo "watchdog: $pings pings in ${OBSERVE_S}s after READY=1, longest gap ${max_g
 [ "$pings" -ge $((OBSERVE_S * 2)) ] || vsi_fail "only $pings WATCHDOG=1 in ${OBSERVE_S}s with WatchdogSec=2s"
 awk -v g="$max_gap" -v h="$WATCHDOG_HALF_S" 'BEGIN { exit !(g < h) }' ||
   vsi_fail "a gap of ${max_gap}s between WATCHDOG=1 pings, not under WatchdogSec/2 = ${WATCHDOG_HALF_S}s"
-vsi_pass "WATCHDOG=1 every <${WATCHDOG_HALF_S}s from the event loop, none while it is stalled"
+vsi_pass "WATCHDOG=1 every <${WATCHDOG_HALF_S}s from the event loop; none for ${stall_gap}s while it was frozen ${STALL_S}s"
 
 vsi_assert_eq "STOPPING=1 once, after SIGTERM" 1 "$(grep -c ' STOPPING=1$' "$notes")"
 last_line=$(awk '$3 != "WATCHDOG=1"' "$notes" | tail -n 1 | cut -d' ' -f3-)
