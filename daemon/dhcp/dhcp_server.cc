@@ -18,6 +18,7 @@
 #include "daemon/dhcp/neighbours.h"
 #include "daemon/log.h"
 #include "libvswitch/dhcp/lease_file.h"
+#include "libvswitch/subnet/renumber.h"
 
 namespace vswitch::dhcpd {
 
@@ -325,6 +326,35 @@ Status DhcpServer::flush() {
         return st.error().context("saving leases of switch '" + params_.switch_name + "'");
     dirty_ = false;
     if (event_) sd_event_now(event_, CLOCK_MONOTONIC, &last_save_usec_);
+    return {};
+}
+
+Status DhcpServer::renumber(Ipv4Prefix subnet, Ipv4 gateway) {
+    dhcp::ServerConfig config = core_.config();
+    const Ipv4Prefix old = config.subnet;
+    config.subnet = subnet;
+    config.gateway = gateway;
+    auto fresh = dhcp::ServerCore::create(config);
+    if (!fresh) return fresh.error().context("renumbering the DHCP server of switch '" + params_.switch_name + "'");
+    std::vector<dhcp::Lease> moved;
+    for (dhcp::Lease l : core_.leases().leases()) {
+        // Same host offset when it fits; otherwise restore() keeps the
+        // offset as a hint for the client's next request.
+        if (auto a = subnet::carry_host_offset(l.address, old, subnet.normalized())) l.address = *a;
+        if (auto st = fresh->restore(l); !st) {
+            log::debug(st.error().message + ", ignoring", {{"VSWITCH_SWITCH", params_.switch_name}});
+            continue;
+        }
+        if (fresh->leases().find_by_key(l.client_key)) moved.push_back(std::move(l));
+    }
+    core_ = std::move(*fresh);
+    core_.set_listener(this);
+    log::info("DHCP serves " + core_.config().subnet.to_string() + " on '" + params_.bridge + "' now (" +
+                  std::to_string(moved.size()) + " leases moved from " + old.to_string() + ")",
+              {{"VSWITCH_SWITCH", params_.switch_name}});
+    schedule_save();
+    arm_expiry();
+    for (const auto& l : moved) on_lease_changed(dhcp::LeaseEvent::renewed, l);
     return {};
 }
 

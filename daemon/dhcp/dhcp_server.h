@@ -81,6 +81,13 @@ public:
     // Writes the lease file now if anything changed since the last write.
     Status flush();
 
+    // The switch moved to another block (a conflict at runtime, see
+    // daemon/renumber.cc): from now on offers come from `subnet` with
+    // `gateway` as router, DNS and server id, and requests for the old
+    // block are NAKed. Every lease keeps its host offset in the new block
+    // and its expiry; listeners are told (renewed) with the new address.
+    Status renumber(Ipv4Prefix subnet, Ipv4 gateway);
+
 private:
 
     Status open_sockets();
