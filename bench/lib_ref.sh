@@ -1,0 +1,140 @@
+# shellcheck shell=bash
+# Reference servers and load generators for bench/dhcp.sh and bench/dns.sh:
+# dnsmasq configured the way libvirt configures it for a NAT network, and
+# kea-dhcp4 with the memfile backend as Debian ships it. Sourced after
+# tests/integration/lib.sh: every process is started in a namespace of that
+# library's run and tracked by PID, so its trap stops it.
+#
+# What libvirt generates for its 'default' network (libvirt 9, dnsmasq
+# backend), and what we keep of it:
+#   strict-order, pid-file, except-interface=lo, bind-dynamic,
+#   interface=<bridge>, dhcp-range=<first>,<last>,<mask>, dhcp-no-override,
+#   dhcp-authoritative, dhcp-lease-max=<range size>, dhcp-hostsfile,
+#   addn-hosts; with a <domain>: domain=, expand-hosts, local=/<domain>/.
+# Two differences, both in dnsmasq's favour or neutral:
+#   - libvirt runs dnsmasq with --leasefile-ro --dhcp-script=libvirt_leaseshelper
+#     (a process forked per lease change, writing a JSON status file); here
+#     dnsmasq keeps its own lease file (dhcp-leasefile), which is cheaper.
+#   - resolv-file= points at the run's resolv.conf instead of the machine's
+#     /etc/resolv.conf, so nothing is ever forwarded to the real resolver.
+# Logging: dnsmasq's default (each DHCP packet and event logged, as libvirt
+# leaves it; no quiet-dhcp), to a file instead of syslog.
+
+# How long a reference server may take to start listening.
+readonly VSB_START_TIMEOUT_S=10
+
+vsb_rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+# utime + stime of a process (all its threads), in clock ticks.
+vsb_cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+# vsb_percentile FILE P: the P-th percentile (0-100) of the numbers in FILE,
+# one a line (nearest rank); "n/a" when FILE is empty.
+vsb_percentile() {
+  sort -g "$1" | awk -v p="$2" '{v[NR] = $1}
+    END { if (NR == 0) { print "n/a"; exit }
+          i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'
+}
+
+# vsb_wait_udp NS PORT: until something listens on UDP PORT in NS.
+vsb_wait_udp() {
+  local ns=$1 port=$2 i
+  for ((i = 0; i < VSB_START_TIMEOUT_S * 20; i++)); do
+    ip netns exec "$ns" ss -Hlun "sport = :$port" | grep -q . && return 0
+    sleep 0.05
+  done
+  vsi_fail "nothing listens on UDP port $port in $ns after ${VSB_START_TIMEOUT_S}s"
+}
+
+# vsb_dnsmasq_conf FILE BRIDGE FIRST LAST MASK LEASE_MAX [DOMAIN]: the
+# libvirt-style configuration above; the hosts files are FILE.hostsfile and
+# FILE.addnhosts (created empty when missing), the lease file FILE.leases.
+# Extra lines (e.g. no-ping) can be appended to FILE afterwards.
+vsb_dnsmasq_conf() {
+  local f=$1 bridge=$2 first=$3 last=$4 mask=$5 max=$6 domain=${7:-}
+  [ -e "$f.hostsfile" ] || : >"$f.hostsfile"
+  [ -e "$f.addnhosts" ] || : >"$f.addnhosts"
+  cat >"$f" <<CONF
+##WARNING:  generated like libvirt's network config (see bench/lib_ref.sh)
+strict-order
+pid-file=$f.pid
+except-interface=lo
+bind-dynamic
+interface=$bridge
+dhcp-range=$first,$last,$mask
+dhcp-no-override
+dhcp-authoritative
+dhcp-lease-max=$max
+dhcp-hostsfile=$f.hostsfile
+addn-hosts=$f.addnhosts
+dhcp-leasefile=$f.leases
+resolv-file=$VSI_RESOLV
+CONF
+  if [ -n "$domain" ]; then
+    printf 'domain=%s\nexpand-hosts\nlocal=/%s/\n' "$domain" "$domain" >>"$f"
+  fi
+}
+
+# vsb_start_dnsmasq NS CONF PORT [keep]: starts dnsmasq in the foreground of
+# a background job, logging to CONF.log; waits until UDP PORT (67 or 53)
+# listens; sets VSB_PID. Starts with no leases unless "keep" is given.
+vsb_start_dnsmasq() {
+  local ns=$1 conf=$2 port=$3
+  [ "${4:-}" = keep ] || rm -f "$conf.leases"
+  ip netns exec "$ns" dnsmasq --conf-file="$conf" --keep-in-foreground \
+    --log-facility="$conf.log" </dev/null >>"$conf.out" 2>&1 &
+  VSB_PID=$!
+  vsi_track_pid "$VSB_PID"
+  vsb_wait_udp "$ns" "$port"
+}
+
+# vsb_dnsmasq_leases CONF COUNT FIRST_ADDR LEASE_S: writes COUNT leases in
+# dnsmasq's lease file format (expiry MAC address hostname client-id) for
+# MACs 02:00:02:00:xx:xx from FIRST_ADDR on.
+vsb_dnsmasq_leases() {
+  local conf=$1 count=$2 base expiry
+  base=$(vsi_ip2int "$3")
+  expiry=$(($(date +%s) + $4))
+  awk -v n="$count" -v base="$base" -v expiry="$expiry" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      a = base + i; mac = sprintf("02:00:02:00:%02x:%02x", int(i / 256), i % 256)
+      printf "%d %s %d.%d.%d.%d * 01:%s\n", expiry, mac, int(a / 16777216), int(a / 65536) % 256,
+             int(a / 256) % 256, a % 256, mac } }' >"$conf.leases"
+}
+
+# vsb_kea_conf FILE BRIDGE SUBNET FIRST LAST GATEWAY LEASE_S: kea-dhcp4 as
+# Debian ships /etc/kea/kea-dhcp4.conf (memfile, persist on, lfc-interval
+# 3600, logger kea-dhcp4 at INFO), with this run's interface, subnet, pool
+# and files.
+vsb_kea_conf() {
+  local f=$1 bridge=$2 subnet=$3 first=$4 last=$5 gw=$6 lease=$7
+  cat >"$f" <<CONF
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": [ "$bridge" ] },
+  "lease-database": { "type": "memfile", "persist": true, "name": "$f.leases.csv",
+                      "lfc-interval": 3600 },
+  "valid-lifetime": $lease, "renew-timer": $((lease / 2)), "rebind-timer": $((lease * 7 / 8)),
+  "subnet4": [ { "id": 1, "subnet": "$subnet", "pools": [ { "pool": "$first - $last" } ],
+                 "option-data": [ { "name": "routers", "data": "$gw" },
+                                  { "name": "domain-name-servers", "data": "$gw" } ] } ],
+  "loggers": [ { "name": "kea-dhcp4", "severity": "INFO", "debuglevel": 0,
+                 "output_options": [ { "output": "$f.log" } ] } ]
+} }
+CONF
+}
+
+# vsb_start_kea NS CONF: starts kea-dhcp4 (pid and lock files in the run's
+# scratch dir), waits for DHCP4_STARTED in its log; sets VSB_PID.
+vsb_start_kea() {
+  local ns=$1 conf=$2 i
+  rm -f "$conf".leases.csv*
+  KEA_PIDFILE_DIR=$VSI_TMP KEA_LOCKFILE_DIR=$VSI_TMP ip netns exec "$ns" kea-dhcp4 -c "$conf" \
+    </dev/null >>"$conf.out" 2>&1 &
+  VSB_PID=$!
+  vsi_track_pid "$VSB_PID"
+  for ((i = 0; i < VSB_START_TIMEOUT_S * 20; i++)); do
+    grep -q DHCP4_STARTED "$conf.log" 2>/dev/null && return 0
+    kill -0 "$VSB_PID" 2>/dev/null || vsi_fail "kea-dhcp4 exited: $(tail -5 "$conf.out" "$conf.log" 2>&1)"
+    sleep 0.05
+  done
+  vsi_fail "kea-dhcp4 did not start in ${VSB_START_TIMEOUT_S}s: $(tail -5 "$conf.log" 2>&1)"
+}
