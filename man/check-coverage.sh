@@ -7,6 +7,8 @@
 #   check-coverage.sh ctl VSWITCHCTL PAGE
 #       every command of `vswitchctl --help` is a term of the page's
 #       COMMANDS, every option of it appears in the page;
+#   check-coverage.sh daemon VSWITCHD PAGE
+#       every option of `vswitchd --help` is a term of the page's OPTIONS;
 #   check-coverage.sh dbus VSWITCHD PAGE        (root: runs the daemon)
 #       every interface of org.vswitch1 on /org/vswitch1, a switch object
 #       and a port object, live on a private bus, has a block in the page
@@ -45,6 +47,17 @@ ctl)
   for o in $options; do grep -qF -- "$o" <<<"$text" || missing+=("option $o"); done
   [ ${#missing[@]} -eq 0 ] || fail "$(basename "$page") lacks: ${missing[*]}"
   echo "ok - $(basename "$page") documents commands: $(tr '\n' ' ' <<<"$commands"); options: $(tr '\n' ' ' <<<"$options")"
+  ;;
+daemon)
+  help=$("$2" --help)
+  page=$3
+  options=$(grep -oE '^ +(-[a-z], )?--[a-z][a-z-]*' <<<"$help" | grep -oE -- '--[a-z][a-z-]*')
+  [ "$(wc -w <<<"$options")" -ge 8 ] || fail "found only '$options' in vswitchd --help"
+  text=$(render "$page")
+  missing=()
+  for o in $options; do grep -qE -- "^ {7}(-[a-z], )?$o( |$)" <<<"$text" || missing+=("$o"); done
+  [ ${#missing[@]} -eq 0 ] || fail "$(basename "$page") lacks options: ${missing[*]}"
+  echo "ok - $(basename "$page") documents options: $(tr '\n' ' ' <<<"$options")"
   ;;
 dbus)
   . "$here/../tests/integration/lib.sh"
@@ -129,6 +142,6 @@ PY
   vsi_pass "org.vswitch1(5) lists every member of the live API with its signature"
   ;;
 *)
-  fail "usage: check-coverage.sh config|ctl|dbus ..."
+  fail "usage: check-coverage.sh config|ctl|daemon|dbus ..."
   ;;
 esac
