@@ -5,7 +5,9 @@
 # it), on the same bridge in throwaway namespaces, one after the other with
 # identical settings, in one run. Per server:
 #   first lease  ISC dhclient in a new VM namespace: start → BOUND, median of
-#                BENCH_FIRST_RUNS (5) fresh clients, fresh server;
+#                BENCH_FIRST_RUNS (7) fresh clients, fresh server (after
+#                one unmeasured run, so that no server pays for cold caches
+#                of dhclient, ip and unshare);
 #   latency      perfdhcp at BENCH_LAT_RATE (200) DORA/s for BENCH_LAT_S (5) s:
 #                p50/p99 of DISCOVER→OFFER and REQUEST→ACK (perfdhcp -x t),
 #                and the server's CPU time (utime + stime) per completed DORA
@@ -42,7 +44,7 @@ vsi_require_root
 "$here/../contrib/install-deps.sh" --bench >/dev/null
 vsi_init bench-dhcp "${1:?usage: bench/dhcp.sh VSWITCHD}"
 
-FIRST_RUNS=${BENCH_FIRST_RUNS:-5}
+FIRST_RUNS=${BENCH_FIRST_RUNS:-7}
 LAT_RATE=${BENCH_LAT_RATE:-200}
 LAT_S=${BENCH_LAT_S:-5}
 STEP_S=${BENCH_STEP_S:-3}
@@ -144,6 +146,9 @@ perf_delays() {
 }
 
 declare -A R
+vsi_start_daemon
+first_lease >/dev/null # warm-up, not counted
+vsi_stop_daemon TERM
 for s in "${SERVERS[@]}"; do
   vsi_log "bench/dhcp: $s"
   start_server "$s"
@@ -177,7 +182,7 @@ for s in "${SERVERS[@]}"; do
     vsb_start_dnsmasq "$NS_HOST" "$VSI_TMP/$s.conf" 67 keep
     SERVER_PID=$VSB_PID
     sleep "$SETTLE_S"
-    R[$s.rss]="$(vsb_rss_kb "$SERVER_PID") ($(grep -c . "$VSI_TMP/$s.conf.leases") leases from file)"
+    R[$s.rss]="$(vsb_rss_parts "$SERVER_PID"), ($(grep -c . "$VSI_TMP/$s.conf.leases") leases from file)"
     stop_server "$s"
   else
     start_server "$s"
@@ -185,7 +190,7 @@ for s in "${SERVERS[@]}"; do
       -R "$RSS_LEASES" --scenario avalanche >"$VSI_TMP/rss-$s.out" 2>&1 || true
     sleep 1.5 # let every server write its leases out
     read -r d a < <(perf_counts "$VSI_TMP/rss-$s.out")
-    R[$s.rss]="$(vsb_rss_kb "$SERVER_PID") ($a leases)"
+    R[$s.rss]="$(vsb_rss_parts "$SERVER_PID"), ($a leases)"
     stop_server "$s"
   fi
   # The highest rate with < 1 % loss, each step on a fresh server.
@@ -209,7 +214,7 @@ if [ -n "${BENCH_OUT:-}" ]; then mkdir -p "$BENCH_OUT" && cp -r "$VSI_TMP"/. "$B
 printf '\nbench/dhcp %s, %s, %s cores, load %s\n' "$(date -u '+%F %H:%M UTC')" "$(uname -r)" "$(nproc)" \
   "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' server "log level" "first lease ms" \
-  "p50/p99 DO, RA at $LAT_RATE/s (loss%)" "CPU us/DORA" "max DORA/s" "RSS KiB idle / $RSS_LEASES leases"
+  "p50/p99 DO, RA at $LAT_RATE/s (loss%)" "CPU us/DORA" "max DORA/s" "RSS KiB idle / $RSS_LEASES leases (anon + file)"
 declare -A LOGLEVEL=([vswitchd]="info" [dnsmasq]="default" [dnsmasq-noping]="default" [kea]="INFO")
 for s in "${SERVERS[@]}"; do
   printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' "$s" "${LOGLEVEL[$s]}" "${R[$s.first]}" \

@@ -1,77 +1,148 @@
 #!/bin/bash
 # shellcheck disable=SC2119  # vsi_start_daemon takes optional arguments
-# bench/dns.sh VSWITCHD [SECONDS]: queries per second and latency of the
-# switch's DNS server, from a VM namespace over UDP, for three kinds of
-# answer: a local name (the host's), a name answered from the cache, and
-# the first asks of distinct names forwarded to the test upstream (a python
-# server, so that row measures mostly the upstream). One client keeps up to
-# 16 queries in flight. Prints qps and p50/p99 in microseconds per row.
-# (dnsmasq is not compared: it is not installed on the build machine.)
+# bench/dns.sh VSWITCHD: vswitchd's DNS server against dnsmasq configured as
+# libvirt configures it (bench/lib_ref.sh, with domain vswitch.internal:
+# domain=, expand-hosts, local=/vswitch.internal/; cache on at its default
+# size), same topology, same run, one after the other on the same bridge
+# address. dnsperf runs in a VM namespace on the bridge. Both servers hold
+# RECORDS (4000) local names:
+#   vswitchd  4000 DHCP leases with host names, read from its lease file at
+#             start (each lease's host name is a name in the zone)
+#   dnsmasq   4000 addn-hosts entries (as libvirt writes <dns><host>)
+# and forward to the test upstream (tests/integration/dns_upstream.py in the
+# upstream namespace) through the same resolv.conf. Per server:
+#   local    dnsperf over the 4000 local names (A), as fast as it goes
+#            (BENCH_OUTSTANDING, 64, queries in flight) for BENCH_SECONDS (5):
+#            QPS, average latency, lost, and the server's CPU time (utime +
+#            stime) per answered query: dnsperf shares the 2 cores, so on
+#            this machine QPS can be bounded by the client; CPU per query
+#            is not;
+#   cached   the same over 4 names forwarded once to upstream and then
+#            answered from the cache (warmed first, TTL 300 s);
+#   p50/p99  latency of each kind at a fixed BENCH_RATE (2000) queries/s;
+#   RSS      VmRSS after the runs, with the 4000 names loaded, and its
+#            anonymous (heap, stacks) and file-backed (code, libraries) parts.
+# Log levels: vswitchd at info (its default), dnsmasq at its default (no
+# log-queries, as libvirt runs it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/lib.sh
 . "$here/../tests/integration/lib.sh"
+# shellcheck source=bench/lib_ref.sh
+. "$here/lib_ref.sh"
 vsi_require_root
-vsi_init bench-dns "$1"
-SECONDS_PER_ROW=${2:-3}
+"$here/../contrib/install-deps.sh" --bench >/dev/null
+vsi_init bench-dns "${1:?usage: bench/dns.sh VSWITCHD}"
+
+SECS=${BENCH_SECONDS:-5}
+OUTSTANDING=${BENCH_OUTSTANDING:-64}
+RATE=${BENCH_RATE:-2000}
+RECORDS=4000
+readonly SUBNET=172.20.0.0/16 DOMAIN=vswitch.internal LEASE_S=86400
+readonly CACHED_NAMES=(ext.example other.example third.example fourth.example)
 
 vsi_topology
 vsi_daemon_dirs
 ip netns exec "$NS_UP" "$PYTHON" "$here/../tests/integration/dns_upstream.py" "$VSI_INTERNET_ADDR" \
-  "$VSI_TMP/q.log" >"$VSI_TMP/up.out" 2>&1 &
+  "$VSI_TMP/upstream.log" >"$VSI_TMP/upstream.out" 2>&1 &
 vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do grep -q listening "$VSI_TMP/up.out" 2>/dev/null && break; sleep 0.05; done
+for ((i = 0; i < 100; i++)); do grep -q listening "$VSI_TMP/upstream.out" 2>/dev/null && break; sleep 0.05; done
 echo "nameserver $VSI_INTERNET_ADDR" >"$VSI_RESOLV"
-VSI_LOG_LEVEL=notice vsi_start_daemon
-subnet=$(vsi_subnet)
-gw=$(vsi_subnet_host "$subnet" 1)
-vsi_add_vm vm0 "$(vsi_subnet_host "$subnet" 100)/20" "$gw"
-host_label=$(hostname | cut -d. -f1 | tr '[:upper:]' '[:lower:]')
 
-ip netns exec "$NS_VM" "$PYTHON" - "$gw" "$SECONDS_PER_ROW" "$host_label.vswitch.internal" <<'PY'
-import os, random, select, socket, statistics, struct, sys, time
+# RECORDS names vm0000..vm3999 at 172.20.1.0 onwards, as vswitchd leases and
+# as dnsmasq addn-hosts lines; the query files.
+net=$(vsi_ip2int "${SUBNET%/*}")
+mkdir -p "$VSI_STATE"
+awk -v n="$RECORDS" -v base=$((net + 256)) -v expiry=$(($(date +%s) + LEASE_S)) \
+  -v leases="$VSI_STATE/Default.leases" -v hosts="$VSI_TMP/addnhosts" -v q="$VSI_TMP/q-local" -v dom="$DOMAIN" '
+  BEGIN {
+    print "vswitch-leases 1" >leases
+    for (i = 0; i < n; i++) {
+      a = base + i
+      ip = sprintf("%d.%d.%d.%d", int(a / 16777216), int(a / 65536) % 256, int(a / 256) % 256, a % 256)
+      mac = sprintf("52:54:00:01:%02x:%02x", int(i / 256), i % 256)
+      name = sprintf("vm%04d", i)
+      printf "lease %s %s 01:%s %d %s\n", ip, mac, mac, expiry, name >leases
+      printf "%s %s\n", ip, name >hosts
+      printf "%s.%s A\n", name, dom >q
+    } }'
+for n in "${CACHED_NAMES[@]}"; do echo "$n A"; done >"$VSI_TMP/q-cached"
 
-server, seconds, local = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-WINDOW = 16
+printf '[Switch]\nSubnet=%s\nDomain=%s\n' "$SUBNET" "$DOMAIN" >"$VSI_CONF"
+vsi_start_daemon
+gateway=$(vsi_subnet_host "$SUBNET" 1)
+vsi_add_vm vm0 "$(vsi_subnet_host "$SUBNET" 65000)/16" "$gateway"
 
-def query(qid, name):
-    q = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack("!HH", 1, 1)
+# dnsperf_run OUT FILE [ARGS...]: dnsperf from the VM namespace to the gateway.
+dnsperf_run() {
+  local out=$1 file=$2
+  shift 2
+  ip netns exec "$NS_VM" timeout $((SECS + 30)) dnsperf -s "$gateway" -d "$file" "$@" >"$out" 2>&1 || true
+}
 
-def run(label, names):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.connect((server, 53))
-    s.setblocking(False)
-    sent, lat, lost, i = {}, [], 0, 0
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end or sent:
-        now = time.perf_counter()
-        while len(sent) < WINDOW and now < end:
-            qid = random.getrandbits(16)
-            if qid in sent:
-                continue
-            s.send(query(qid, names(i)))
-            sent[qid] = now
-            i += 1
-        r, _, _ = select.select([s], [], [], 0.5)
-        if not r:
-            lost += len(sent)
-            sent.clear()
-            continue
-        while True:
-            try:
-                reply = s.recv(4096)
-            except BlockingIOError:
-                break
-            t0 = sent.pop(struct.unpack("!H", reply[:2])[0], None)
-            if t0 is not None:
-                lat.append(time.perf_counter() - t0)
-    lat.sort()
-    us = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1e6
-    print("%-10s %8.0f qps   p50 %6.0f us   p99 %6.0f us   (%d answers, %d lost)"
-          % (label, len(lat) / seconds, us(0.5), us(0.99), len(lat), lost))
+# measure SERVER PID: fills R[SERVER.*] from dnsperf runs against the gateway.
+declare -A R
+measure() {
+  local s=$1 pid=$2 kind f c0 c1
+  # Warm: every name once (the local check also proves the names are there).
+  dnsperf_run "$VSI_TMP/warm-$s.out" "$VSI_TMP/q-cached" -n 1
+  dnsperf_run "$VSI_TMP/check-$s.out" "$VSI_TMP/q-local" -n 1
+  R[$s.check]=$(sed -n 's/^ *Response codes: *//p' "$VSI_TMP/check-$s.out")
+  for kind in local cached; do
+    f=$VSI_TMP/q-$kind
+    c0=$(vsb_cpu_ticks "$pid")
+    dnsperf_run "$VSI_TMP/max-$s-$kind.out" "$f" -l "$SECS" -q "$OUTSTANDING"
+    c1=$(vsb_cpu_ticks "$pid")
+    R[$s.$kind.cpu]=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+      -v n="$(awk '/Queries completed:/ {print $3}' "$VSI_TMP/max-$s-$kind.out")" \
+      'BEGIN {printf "%.1f", n ? t / hz * 1e6 / n : 0}')
+    R[$s.$kind.qps]=$(awk '/Queries per second:/ {printf "%d", $4}' "$VSI_TMP/max-$s-$kind.out")
+    R[$s.$kind.avg]=$(awk '/Average Latency/ {printf "%.3f", $4 * 1000}' "$VSI_TMP/max-$s-$kind.out")
+    R[$s.$kind.lost]=$(awk '/Queries lost:/ {print $3}' "$VSI_TMP/max-$s-$kind.out")
+    dnsperf_run "$VSI_TMP/lat-$s-$kind.out" "$f" -l "$SECS" -Q "$RATE" -v
+    awk '$1 == ">" && $NF ~ /^[0-9.]+$/ {printf "%.3f\n", $NF * 1000}' "$VSI_TMP/lat-$s-$kind.out" \
+      >"$VSI_TMP/lat-$s-$kind"
+    R[$s.$kind.p]="$(vsb_percentile "$VSI_TMP/lat-$s-$kind" 50)/$(vsb_percentile "$VSI_TMP/lat-$s-$kind" 99)"
+  done
+}
 
-run("local", lambda i: local)
-run("cached", lambda i: "ext.example")
-run("forwarded", lambda i: "n%d.ext.example" % i)
-PY
+# --- vswitchd -----------------------------------------------------------------------
+vsi_log "bench/dns: vswitchd"
+measure vswitchd "$VSI_DAEMON_PID"
+R[vswitchd.rss]=$(vsb_rss_parts "$VSI_DAEMON_PID")
+vsi_stop_daemon TERM # the bridge and its address stay for dnsmasq
+
+# --- dnsmasq as libvirt runs it -------------------------------------------------------
+vsi_log "bench/dns: dnsmasq"
+cp "$VSI_TMP/addnhosts" "$VSI_TMP/dnsmasq.conf.addnhosts"
+vsb_dnsmasq_conf "$VSI_TMP/dnsmasq.conf" vswitch0 "$(vsi_subnet_host "$SUBNET" 2)" \
+  "$(vsi_subnet_host "$SUBNET" 65533)" 255.255.0.0 65532 "$DOMAIN"
+vsb_start_dnsmasq "$NS_HOST" "$VSI_TMP/dnsmasq.conf" 53
+sleep 0.5
+measure dnsmasq "$VSB_PID"
+R[dnsmasq.rss]=$(vsb_rss_parts "$VSB_PID")
+vsi_kill_pid "$VSB_PID"
+
+if [ -n "${BENCH_OUT:-}" ]; then mkdir -p "$BENCH_OUT" && cp -r "$VSI_TMP"/. "$BENCH_OUT"/; fi
+printf '\nbench/dns %s, %s, %s cores, load %s; %s local names, dnsperf -q %s for %s s, latency at %s q/s\n' \
+  "$(date -u '+%F %H:%M UTC')" "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  "$RECORDS" "$OUTSTANDING" "$SECS" "$RATE"
+printf '%-9s | %-9s | %-44s | %-44s | %s\n' server "log level" "local: QPS, avg ms, lost, p50/p99 ms, CPU us/q" \
+  "cached: QPS, avg ms, lost, p50/p99 ms, CPU us/q" "RSS KiB (anon + file)"
+for s in vswitchd dnsmasq; do
+  lvl=info
+  [ "$s" = dnsmasq ] && lvl=default
+  printf '%-9s | %-9s | %-44s | %-44s | %s\n' "$s" "$lvl" \
+    "${R[$s.local.qps]}, ${R[$s.local.avg]}, ${R[$s.local.lost]}, ${R[$s.local.p]}, ${R[$s.local.cpu]}" \
+    "${R[$s.cached.qps]}, ${R[$s.cached.avg]}, ${R[$s.cached.lost]}, ${R[$s.cached.p]}, ${R[$s.cached.cpu]}" \
+    "${R[$s.rss]}"
+done
+awk -v vl="${R[vswitchd.local.qps]:-0}" -v dl="${R[dnsmasq.local.qps]:-0}" \
+  -v vc="${R[vswitchd.cached.qps]:-0}" -v dc="${R[dnsmasq.cached.qps]:-0}" \
+  -v vlc="${R[vswitchd.local.cpu]}" -v dlc="${R[dnsmasq.local.cpu]}" \
+  -v vcc="${R[vswitchd.cached.cpu]}" -v dcc="${R[dnsmasq.cached.cpu]}" \
+  -v vr="${R[vswitchd.rss]%% *}" -v dr="${R[dnsmasq.rss]%% *}" \
+  'BEGIN { printf "ratios vswitchd / dnsmasq: local QPS %.2fx, cached QPS %.2fx (target >= 1.5); queries per CPU second: local %.2fx, cached %.2fx; RSS %.2fx (target <= 1)\n",
+           dl ? vl / dl : 0, dc ? vc / dc : 0, vlc ? dlc / vlc : 0, vcc ? dcc / vcc : 0, dr ? vr / dr : 0 }'
+for s in vswitchd dnsmasq; do echo "$s: one query per local name: ${R[$s.check]:-no answers}"; done
+echo "upstream saw $(grep -c . "$VSI_TMP/upstream.log" 2>/dev/null || echo 0) queries in all (cache warm-up: one per name and server)"

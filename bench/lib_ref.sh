@@ -24,6 +24,11 @@
 readonly VSB_START_TIMEOUT_S=10
 
 vsb_rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+# "RSS (anon + file)" in KiB, from /proc/PID/status.
+vsb_rss_parts() {
+  awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} /^RssShmem/{s=$2}
+       END {printf "%d (%d + %d)", r, a, f + s}' "/proc/$1/status"
+}
 # utime + stime of a process (all its threads), in clock ticks.
 vsb_cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
