@@ -9,15 +9,17 @@
 set -euo pipefail
 build=$(readlink -f "$1")
 src=$(readlink -f "$2")
-dest=$(mktemp -d /tmp/vsi-install.XXXXXX)
-trap 'rm -rf "$dest"' EXIT
+work=$(mktemp -d /tmp/vsi-install.XXXXXX)
+dest=$work/root
+bus_pid=
+trap '[ -z "$bus_pid" ] || kill "$bus_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
 
-meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >"$dest.log" 2>&1 ||
-  { cat "$dest.log"; rm -f "$dest.log"; fail "meson install failed"; }
-rm -f "$dest.log"
+meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >"$work/install.log" 2>&1 ||
+  { cat "$work/install.log"; rm -f "$work/install.log"; fail "meson install failed"; }
+rm -f "$work/install.log"
 
 options=$(meson introspect --buildoptions "$build")
 option() {  # the build's value of a meson option
@@ -88,11 +90,39 @@ grep -qx "SystemdService=vswitchd.service" "$dest$bus_services/org.vswitch1.serv
 grep -qx "Name=org.vswitch1" "$dest$bus_services/org.vswitch1.service" || fail "activation file names no org.vswitch1"
 grep -q '^u vswitch ' "$dest$sysusersdir/vswitch.conf" || fail "sysusers.d makes no user vswitch"
 grep -qx "User=vswitch" "$unit" || fail "the unit does not run as the sysusers.d user"
+# The installed policy and activation file, as a system bus reads them: a
+# private dbus-daemon (stopped by PID) refuses to start on a bad policy, and
+# lists the name as activatable only from a valid, correctly named file.
+cat >"$work/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$work/bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$dest$bus_services</servicedir>
+  <policy context="default">
+    <allow send_destination="org.freedesktop.DBus"/>
+    <allow receive_type="method_return"/>
+  </policy>
+  <include>$dest$dbus_datadir/dbus-1/system.d/org.vswitch1.conf</include>
+</busconfig>
+EOF
+dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=1 >"$work/bus.addr" 2>"$work/bus.err" &
+bus_pid=$!
+for ((i = 0; i < 100; i++)); do [ -S "$work/bus.sock" ] && break; sleep 0.05; done
+[ -S "$work/bus.sock" ] || fail "dbus-daemon refused the installed policy: $(cat "$work/bus.err")"
+names=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/bus.sock dbus-send --system --print-reply=literal \
+  --dest=org.freedesktop.DBus / org.freedesktop.DBus.ListActivatableNames)
+kill "$bus_pid"
+grep -qw org.vswitch1 <<<"$names" || fail "org.vswitch1 is not activatable from $bus_services: $names"
+pass "a system bus accepts the installed policy and can activate org.vswitch1"
+
 # Verified as installed, but for ExecStart= pointing into DESTDIR: the
 # installed binary must exist and be executable for verify to pass.
-mkdir -p "$dest.verify"
-sed "s|^ExecStart=|ExecStart=$dest|" "$unit" >"$dest.verify/vswitchd.service"
-out=$(MANPATH=$dest$mandir systemd-analyze verify "$dest.verify/vswitchd.service" 2>&1) || true
-rm -rf "$dest.verify"
+mkdir -p "$work/verify"
+sed "s|^ExecStart=|ExecStart=$dest|" "$unit" >"$work/verify/vswitchd.service"
+out=$(MANPATH=$dest$mandir systemd-analyze verify "$work/verify/vswitchd.service" 2>&1) || true
+rm -rf "$work/verify"
 [ -z "$out" ] || fail "systemd-analyze verify of the installed unit: $out"
 pass "the installed unit verifies (ExecStart=$sbindir/vswitchd, man pages of Documentation= installed)"
