@@ -60,14 +60,19 @@ Result<LinkInfo> LinkControl::get_impl(int ifindex, const char* name, const std:
         return nl_error(r, what);
     }
     LinkPtr link(raw);
+    return to_link_info(link.get());
+}
+
+LinkInfo to_link_info(rtnl_link* link) {
     LinkInfo info;
-    info.ifindex = rtnl_link_get_ifindex(link.get());
-    if (const char* n = rtnl_link_get_name(link.get())) info.name = n;
-    info.master = rtnl_link_get_master(link.get());
-    if (const char* k = rtnl_link_get_type(link.get())) info.kind = k;
-    info.up = rtnl_link_get_flags(link.get()) & IFF_UP;
-    info.carrier = rtnl_link_get_carrier(link.get()) != 0;
-    if (nl_addr* a = rtnl_link_get_addr(link.get()); a && nl_addr_get_len(a) == 6) {
+    info.ifindex = rtnl_link_get_ifindex(link);
+    if (const char* n = rtnl_link_get_name(link)) info.name = n;
+    info.master = rtnl_link_get_master(link);
+    if (const char* k = rtnl_link_get_type(link)) info.kind = k;
+    info.up = rtnl_link_get_flags(link) & IFF_UP;
+    info.carrier = rtnl_link_get_carrier(link) != 0;
+    if (const char* alias = rtnl_link_get_ifalias(link)) info.alias = alias;
+    if (nl_addr* a = rtnl_link_get_addr(link); a && nl_addr_get_len(a) == 6) {
         std::array<uint8_t, 6> b{};
         const auto* p = static_cast<const uint8_t*>(nl_addr_get_binary_addr(a));
         std::copy(p, p + 6, b.begin());
@@ -85,6 +90,7 @@ Status LinkControl::change(const LinkInfo& link, const LinkChange& c) {
     if (c.master) rtnl_link_set_master(req.get(), *c.master);
     if (c.mtu) rtnl_link_set_mtu(req.get(), *c.mtu);
     if (c.carrier) rtnl_link_set_carrier(req.get(), *c.carrier ? 1 : 0);
+    if (c.alias) rtnl_link_set_ifalias(req.get(), c.alias->c_str());
     if (c.up) {
         if (*c.up) rtnl_link_set_flags(req.get(), IFF_UP);
         else rtnl_link_unset_flags(req.get(), IFF_UP);
@@ -107,6 +113,30 @@ Status LinkControl::remove(const LinkInfo& link) {
     if (int r = rtnl_link_delete(sock_.get(), req.get()); r < 0)
         return nl_error(r, "deleting interface '" + link.name + "'");
     return ok_status();
+}
+
+namespace {
+
+void visit_plugged(nl_object* obj, void* arg) noexcept {
+    auto* out = static_cast<std::vector<LinkInfo>*>(arg);
+    auto* link = reinterpret_cast<rtnl_link*>(obj);
+    if (rtnl_link_get_master(link) == 0) return;
+    try {
+        out->push_back(to_link_info(link));
+    } catch (...) {
+    }
+}
+
+}  // namespace
+
+Result<std::vector<LinkInfo>> LinkControl::list_plugged() {
+    const std::string what = "listing interfaces";
+    nl_cache* raw = nullptr;
+    if (int r = rtnl_link_alloc_cache(sock_.get(), AF_UNSPEC, &raw); r < 0) return nl_error(r, what);
+    UniqueHandle<nl_cache, nl_cache_free> cache(raw);
+    std::vector<LinkInfo> out;
+    nl_cache_foreach(cache.get(), visit_plugged, &out);
+    return out;
 }
 
 }  // namespace vswitch::ports

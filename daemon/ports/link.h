@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/net.h"
@@ -25,6 +26,7 @@ struct LinkInfo {
     bool up = false;
     bool carrier = false;
     Mac mac;
+    std::string alias;   // IFLA_IFALIAS: ports carry their record here (port_record.h)
 };
 
 struct LinkChange {
@@ -33,6 +35,7 @@ struct LinkChange {
     std::optional<uint32_t> mtu;
     std::optional<bool> up;
     std::optional<bool> carrier;
+    std::optional<std::string> alias;
 };
 
 class LinkControl {
@@ -44,6 +47,8 @@ public:
     Result<LinkInfo> get(int ifindex);
     Status change(const LinkInfo& link, const LinkChange& change);
     Status remove(const LinkInfo& link);
+    // Every interface plugged into some bridge (with a master).
+    Result<std::vector<LinkInfo>> list_plugged();
 
 private:
     using SocketPtr = UniqueHandle<nl_sock, nl_socket_free>;
@@ -51,6 +56,9 @@ private:
     Result<LinkInfo> get_impl(int ifindex, const char* name, const std::string& what);
     SocketPtr sock_;
 };
+
+// What ports need from one libnl link object (a reply or a notification).
+LinkInfo to_link_info(rtnl_link* link);
 
 // libnl's NLE_* codes turned back into errno values.
 int nl_error_to_errno(int nle);

@@ -17,11 +17,41 @@ std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 }  // namespace
 
 Result<std::unique_ptr<PortManager>> PortManager::create(std::string state_dir, BridgeLookup bridges,
-                                                         size_t max_ports) {
+                                                         size_t max_ports, sd_event* event) {
     auto links = LinkControl::create();
     if (!links) return links.error().context("starting the port manager");
-    return std::make_unique<PortManager>(PortManager::Key(), std::move(state_dir), std::move(bridges),
-                                         std::move(*links), max_ports);
+    EventPtr loop;
+    if (event) {
+        loop.reset(sd_event_ref(event));
+    } else {
+        sd_event* raw = nullptr;
+        if (int r = sd_event_default(&raw); r < 0)
+            return errno_error(r, "starting the port manager: getting the event loop");
+        loop.reset(raw);
+    }
+    auto pm = std::make_unique<PortManager>(PortManager::Key(), std::move(state_dir), std::move(bridges),
+                                            std::move(*links), max_ports, std::move(loop));
+    sd_event_source* timer = nullptr;
+    if (int r = sd_event_add_time(pm->event_.get(), &timer, CLOCK_MONOTONIC, 0, 0, on_save_timer, pm.get());
+        r < 0)
+        return errno_error(r, "starting the port manager: adding the ports file timer");
+    pm->save_timer_.reset(timer);
+    sd_event_source_set_enabled(timer, SD_EVENT_OFF);
+    return pm;
+}
+
+PortManager::~PortManager() {
+    // Clean stop: every attached port is in the file.
+    if (auto s = flush(); !s) log::warning(s.error().message + ", ports rest on their interface aliases");
+}
+
+int PortManager::on_save_timer(sd_event_source*, uint64_t, void* userdata) noexcept {
+    try {
+        if (auto s = static_cast<PortManager*>(userdata)->flush(); !s)
+            log::warning(s.error().message + ", retrying at the next change");
+    } catch (...) {
+    }
+    return 0;
 }
 
 Result<LinkInfo> PortManager::bridge_of(std::string_view switch_name) {
@@ -54,6 +84,7 @@ Status PortManager::plug(const PortRecord& p, const LinkInfo& link, const LinkIn
     if (link.master != bridge.ifindex) c.master = bridge.ifindex;
     if (p.mtu) c.mtu = p.mtu;
     if (p.created) c.mac = host_side_mac(p.mac);
+    if (std::string alias = format_port_alias(p); alias != link.alias) c.alias = std::move(alias);
     c.up = true;
     if (auto s = links_.change(link, c); !s)
         return s.error().context("plugging " + quoted(p.ifname) + " into " + quoted(bridge.name));
@@ -69,6 +100,9 @@ Status PortManager::apply_connected(const PortRecord& p, const LinkInfo& link, b
     // a veth's peer sees as carrier loss.
     if (link.kind == "tun") c.carrier = connected;
     else c.up = connected;
+    PortRecord changed = p;
+    changed.connected = connected;
+    c.alias = format_port_alias(changed);
     if (auto s = links_.change(link, c); !s)
         return s.error().context(std::string(connected ? "connecting " : "disconnecting ") +
                                  quoted(p.ifname));
@@ -171,7 +205,7 @@ Result<AttachResult> PortManager::attach_interface(std::string_view switch_name,
     auto [it, _] = ports_.emplace(p.ifname, p);
     if (auto s = save(); !s) {
         ports_.erase(it);
-        (void)links_.change(*link, LinkChange{.master = 0});
+        (void)links_.change(*link, LinkChange{.master = 0, .alias = ""});
         return s.error();
     }
     log::info("attached interface '" + p.ifname + "' to switch '" + p.switch_name + "'",
@@ -189,6 +223,7 @@ Status PortManager::unplug(const PortRecord& p) {
     }
     if (p.created) return links_.remove(*link);
     LinkChange c{.master = 0};
+    c.alias = "";  // no longer ours: restore() must not adopt it
     if (!p.connected) c.up = true;  // give the owner back a working link
     return links_.change(*link, c);
 }
@@ -252,7 +287,32 @@ Status PortManager::load() {
         std::string name = p.ifname;
         ports_.emplace(name, std::move(p));
     }
+    (void)adopt_from_aliases(false);
     return ok_status();
+}
+
+bool PortManager::adopt_from_aliases(bool check_bridge) {
+    auto plugged = links_.list_plugged();
+    if (!plugged) {
+        log::warning(plugged.error().message + ", ignoring");
+        return false;
+    }
+    bool adopted = false;
+    for (const LinkInfo& link : *plugged) {
+        auto p = parse_port_alias(link.alias);
+        if (!p || ports_.count(link.name) || ports_.size() >= max_ports_) continue;
+        if (check_bridge) {
+            auto bridge = bridge_of(p->switch_name);
+            if (!bridge || bridge->ifindex != link.master) continue;
+        }
+        p->ifname = link.name;
+        log::notice("found port '" + p->ifname + "' of switch '" + p->switch_name +
+                        "' on its bridge but not in the ports file (an unclean stop), keeping it",
+                    {{"VSWITCH_SWITCH", p->switch_name}, {"VSWITCH_PORT", p->ifname}});
+        ports_.emplace(p->ifname, std::move(*p));
+        adopted = true;
+    }
+    return adopted;
 }
 
 Status PortManager::restore() {
@@ -272,18 +332,40 @@ Status PortManager::restore() {
         std::string name = p.ifname;
         ports_.emplace(name, std::move(p));
     }
+    if (adopt_from_aliases(true)) changed = true;
     if (!ports_.empty())
-        log::info("restored " + std::to_string(ports_.size()) + " port(s) from " + ports_file());
+        log::info("restored " + std::to_string(ports_.size()) + " port(s) from " + ports_file() +
+                  " and the bridges");
     return changed ? save() : ok_status();
 }
 
 Status PortManager::save() {
+    dirty_ = true;
+    if (!save_timer_) return flush();
+    int enabled = SD_EVENT_OFF;
+    sd_event_source_get_enabled(save_timer_.get(), &enabled);
+    if (enabled != SD_EVENT_OFF) return ok_status();  // a write is already coming
+    uint64_t now = 0;
+    sd_event_now(event_.get(), CLOCK_MONOTONIC, &now);
+    uint64_t when = now + uint64_t(std::chrono::microseconds(kPortsSaveDelay).count());
+    uint64_t earliest = last_save_usec_ + uint64_t(std::chrono::microseconds(kPortsSaveInterval).count());
+    if (last_save_usec_ != 0 && when < earliest) when = earliest;
+    sd_event_source_set_time(save_timer_.get(), when);
+    sd_event_source_set_enabled(save_timer_.get(), SD_EVENT_ONESHOT);
+    return ok_status();
+}
+
+Status PortManager::flush() {
+    if (!dirty_) return ok_status();
+    if (save_timer_) sd_event_source_set_enabled(save_timer_.get(), SD_EVENT_OFF);
     std::vector<PortRecord> all;
     all.reserve(ports_.size());
     for (const auto& [_, p] : ports_) all.push_back(p);
     if (auto s = make_directories(state_dir_, 0755); !s) return s.error().context("saving ports");
     if (auto s = write_file_atomic(ports_file(), format_ports_file(all), 0644); !s)
         return s.error().context("saving ports");
+    dirty_ = false;
+    if (event_) sd_event_now(event_.get(), CLOCK_MONOTONIC, &last_save_usec_);
     return ok_status();
 }
 

@@ -4,12 +4,24 @@
 // across a daemon restart. The D-Bus objects drive it; the Manager creates
 // it once the switches exist and asks it to restore() what was there before.
 //
+// The ports file is written lazily (kPortsSaveDelay, at most once per
+// kPortsSaveInterval) from a timer on the daemon's sd-event loop, because an
+// fsync per AttachAdapter made the disk the bottleneck of every call; the
+// destructor (clean stop) writes what is pending. A kill -9 can lose the
+// changes of the last interval from the file, but not the ports: each
+// port's record also lives in its interface's alias (port_record.h), which
+// restore() reads back from the bridge, and a port detached but still in the
+// file is gone from the kernel and forgotten at restore.
+//
 // Error codes it returns, which the bus turns into named errors: ENOENT no
 // such switch, ENODEV no such port or interface, EEXIST name/MAC taken,
 // EINVAL bad argument, E2BIG a limit reached; anything else is a failure of
 // the system underneath.
 #pragma once
 
+#include <systemd/sd-event.h>
+
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,12 +30,19 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/event/event.h"
 #include "daemon/ports/limits.h"
 #include "daemon/ports/link.h"
 #include "daemon/ports/port_record.h"
 #include "libvswitch/base/result.h"
 
 namespace vswitch::ports {
+
+// The first change arms a timer this long; what changes until it fires goes
+// into the same write.
+inline constexpr std::chrono::milliseconds kPortsSaveDelay{50};
+// ...and at most one write (two fsyncs) per interval, however fast callers go.
+inline constexpr std::chrono::milliseconds kPortsSaveInterval{1000};
 
 struct AdapterRequest {
     std::string switch_name;
@@ -52,15 +71,24 @@ public:
         friend class PortManager;
         Key() = default;
     };
-    PortManager(Key, std::string state_dir, BridgeLookup bridges, LinkControl links, size_t max_ports)
-        : state_dir_(std::move(state_dir)),
+    using EventPtr = UniqueHandle<sd_event, sd_event_unref>;
+    PortManager(Key, std::string state_dir, BridgeLookup bridges, LinkControl links, size_t max_ports,
+                EventPtr event)
+        : event_(std::move(event)),
+          state_dir_(std::move(state_dir)),
           bridges_(std::move(bridges)),
           links_(std::move(links)),
           max_ports_(max_ports) {}
+    ~PortManager();  // writes pending changes to the ports file
+    PortManager(const PortManager&) = delete;
+    PortManager& operator=(const PortManager&) = delete;
 
-    // max_ports is kMaxPorts but for tests of the limit.
+    // max_ports is kMaxPorts but for tests of the limit. event: the loop the
+    // ports file timer runs on; null takes the thread's default loop, which
+    // is the daemon's (daemon/event's EventLoop is sd_event_default()).
     static Result<std::unique_ptr<PortManager>> create(std::string state_dir, BridgeLookup bridges,
-                                                       size_t max_ports = kMaxPorts);
+                                                       size_t max_ports = kMaxPorts,
+                                                       sd_event* event = nullptr);
 
     // Reads the ports file and plugs each port whose interface still exists
     // back into its switch; forgets the others. Problems with single ports
@@ -88,7 +116,15 @@ public:
     std::vector<const PortRecord*> list(std::string_view switch_name = {}) const;
     size_t size() const { return ports_.size(); }
 
+    // Writes the ports file now if anything changed since the last write.
+    Status flush();
+
 private:
+    static int on_save_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
+    // Ports whose interface alias carries their record but that the ports
+    // file lacks (lost by a kill -9 before the lazy write): adopted again.
+    // check_bridge: only those still plugged into their switch's bridge.
+    bool adopt_from_aliases(bool check_bridge);
 
     Result<LinkInfo> bridge_of(std::string_view switch_name);
     Result<Mac> pick_mac(std::string_view vm) const;
@@ -96,9 +132,14 @@ private:
     Status plug(const PortRecord& p, const LinkInfo& link, const LinkInfo& bridge);
     Status apply_connected(const PortRecord& p, const LinkInfo& link, bool connected);
     Status unplug(const PortRecord& p);
+    // Marks the file out of date and arms the save timer.
     Status save();
     std::string ports_file() const { return state_dir_ + "/ports"; }
 
+    EventPtr event_;  // null: no loop, every save() writes at once
+    event::EventSourcePtr save_timer_;
+    bool dirty_ = false;
+    uint64_t last_save_usec_ = 0;  // CLOCK_MONOTONIC
     std::string state_dir_;
     BridgeLookup bridges_;
     LinkControl links_;

@@ -136,24 +136,45 @@ Mac host_side_mac(const Mac& vm_mac) {
     return Mac(b);
 }
 
+namespace {
+
+std::string format_line(const PortRecord& p) {
+    std::string flags;
+    auto add = [&flags](const char* f) {
+        if (!flags.empty()) flags += ',';
+        flags += f;
+    };
+    if (p.created) add("created");
+    if (!p.connected) add("disconnected");
+    if (p.multi_queue) add("multi_queue");
+    if (flags.empty()) flags = "-";
+    return p.ifname + '\t' + p.switch_name + '\t' + p.vm + '\t' + p.mac.to_string() + '\t' + flags + '\t' +
+           id_field(p.owner) + '\t' + id_field(p.group) + '\t' + std::to_string(p.mtu);
+}
+
+}  // namespace
+
 std::string format_ports_file(const std::vector<PortRecord>& ports) {
     std::string out(kPortsFileHeader);
     out += '\n';
-    for (const auto& p : ports) {
-        std::string flags;
-        auto add = [&flags](const char* f) {
-            if (!flags.empty()) flags += ',';
-            flags += f;
-        };
-        if (p.created) add("created");
-        if (!p.connected) add("disconnected");
-        if (p.multi_queue) add("multi_queue");
-        if (flags.empty()) flags = "-";
-        out += p.ifname + '\t' + p.switch_name + '\t' + p.vm + '\t' + p.mac.to_string() + '\t' +
-               flags + '\t' + id_field(p.owner) + '\t' + id_field(p.group) + '\t' +
-               std::to_string(p.mtu) + '\n';
-    }
+    for (const auto& p : ports) out += format_line(p) + '\n';
     return out;
+}
+
+std::string format_port_alias(const PortRecord& p) {
+    std::string alias = std::string(kPortAliasPrefix) + format_line(p);
+    if (alias.size() <= kMaxAliasLength) return alias;
+    // A VM name too long to fit: the alias keeps everything else.
+    PortRecord nameless = p;
+    nameless.vm.clear();
+    return std::string(kPortAliasPrefix) + format_line(nameless);
+}
+
+std::optional<PortRecord> parse_port_alias(std::string_view alias) {
+    if (!alias.starts_with(kPortAliasPrefix)) return std::nullopt;
+    auto p = parse_line(alias.substr(kPortAliasPrefix.size()));
+    if (!p) return std::nullopt;
+    return std::move(*p);
 }
 
 Result<std::vector<PortRecord>> parse_ports_file(std::string_view text) {

@@ -59,4 +59,15 @@ std::string format_ports_file(const std::vector<PortRecord>& ports);
 // Strict: any malformed line is an EBADMSG error naming the line.
 Result<std::vector<PortRecord>> parse_ports_file(std::string_view text);
 
+// The same record in the interface's alias (IFLA_IFALIAS), set in the same
+// netlink request that plugs the port: the kernel keeps it as long as the
+// port exists, so a port the ports file has not caught up with (the file is
+// written lazily) is still found after a kill -9. A VM name that does not
+// fit in the alias is left out of it.
+inline constexpr std::string_view kPortAliasPrefix = "vswitch-port ";
+inline constexpr size_t kMaxAliasLength = 255;  // IFALIASZ - 1
+std::string format_port_alias(const PortRecord& p);
+// nullopt for an alias that is not a port record (someone else's, or none).
+std::optional<PortRecord> parse_port_alias(std::string_view alias);
+
 }  // namespace vswitch::ports

@@ -164,6 +164,7 @@ TEST_F(PortManagerTest, AttachAdapterCreatesPersistentTapInTheBridgeAndUp) {
     EXPECT_EQ(l->master, bridge_ifindex_);
     EXPECT_TRUE(l->up);
     EXPECT_EQ(l->mac, host_side_mac(p.mac));
+    ASSERT_TRUE(pm_->flush().ok());
     auto file = read_file(dir_ + "/ports");
     ASSERT_TRUE(file.ok());
     EXPECT_NE(file->find("vstap0\tDefault\tweb\t" + p.mac.to_string()), std::string::npos);
@@ -296,6 +297,7 @@ TEST_F(PortManagerTest, RestoreReplugsSurvivorsAndForgetsVanishedPorts) {
     EXPECT_EQ(p->vm, "web");
     EXPECT_FALSE(p->connected);
     EXPECT_EQ(links_->get(keep)->master, bridge_ifindex_);
+    ASSERT_TRUE(pm_->flush().ok());
     auto file = read_file(dir_ + "/ports");
     EXPECT_EQ(file->find(gone), std::string::npos);
 }
@@ -318,4 +320,52 @@ TEST_F(PortManagerTest, RemoveAllDeletesTapsAndUnplugsTheRest) {
     EXPECT_EQ(pm_->size(), 0u);
     EXPECT_FALSE(links_->get("vstap0").ok());
     EXPECT_EQ(links_->get("veth-h")->master, 0);
+}
+
+TEST_F(PortManagerTest, PortsFileIsWrittenLazilyAndCompletelyOnAStop) {
+    ASSERT_TRUE(pm_->attach_adapter(req("web")).ok());
+    ASSERT_TRUE(pm_->attach_adapter(req("db")).ok());
+    // No loop runs here, so the save timer never fires: nothing written yet.
+    EXPECT_FALSE(read_file(dir_ + "/ports").ok());
+    pm_.reset();  // a clean stop
+    auto file = read_file(dir_ + "/ports");
+    ASSERT_TRUE(file.ok());
+    auto records = parse_ports_file(*file);
+    ASSERT_TRUE(records.ok());
+    EXPECT_EQ(records->size(), 2u);
+}
+
+TEST_F(PortManagerTest, RestoreAdoptsPortsTheFileLostFromTheirAlias) {
+    AdapterRequest r = req("web server");
+    r.owner = kNobody;
+    auto a = pm_->attach_adapter(r);
+    ASSERT_TRUE(a.ok());
+    const PortRecord want = *a->port;
+    ASSERT_TRUE(pm_->set_connected(want.ifname, false).ok());
+    add_veth("veth-h", "veth-v");
+    ASSERT_TRUE(pm_->attach_interface("Default", "veth-h", "db", std::nullopt).ok());
+    ASSERT_TRUE(pm_->detach("veth-h").ok());
+    EXPECT_EQ(links_->get("veth-h")->alias, "") << "a detached foreign interface is no longer ours";
+    pm_.reset();
+    // A kill -9 before the lazy write: the file knows nothing.
+    ASSERT_EQ(unlink((dir_ + "/ports").c_str()), 0);
+
+    pm_ = make_manager();
+    ASSERT_TRUE(pm_->restore().ok());
+    ASSERT_EQ(pm_->size(), 1u);
+    const PortRecord* p = pm_->find(want.ifname);
+    ASSERT_NE(p, nullptr);
+    PortRecord expected = want;
+    expected.connected = false;
+    EXPECT_EQ(*p, expected);
+    ASSERT_TRUE(pm_->detach(want.ifname).ok());
+    EXPECT_FALSE(links_->get(want.ifname).ok()) << "an adopted TAP is still the daemon's to delete";
+}
+
+TEST_F(PortManagerTest, AnInterfaceWithSomeoneElsesAliasIsNotAdopted) {
+    add_veth("veth-h", "veth-v");
+    auto l = links_->get("veth-h");
+    ASSERT_TRUE(links_->change(*l, LinkChange{.master = bridge_ifindex_, .alias = "uplink to the lab"}).ok());
+    ASSERT_TRUE(pm_->restore().ok());
+    EXPECT_EQ(pm_->size(), 0u);
 }
