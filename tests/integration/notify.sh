@@ -68,7 +68,9 @@ vsi_assert_eq "checks with the daemon frozen at READY=1" "ON_READY_RC=0" \
 vsi_assert_eq "READY=1 came from the daemon's own pid" "$VSI_DAEMON_PID" "$(awk '$3 == "READY=1" {print $2}' "$notes")"
 vsi_pass "READY=1 only once the switch, DHCP, DNS and the bus name serve"
 
-status=$(sed -n 's/^[0-9.]* [0-9]* STATUS=//p' "$notes" | tail -n 1)
+vsi_assert_eq "READY=1 sent once" 1 "$(grep -c ' READY=1$' "$notes")"
+# The STATUS= sent with READY=1 (later ones may report other things).
+status=$(awk '$3 == "READY=1" { ready = 1 } ready && $3 ~ /^STATUS=/ { sub(/^STATUS=/, "", $3); $1 = $2 = ""; sub(/^  /, ""); print; exit }' "$notes")
 subnet=$(vsi_subnet)
 [ -n "$subnet" ] || vsi_fail "vswitch0 has no subnet route"
 vsi_assert_match "STATUS= names the subnet on vswitch0" "Default $subnet on vswitch0" "$status"
