@@ -37,7 +37,38 @@ Result<std::unique_ptr<PortManager>> PortManager::create(std::string state_dir, 
         return errno_error(r, "starting the port manager: adding the ports file timer");
     pm->save_timer_.reset(timer);
     sd_event_source_set_enabled(timer, SD_EVENT_OFF);
+    auto watch = LinkWatch::create(pm->event_.get(),
+                                   [p = pm.get()](const std::vector<std::string>& names, bool overrun) {
+                                       p->on_links_deleted(names, overrun);
+                                   });
+    if (!watch) return watch.error().context("starting the port manager");
+    pm->watch_ = std::move(*watch);
     return pm;
+}
+
+void PortManager::on_links_deleted(const std::vector<std::string>& names, bool overrun) {
+    std::vector<std::string> suspects;
+    if (overrun) {
+        for (const auto& [name, _] : ports_) suspects.push_back(name);
+    } else {
+        for (const auto& n : names)
+            if (ports_.count(n)) suspects.push_back(n);
+    }
+    for (const auto& name : suspects) {
+        // The notification may be stale (deleted, then made again under the
+        // same name): only the kernel's present state decides.
+        auto link = links_.get(name);
+        if (link || link.error().code != ENODEV) continue;
+        auto it = ports_.find(name);
+        if (it == ports_.end()) continue;
+        PortRecord gone = std::move(it->second);
+        ports_.erase(it);
+        log::notice("port '" + gone.ifname + "' of switch '" + gone.switch_name +
+                        "' was deleted by someone else, forgetting it",
+                    {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
+        (void)save();
+        if (on_vanished_) on_vanished_(gone);
+    }
 }
 
 PortManager::~PortManager() {

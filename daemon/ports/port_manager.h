@@ -33,6 +33,7 @@
 #include "daemon/event/event.h"
 #include "daemon/ports/limits.h"
 #include "daemon/ports/link.h"
+#include "daemon/ports/link_watch.h"
 #include "daemon/ports/port_record.h"
 #include "libvswitch/base/result.h"
 
@@ -119,8 +120,16 @@ public:
     // Writes the ports file now if anything changed since the last write.
     Status flush();
 
+    // Told of a port whose interface the kernel deleted behind the daemon's
+    // back (RTM_DELLINK on the loop), after it stopped being a port: the bus
+    // emits PortDetached for it.
+    using VanishedFn = std::function<void(const PortRecord& gone)>;
+    void set_on_vanished(VanishedFn fn) { on_vanished_ = std::move(fn); }
+
 private:
     static int on_save_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
+    // From the LinkWatch: forgets ports whose interface no longer exists.
+    void on_links_deleted(const std::vector<std::string>& names, bool overrun);
     // Ports whose interface alias carries their record but that the ports
     // file lacks (lost by a kill -9 before the lazy write): adopted again.
     // check_bridge: only those still plugged into their switch's bridge.
@@ -145,6 +154,8 @@ private:
     LinkControl links_;
     size_t max_ports_;
     std::map<std::string, PortRecord, std::less<>> ports_;
+    std::unique_ptr<LinkWatch> watch_;
+    VanishedFn on_vanished_;
 };
 
 }  // namespace vswitch::ports

@@ -369,3 +369,29 @@ TEST_F(PortManagerTest, AnInterfaceWithSomeoneElsesAliasIsNotAdopted) {
     ASSERT_TRUE(pm_->restore().ok());
     EXPECT_EQ(pm_->size(), 0u);
 }
+
+TEST_F(PortManagerTest, PortDeletedBehindTheDaemonsBackIsForgottenAndReported) {
+    std::vector<PortRecord> vanished;
+    pm_->set_on_vanished([&](const PortRecord& p) { vanished.push_back(p); });
+    auto a = pm_->attach_adapter(req("web"));
+    auto b = pm_->attach_adapter(req("db"));
+    ASSERT_TRUE(a.ok() && b.ok());
+    std::string gone = a->port->ifname, kept = b->port->ifname;
+    ASSERT_TRUE(pm_->detach(kept).ok());  // our own detach is not "vanished"
+    auto c = pm_->attach_adapter(req("db"));
+    ASSERT_TRUE(c.ok());
+    kept = c->port->ifname;
+    delete_link(gone.c_str());  // as `ip link del` would
+
+    // The watch runs on the thread's default loop, as in the daemon.
+    sd_event* raw = nullptr;
+    ASSERT_GE(sd_event_default(&raw), 0);
+    UniqueHandle<sd_event, sd_event_unref> loop(raw);
+    for (int i = 0; i < 50 && vanished.empty(); ++i) ASSERT_GE(sd_event_run(loop.get(), 100'000), 0);
+    ASSERT_EQ(vanished.size(), 1u);
+    EXPECT_EQ(vanished[0].ifname, gone);
+    EXPECT_EQ(vanished[0].vm, "web");
+    EXPECT_EQ(pm_->find(gone), nullptr);
+    EXPECT_NE(pm_->find(kept), nullptr);
+    EXPECT_EQ(pm_->size(), 1u);
+}
