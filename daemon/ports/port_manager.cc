@@ -67,8 +67,14 @@ void PortManager::on_links_deleted(const std::vector<std::string>& names, bool o
                         "' was deleted by someone else, forgetting it",
                     {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
         (void)save();
-        if (on_vanished_) on_vanished_(gone);
+        notify(PortEvent::vanished, gone);
     }
+}
+
+void PortManager::notify(PortEvent event, const PortRecord& port) {
+    // A copy: a listener may change the ports (and invalidate `port`).
+    const PortRecord p = port;
+    for (const auto& fn : listeners_) fn(event, p);
 }
 
 PortManager::~PortManager() {
@@ -193,6 +199,7 @@ Result<AttachResult> PortManager::attach_adapter(const AdapterRequest& req) {
             log::info("attached TAP '" + p.ifname + "' of VM '" + p.vm + "' to switch '" +
                           p.switch_name + "'",
                       {{"VSWITCH_SWITCH", p.switch_name}, {"VSWITCH_PORT", p.ifname}});
+            notify(PortEvent::attached, it->second);
             return AttachResult{&it->second, true};
         }
         ports_.erase(it);
@@ -241,6 +248,7 @@ Result<AttachResult> PortManager::attach_interface(std::string_view switch_name,
     }
     log::info("attached interface '" + p.ifname + "' to switch '" + p.switch_name + "'",
               {{"VSWITCH_SWITCH", p.switch_name}, {"VSWITCH_PORT", p.ifname}});
+    notify(PortEvent::attached, it->second);
     return AttachResult{&it->second, true};
 }
 
@@ -263,11 +271,13 @@ Status PortManager::detach(std::string_view ifname) {
     auto it = ports_.find(ifname);
     if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
     if (auto s = unplug(it->second); !s) return s.error().context("detaching " + quoted(ifname));
-    std::string sw = it->second.switch_name, name = it->second.ifname;
+    PortRecord gone = std::move(it->second);
     ports_.erase(it);
-    log::info("detached port '" + name + "' from switch '" + sw + "'",
-              {{"VSWITCH_SWITCH", sw}, {"VSWITCH_PORT", name}});
-    return save();
+    log::info("detached port '" + gone.ifname + "' from switch '" + gone.switch_name + "'",
+              {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
+    Status saved = save();
+    notify(PortEvent::detached, gone);
+    return saved;
 }
 
 Status PortManager::set_connected(std::string_view ifname, bool connected) {

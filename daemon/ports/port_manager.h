@@ -56,6 +56,8 @@ struct AdapterRequest {
     bool multi_queue = false;
 };
 
+enum class PortEvent { attached, detached, vanished };
+
 struct AttachResult {
     const PortRecord* port = nullptr;
     bool added = false;  // false: the same port was already there (idempotent call)
@@ -120,11 +122,12 @@ public:
     // Writes the ports file now if anything changed since the last write.
     Status flush();
 
-    // Told of a port whose interface the kernel deleted behind the daemon's
-    // back (RTM_DELLINK on the loop), after it stopped being a port: the bus
-    // emits PortDetached for it.
-    using VanishedFn = std::function<void(const PortRecord& gone)>;
-    void set_on_vanished(VanishedFn fn) { on_vanished_ = std::move(fn); }
+    // Told of every port that comes and goes after the change is made:
+    // DNS names follow ports, and the bus emits PortDetached for a port whose
+    // interface the kernel deleted behind the daemon's back (RTM_DELLINK on
+    // the loop). Not called for restore()/load() or remove_all().
+    using Listener = std::function<void(PortEvent event, const PortRecord& port)>;
+    void add_listener(Listener fn) { listeners_.push_back(std::move(fn)); }
 
 private:
     static int on_save_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
@@ -154,8 +157,10 @@ private:
     LinkControl links_;
     size_t max_ports_;
     std::map<std::string, PortRecord, std::less<>> ports_;
+    void notify(PortEvent event, const PortRecord& port);
+
     std::unique_ptr<LinkWatch> watch_;
-    VanishedFn on_vanished_;
+    std::vector<Listener> listeners_;
 };
 
 }  // namespace vswitch::ports

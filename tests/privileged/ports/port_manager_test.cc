@@ -372,7 +372,11 @@ TEST_F(PortManagerTest, AnInterfaceWithSomeoneElsesAliasIsNotAdopted) {
 
 TEST_F(PortManagerTest, PortDeletedBehindTheDaemonsBackIsForgottenAndReported) {
     std::vector<PortRecord> vanished;
-    pm_->set_on_vanished([&](const PortRecord& p) { vanished.push_back(p); });
+    std::vector<PortEvent> events;
+    pm_->add_listener([&](PortEvent ev, const PortRecord& p) {
+        events.push_back(ev);
+        if (ev == PortEvent::vanished) vanished.push_back(p);
+    });
     auto a = pm_->attach_adapter(req("web"));
     auto b = pm_->attach_adapter(req("db"));
     ASSERT_TRUE(a.ok() && b.ok());
@@ -394,4 +398,6 @@ TEST_F(PortManagerTest, PortDeletedBehindTheDaemonsBackIsForgottenAndReported) {
     EXPECT_EQ(pm_->find(gone), nullptr);
     EXPECT_NE(pm_->find(kept), nullptr);
     EXPECT_EQ(pm_->size(), 1u);
+    EXPECT_EQ(events, (std::vector<PortEvent>{PortEvent::attached, PortEvent::attached, PortEvent::detached,
+                                              PortEvent::attached, PortEvent::vanished}));
 }
