@@ -145,6 +145,13 @@ vsi_assert_eq "ports after started over a stale vnet1" "vnet1 Default $VM $MAC1"
 vsi_assert_match "the hook says what it replaced" "stale port of VM 'oldvm'" "$HOOK_ERR"
 vsi_pass "a stale vnet1 of VM oldvm is detached and vnet1 attached as $VM"
 
+# --- a VM name starting with "-" is an argument, not a busctl option -------------
+sed "s|<name>$VM</name>|<name>-$VM</name>|" "$DATA/qemu-started.xml" >"$VSI_TMP/dash.xml"
+run_hook "-$VM" started begin - <"$VSI_TMP/dash.xml"
+expect_hook_ok "started of VM -$VM" "$HOOK_BUDGET_MS"
+vsi_assert_eq "ports after started of VM -$VM" "vnet1 Default -$VM $MAC1" "$(ports)"
+vsi_pass "VM name -$VM reaches the daemon as a name"
+
 # --- bad input: still exit 0 -----------------------------------------------------
 run_hook "$VM" started begin - <<<'<domain><name>x</name><devices><interface'
 expect_hook_ok "truncated XML" "$HOOK_BUDGET_MS"
