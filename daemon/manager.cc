@@ -332,6 +332,24 @@ Status Manager::start_api(sd_event* event) {
     // switches: serve on without them.
     if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
     if (auto s = start_dns(event); !s) return s;
+    // Ports come and go: a VM's name resolves as soon as its port is
+    // attached with a MAC that holds a lease (lease events cover the other
+    // order), and a port deleted behind our back is announced on the bus.
+    ports_->add_listener([this](ports::PortEvent ev, const ports::PortRecord& p) {
+        if (ev == ports::PortEvent::vanished && bus_) bus_->announce_port_removed(p.ifname, p.switch_name);
+        for (const auto& d : dns_) {
+            if (d->switch_name() != p.switch_name) continue;
+            if (ev != ports::PortEvent::attached) {
+                d->remove_name(dns::RecordSource::port, p.ifname);
+                continue;
+            }
+            auto* dhcp = dhcp_server(p.switch_name);
+            auto lease = dhcp && !p.vm.empty() ? dhcp->lease_of(p.mac) : std::nullopt;
+            if (!lease) continue;
+            if (auto s = d->set_name(dns::RecordSource::port, p.ifname, p.vm, lease->address); !s)
+                log::debug(s.error().context("DNS name of port '" + p.ifname + "'").message + ", ignoring");
+        }
+    });
     // The data plane (NAT, DHCP, DNS) serves VMs without D-Bus; a host
     // without a system bus gets the switches, not a daemon that quits.
     auto b = bus::Bus::create(event, *this);

@@ -81,6 +81,12 @@ DhcpServer::~DhcpServer() {
     if (auto st = flush(); !st) log::warning(st.error().message + ", leases since the last save are lost");
 }
 
+std::optional<dhcp::Lease> DhcpServer::lease_of(const Mac& mac) const {
+    for (auto& l : core_.leases().leases())
+        if (l.mac == mac) return l;
+    return std::nullopt;
+}
+
 Status DhcpServer::load_leases() {
     const std::string& path = params_.lease_path;
     auto content = dhcp::load_lease_file(path);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,9 @@ public:
     const std::string& switch_name() const { return params_.switch_name; }
     std::vector<dhcp::Lease> leases() const { return core_.leases().leases(); }
     const dhcp::ServerCounters& counters() const { return core_.counters(); }
+    // The lease a client with this MAC holds now, if any (a port attached
+    // after its VM's lease names the VM at once).
+    std::optional<dhcp::Lease> lease_of(const Mac& mac) const;
 
     // An address someone who is not our DHCP client uses (a port, a neighbour).
     Status reserve(Ipv4 a) { return core_.reserve(a); }

@@ -54,6 +54,39 @@ grep -qxF "$ip dhcpname.vswitch.internal dhcpname" "$VSI_RUN/hosts" ||
   vsi_fail "hosts file lacks '$ip dhcpname.vswitch.internal dhcpname': $(cat "$VSI_RUN/hosts")"
 vsi_pass "$VSI_RUN/hosts lists both names"
 
+# The other order: a VM that already holds a lease (its interface plugged
+# into the bridge by hand) is attached afterwards; its VM name resolves at
+# once. Deleting the interface behind the daemon's back takes the port and
+# the name away.
+late_ns="$NS_VM-3"
+vsi_ns_add "$late_ns"
+ip -n "$NS_HOST" link add vm-late type veth peer name eth0 netns "$late_ns"
+ip -n "$NS_HOST" link set vm-late master vswitch0 up
+ip -n "$late_ns" link set eth0 up
+late_mac=$(ip netns exec "$late_ns" cat /sys/class/net/eth0/address)
+late_out=$VSI_TMP/udhcpc-late.out
+vsd_isolated "$late_ns" udhcpc -f -i eth0 -s "$(vsd_hook udhcpc "$late_out")" -t 5 -T 1 \
+  >"$VSI_TMP/udhcpc-late.log" 2>&1 &
+vsi_track_pid $!
+for ((i = 0; i < 100; i++)); do grep -q '^bound' "$late_out" 2>/dev/null && break; sleep 0.1; done
+late_ip=$(vsd_field "$(grep '^bound' "$late_out" | tail -n 1)" ip)
+[ -n "$late_ip" ] || vsi_fail "udhcpc in $late_ns got no lease: $(cat "$VSI_TMP/udhcpc-late.log")"
+vsi_assert_match "late before it is a port" 'status: NXDOMAIN' "$(vmdig late.vswitch.internal A 2>&1 || true)"
+busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager AttachInterface ssss \
+  Default vm-late late "$late_mac" >/dev/null || vsi_fail "AttachInterface of vm-late failed"
+vsi_assert_eq "A of late right after AttachInterface" "$late_ip" "$(vmdig +short late.vswitch.internal A)"
+vsi_pass "a port attached with a MAC that holds a lease resolves at once ($late_ip)"
+
+ip -n "$NS_HOST" link del vm-late
+for ((i = 0; i < 50; i++)); do
+  busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager ListPorts | grep -q vm-late || break
+  sleep 0.1
+done
+busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager ListPorts | grep -q vm-late &&
+  vsi_fail "ListPorts still lists vm-late after ip link del"
+vsi_assert_match "late after ip link del" 'status: NXDOMAIN' "$(vmdig late.vswitch.internal A 2>&1 || true)"
+vsi_pass "ip link del behind the daemon's back removes the port and its name"
+
 # SIGUSR2 makes busybox udhcpc send a RELEASE; $client is the subshell
 # around it, the client is the one process in the VM namespace.
 for pid in $(ip netns pids "$NS_VM"); do kill -USR2 "$pid"; done
