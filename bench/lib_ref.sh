@@ -11,10 +11,14 @@
 #   interface=<bridge>, dhcp-range=<first>,<last>,<mask>, dhcp-no-override,
 #   dhcp-authoritative, dhcp-lease-max=<range size>, dhcp-hostsfile,
 #   addn-hosts; with a <domain>: domain=, expand-hosts, local=/<domain>/.
-# Two differences, both in dnsmasq's favour or neutral:
+# Two differences:
 #   - libvirt runs dnsmasq with --leasefile-ro --dhcp-script=libvirt_leaseshelper
-#     (a process forked per lease change, writing a JSON status file); here
-#     dnsmasq keeps its own lease file (dhcp-leasefile), which is cheaper.
+#     (a process forked and exec'd per lease change, rewriting a JSON status
+#     file under /var/lib/libvirt, which a bench must not touch); here dnsmasq
+#     keeps its own lease file (dhcp-leasefile) instead, which it rewrites
+#     whole and fsyncs on every change (perf: vfprintf and
+#     blkdev_issue_flush lead its profile). Which of the two costs more was
+#     not measured; both persist every lease change at once.
 #   - resolv-file= points at the run's resolv.conf instead of the machine's
 #     /etc/resolv.conf, so nothing is ever forwarded to the real resolver.
 # Logging: dnsmasq's default (each DHCP packet and event logged, as libvirt
