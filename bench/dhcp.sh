@@ -17,7 +17,9 @@
 #                and new client MACs; the highest rate whose loss
 #                (1 - ACKs / DISCOVERs sent) stays under 1 %;
 #   RSS          VmRSS after 4000 perfdhcp clients hold a lease (perfdhcp's
-#                avalanche scenario: every client retransmits until it has one).
+#                avalanche scenario: every client retransmits until it has one;
+#                dnsmasq, which fsyncs its lease file per change and cannot
+#                take 4000 new clients in bounded time, reads them from it).
 # Each server gets SETTLE_S (1 s) after it says it is up before the first
 # packet: kea-dhcp4 logs DHCP4_STARTED ~0.2 s before it receives.
 # Servers, all logging at the level they ship with:
