@@ -14,11 +14,34 @@ constexpr std::chrono::seconds kMinLeaseTime{60};
 // 0xffffffff means "infinite" on the wire (RFC 2132 §9.2); stay below.
 constexpr std::chrono::seconds kMaxLeaseTime{0xfffffffe};
 const Ipv4 kBroadcast(255, 255, 255, 255);
+constexpr uint8_t kFqdnServerRcode = 255;  // RFC 4702 §3.1
 
 std::string key_of(const Message& m) {
     auto id = m.options.client_id();
     if (id) return make_client_key(std::span<const uint8_t>(*id), m.mac());
     return make_client_key(std::nullopt, m.mac());
+}
+
+// RFC 4702 §4: the reply's option 81 names what the server will publish,
+// the client's host label in our domain (the local zone is the A and PTR
+// "update"), in the client's encoding (E). S=1: the server publishes the A
+// record; O=1 when that overrides the client's wish (it sent S=0); N is
+// echoed when the client asked for no updates (and then S=0). RCODE1 and
+// RCODE2 are 255 from a server (§3.1).
+ClientFqdn fqdn_reply(const ClientFqdn& asked, const std::string& host, const std::string& domain) {
+    ClientFqdn f;
+    f.flags = asked.flags & ClientFqdn::kFlagE;
+    if (asked.flags & ClientFqdn::kFlagN) {
+        f.flags |= ClientFqdn::kFlagN;
+    } else {
+        f.flags |= ClientFqdn::kFlagS;
+        if (!(asked.flags & ClientFqdn::kFlagS)) f.flags |= ClientFqdn::kFlagO;
+    }
+    f.rcode1 = f.rcode2 = kFqdnServerRcode;
+    f.name = domain.empty() ? host : host + "." + domain;
+    // Fully qualified: with E a final empty label, without E no dot (§3.1).
+    if (f.flags & ClientFqdn::kFlagE) f.name += '.';
+    return f;
 }
 
 // The client's own name: option 12, else the first label of option 81.
@@ -320,8 +343,10 @@ void ServerCore::add_options(const Message& req, Message& r, bool with_lease) co
         r.options.set_u32(OptionCode::rebinding_time, uint32_t(uint64_t(secs) * 7 / 8));
     }
     Options offered = network_options_;
-    if (std::string host = host_name_of(req); !host.empty())
+    if (std::string host = host_name_of(req); !host.empty()) {
         offered.set_text(OptionCode::host_name, host);  // echoed
+        if (auto fqdn = req.options.client_fqdn()) (void)r.options.set_client_fqdn(fqdn_reply(*fqdn, host, config_.domain));
+    }
     // RFC 2132 §9.8: requested options in the client's order first; then
     // the rest, which build() drops first when the reply is too big.
     for (uint8_t code : req.options.parameter_request_list()) {

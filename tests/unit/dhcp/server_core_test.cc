@@ -462,6 +462,63 @@ TEST(DhcpServer, HostNameIsSanitisedAndTakenFromFqdnToo) {
     EXPECT_EQ(rec.events.back().lease.hostname, "db2");
 }
 
+// RFC 4702 §4: option 81 comes back with the name the server publishes.
+TEST(DhcpServer, ClientFqdnIsEchoedWithTheNameAndFlagsTheServerUses) {
+    struct Case {
+        uint8_t asked;
+        const char* name;
+        uint8_t want_flags;
+        const char* want_name;
+    };
+    const uint8_t E = ClientFqdn::kFlagE, S = ClientFqdn::kFlagS, O = ClientFqdn::kFlagO,
+                  N = ClientFqdn::kFlagN;
+    const Case cases[] = {
+        {E, "db2.example.org.", uint8_t(E | S | O), "db2.vswitch.internal."},  // client left the A to us
+        {uint8_t(E | S), "db2", uint8_t(E | S), "db2.vswitch.internal."},      // partial name, S asked
+        {0, "db2.example.org", uint8_t(S | O), "db2.vswitch.internal"},        // ASCII encoding kept
+        {uint8_t(E | N), "db2", uint8_t(E | N), "db2.vswitch.internal."},      // no updates: N echoed
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name + std::string(" flags ") + std::to_string(c.asked));
+        ServerCore s = make_server();
+        Recorder rec;
+        s.set_listener(&rec);
+        Message discover = client(MessageType::discover, 1);
+        ASSERT_TRUE(discover.options.set_client_fqdn({c.asked, 0, 0, c.name}).ok());
+        Decision offer = s.handle(discover, t0);
+        ASSERT_EQ(offer.kind, DecisionKind::offer);
+        // Through the wire, as the client reads it.
+        auto offered = Message::parse(offer.build());
+        ASSERT_TRUE(offered.ok());
+        auto fqdn = offered->options.client_fqdn();
+        ASSERT_TRUE(fqdn.has_value());
+        EXPECT_EQ(fqdn->flags, c.want_flags);
+        EXPECT_EQ(fqdn->rcode1, 255);
+        EXPECT_EQ(fqdn->rcode2, 255);
+        EXPECT_EQ(fqdn->name, c.want_name);
+
+        Message request = client(MessageType::request, 1);
+        request.options.set_address(OptionCode::requested_address, offer.reply.yiaddr);
+        request.options.set_address(OptionCode::server_id, kGateway);
+        ASSERT_TRUE(request.options.set_client_fqdn({c.asked, 0, 0, c.name}).ok());
+        Decision ack = s.handle(request, t0);
+        ASSERT_EQ(ack.kind, DecisionKind::ack);
+        ASSERT_TRUE(ack.reply.options.client_fqdn().has_value());
+        EXPECT_EQ(ack.reply.options.client_fqdn()->name, c.want_name);
+        ASSERT_FALSE(rec.events.empty());
+        EXPECT_EQ(rec.events.back().lease.hostname, "db2") << "option 81 names the lease";
+    }
+}
+
+TEST(DhcpServer, NoFqdnInTheReplyWhenTheClientSentNone) {
+    ServerCore s = make_server();
+    Message discover = client(MessageType::discover, 1);
+    discover.options.set_text(OptionCode::host_name, "web1");
+    Decision offer = s.handle(discover, t0);
+    ASSERT_EQ(offer.kind, DecisionKind::offer);
+    EXPECT_FALSE(offer.reply.options.has(OptionCode::client_fqdn));
+}
+
 TEST(DhcpServer, MalformedPacketsAreCountedByReason) {
     ServerCore s = make_server();
     std::vector<uint8_t> truncated(100, 1);
