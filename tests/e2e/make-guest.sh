@@ -2,12 +2,15 @@
 # Builds the tiny e2e guest from Debian packages and prints the directory
 # that holds it:
 #   DIR/vmlinuz     the current bookworm kernel (linux-image-amd64's target)
+#   DIR/vmlinux     the same kernel uncompressed (an ELF with a PVH entry), when
+#                   the kernel has CONFIG_PVH: QEMU boots it straight away,
+#                   while TCG spends ~10 s in vmlinuz's XZ decompressor
 #   DIR/initrd.img  busybox-static + virtio_net and the modules it needs +
 #                   tests/e2e/guest-init.sh as /init (cpio newc, gzip)
 #   DIR/kernel-version, DIR/modules  what went in, for the record
 # Boot it with
 #   qemu-system-x86_64 -accel tcg -m 128 -nodefaults -display none -no-reboot \
-#     -serial file:LOG -kernel DIR/vmlinuz -initrd DIR/initrd.img \
+#     -serial file:LOG -kernel DIR/vmlinux -initrd DIR/initrd.img \
 #     -append 'console=ttyS0 panic=-1 hostname=NAME e2e_expect=ADDR ...' \
 #     -netdev tap,id=n0,ifname=TAP,script=no,downscript=no \
 #     -device virtio-net-pci,netdev=n0,mac=MAC
@@ -102,7 +105,7 @@ say "unpacking $(basename "$kdeb")"
 # Only the kernel image, modules.builtin and the module directories the
 # network driver's dependencies live in: a full unpack is ~400 MB.
 dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$work" --wildcards \
-  "./boot/vmlinuz-$kver" "./lib/modules/$kver/modules.builtin" \
+  "./boot/vmlinuz-$kver" "./boot/config-$kver" "./lib/modules/$kver/modules.builtin" \
   "./lib/modules/$kver/kernel/drivers/virtio/*" \
   "./lib/modules/$kver/kernel/drivers/net/*.ko*" \
   "./lib/modules/$kver/kernel/net/core/*"
@@ -155,7 +158,29 @@ for f in "${order[@]}"; do
 done
 printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
 
+# vmlinux: the payload of vmlinuz, found like the kernel's own
+# scripts/extract-vmlinux does (the compressor's magic, then an ELF header).
+extract_vmlinux() { # VMLINUZ OUT
+  local magic tool off
+  for magic in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd' 'gzip:\x1f\x8b\x08'; do
+    tool=${magic%%:*}
+    command -v "$tool" >/dev/null || continue
+    for off in $(LC_ALL=C grep -aboP "${magic#*:}" "$1" | head -n 3 | cut -d: -f1); do
+      # Trailing data after the payload makes the tool complain; the ELF
+      # header decides.
+      tail -c "+$((off + 1))" "$1" | "$tool" -dc >"$2" 2>/dev/null || true
+      [ "$(head -c 4 "$2" | od -An -c | tr -d ' ')" = '177ELF' ] && return 0
+    done
+  done
+  rm -f "$2"
+  return 1
+}
+
 mkdir -p "$work/out"
+if grep -qx 'CONFIG_PVH=y' "$work/boot/config-$kver"; then
+  extract_vmlinux "$work/boot/vmlinuz-$kver" "$work/out/vmlinux" ||
+    say "found no ELF kernel inside vmlinuz-$kver; boot DIR/vmlinuz instead"
+fi
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
   gzip -9 >"$work/out/initrd.img"
 cp "$work/boot/vmlinuz-$kver" "$work/out/vmlinuz"
@@ -165,4 +190,10 @@ touch "$work/out/.complete"
 # Another run may have finished the same guest meanwhile; either copy does.
 mv -T "$work/out" "$out" 2>/dev/null || [ -f "$out/.complete" ] || die "cannot move the guest to $out"
 say "built $out (kernel $kver, modules: $(tr '\n' ' ' <"$out/modules"))"
+# Older guests and kernel packages are ~80 MB each. One built over an hour
+# ago is no longer about to be booted by a run that just asked for it.
+find "$cache" -mindepth 2 -maxdepth 2 -name .complete -mmin +60 -printf '%h\n' | while read -r old; do
+  [ "$old" = "$out" ] || rm -rf "$old"
+done
+find "$downloads" -maxdepth 1 -name 'linux-image-*.deb' ! -name "${kpkg}_*" -delete
 echo "$out"
