@@ -99,7 +99,8 @@ vsi_pass "vswitchd ready: subnet $subnet, gateway $gw, domain $domain"
 attach=$("$VSWITCHCTL" --json attach "$VM_NAME" 2>&1) || vsi_fail "vswitchctl attach $VM_NAME: $attach"
 tap=$(sed -n 's/.*"interface":"\([^"]*\)".*/\1/p' <<<"$attach")
 mac=$(sed -n 's/.*"mac":"\([^"]*\)".*/\1/p' <<<"$attach")
-[[ -n $tap && -n $mac ]] || vsi_fail "vswitchctl attach printed no interface and MAC: $attach"
+port=$(sed -n 's/.*"object":"\([^"]*\)".*/\1/p' <<<"$attach")
+[[ -n $tap && -n $mac && -n $port ]] || vsi_fail "vswitchctl attach printed no interface, MAC and object: $attach"
 vsi_link_exists "$tap" || vsi_fail "the TAP $tap does not exist in the host namespace"
 vsi_pass "vswitchctl attach $VM_NAME -> TAP $tap, MAC $mac"
 
@@ -160,6 +161,11 @@ vsi_assert_eq "A of $VM_NAME.$domain from the host" "$ip" "$(hostdig "$VM_NAME.$
 ptr=$(hostdig -x "$ip" | sort | tr '\n' ' ' | sed 's/ $//')
 vsi_assert_match "PTR of $ip from the host" "^(($GUEST_NAME|$VM_NAME)\.$domain\.( |$))+$" "$ptr"
 vsi_pass "the host resolves $GUEST_NAME.$domain and $VM_NAME.$domain to $ip and back ($ptr) through the daemon"
+vsi_assert_match "the guest's eth0" "^E2E-INFO eth0 $mac up" "$(grep -m1 '^E2E-INFO eth0 ' "$serial" | tr -d '\r')"
+port_prop() { busctl --system get-property org.vswitch1 "$port" org.vswitch1.Port "$1"; }
+vsi_assert_eq "Address of $port" "s \"$ip\"" "$(port_prop Address)"
+vsi_assert_eq "Hostname of $port" "s \"$GUEST_NAME\"" "$(port_prop Hostname)"
+vsi_pass "the guest's eth0 has the MAC the daemon picked; $port shows its address and host name"
 leases=$(busctl --system call org.vswitch1 /org/vswitch1/switch/Default org.vswitch1.Switch ListLeases)
 vsi_assert_match "ListLeases" "\"$mac\" \"$ip\" \"$GUEST_NAME\" [0-9]+" "$leases"
 vsi_pass "ListLeases: $leases"
