@@ -358,7 +358,24 @@ Status Manager::start_api(sd_event* event) {
         return {};
     }
     bus_ = std::move(*b);
+    // Last: resolved is told about a DNS server only once it answers.
+    auto r = dns::ResolvedClient::create(bus_->get(), resolved_links());
+    if (!r)
+        log::warning(r.error().message + ", ignoring");
+    else
+        resolved_ = std::move(*r);
     return {};
+}
+
+std::vector<dns::ResolvedLinkSettings> Manager::resolved_links() const {
+    std::vector<dns::ResolvedSwitch> v;
+    for (const auto& rt : switches_)
+        v.push_back({rt.config.name, rt.config.type, rt.config.bridge, rt.ifindex, rt.gateway, rt.config.domain});
+    return dns::resolved_link_settings(v);
+}
+
+void Manager::refresh_resolved() {
+    if (resolved_) resolved_->refresh(resolved_links());
 }
 
 std::vector<bus::SwitchView> Manager::bus_switches() const {
@@ -371,6 +388,8 @@ std::vector<bus::SwitchView> Manager::bus_switches() const {
 }
 
 Status Manager::bus_teardown() {
+    // Before the bridges go: resolved must not keep routing ~Domain to them.
+    if (resolved_) resolved_->revert_all();
     Status s = teardown();
     dns_.clear();
     dhcp_.clear();

@@ -14,6 +14,7 @@
 #include "daemon/bus/context.h"
 #include "daemon/dhcp/dhcp_server.h"
 #include "daemon/dns/dns_service.h"
+#include "daemon/dns/resolved.h"
 #include "daemon/options.h"
 #include "daemon/ports/port_manager.h"
 #include "libvswitch/base/net.h"
@@ -54,6 +55,10 @@ public:
     // otherwise. Subscribe to its leases with add_lease_listener().
     dhcpd::DhcpServer* dhcp_server(std::string_view switch_name) const;
 
+    // Registers the switches' bridges with systemd-resolved anew, from
+    // switches_ as they are now: call after a renumber or a recreated bridge.
+    void refresh_resolved();
+
     // bus::Context
     std::vector<bus::SwitchView> bus_switches() const override;
     ports::PortManager& bus_ports() override { return *ports_; }
@@ -71,6 +76,7 @@ private:
     Status start_dns(sd_event* event);
     void on_lease_names(dns::DnsService& dns, dhcp::LeaseEvent ev, const dhcp::Lease& l);
     void write_hosts() const;
+    std::vector<dns::ResolvedLinkSettings> resolved_links() const;
     void roll_back();
 
     Options options_;
@@ -80,6 +86,7 @@ private:
     std::vector<std::unique_ptr<dhcpd::DhcpServer>> dhcp_;  // flushed to the lease files when destroyed
     std::vector<std::unique_ptr<dns::DnsService>> dns_;  // reads ports_ and dhcp_ names
     std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above
+    std::unique_ptr<dns::ResolvedClient> resolved_;  // borrows bus_'s connection: dies first
 };
 
 }  // namespace vswitch

@@ -6,7 +6,8 @@
 # vsb_start_bus NAME MODE: MODE "policy" reads the project's own
 # systemd/org.vswitch1.conf like the system bus would; "open" lets every
 # user call every method, so only the daemon's own uid check stands between
-# a non-root caller and a change. Exports DBUS_SYSTEM_BUS_ADDRESS, which
+# a non-root caller and a change. VSB_EXTRA_POLICIES (paths, space-separated)
+# adds other services' policy files. Exports DBUS_SYSTEM_BUS_ADDRESS, which
 # sd-bus, busctl, dbus-send and vswitchctl all honour.
 
 VSB_SRC_DIR=$(cd "$VSI_LIB_DIR/../.." && pwd)
@@ -21,6 +22,9 @@ vsb_start_bus() {
   else
     include='<policy context="default"><allow own="org.vswitch1"/><allow send_destination="org.vswitch1"/></policy>'
   fi
+  # Other services' policies, e.g. systemd-resolved's org.freedesktop.resolve1.conf.
+  local extra
+  for extra in ${VSB_EXTRA_POLICIES:-}; do include+="<include>$extra</include>"; done
   cat >"$conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
