@@ -178,10 +178,9 @@ int RouteWatch::on_timer(sd_event_source*, uint64_t, void* userdata) noexcept {
 }
 
 void RouteWatch::drain() {
-    std::vector<uint8_t> buf(kWatchDatagramBytes);
     bool changed = false;
     for (int i = 0; i < kWatchMaxReadsPerWakeup; ++i) {
-        ssize_t n = recv(nl_socket_get_fd(sock_.get()), buf.data(), buf.size(), MSG_DONTWAIT);
+        ssize_t n = recv(nl_socket_get_fd(sock_.get()), buf_.data(), buf_.size(), MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR) continue;
             // The kernel dropped notifications: something changed, and the

@@ -80,6 +80,7 @@ private:
     SocketHandle sock_;
     event::EventSourcePtr io_;
     event::EventSourcePtr timer_;
+    std::vector<uint8_t> buf_ = std::vector<uint8_t>(kWatchDatagramBytes);  // read and dropped
     bool armed_ = false;
     uint64_t datagrams_ = 0;
     uint64_t bursts_ = 0;
