@@ -65,6 +65,11 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
     sd_event_source_set_enabled(raw, SD_EVENT_OFF);
 
     s->expire();  // leases that ran out while the daemon was away
+    // Watch first, then dump: a host that shows up in between is not missed.
+    auto watch = NeighbourWatch::create(event, s->params_.ifindex, s->core_.config().subnet,
+                                        [p = s.get()](Ipv4 a, const Mac& mac) { p->on_neighbour(a, mac); });
+    if (!watch) return watch.error().context(what);
+    s->neighbours_ = std::move(*watch);
     s->reserve_neighbours();
     s->arm_expiry();
     if (s->dirty_) {
@@ -131,6 +136,24 @@ void DhcpServer::reserve_neighbours() {
         log::info("DHCP: " + a.to_string() + " is in use on '" + params_.bridge + "' without a lease, not offering it",
                   {{"VSWITCH_SWITCH", params_.switch_name}});
     }
+}
+
+void DhcpServer::on_neighbour(Ipv4 a, const Mac& mac) {
+    if (a == core_.server_id() || core_.pool().reserved(a)) return;
+    // One of our clients (at its lease, or briefly at an old one after a
+    // move) is not a stranger.
+    for (const auto& l : core_.leases().leases())
+        if (l.mac == mac) return;
+    if (const auto* l = core_.leases().find_by_address(a)) {
+        log::warning("DHCP: " + mac.to_string() + " answers for " + a.to_string() + ", leased to " +
+                         l->mac.to_string() + ", ignoring",
+                     {{"VSWITCH_SWITCH", params_.switch_name}});
+        return;
+    }
+    if (!core_.reserve(a)) return;
+    log::info("DHCP: " + a.to_string() + " is in use by " + mac.to_string() + " on '" + params_.bridge +
+                  "' without a lease, not offering it",
+              {{"VSWITCH_SWITCH", params_.switch_name}});
 }
 
 Status DhcpServer::open_sockets() {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/dhcp/neighbours.h"
 #include "daemon/event/event.h"
 #include "libvswitch/base/fd.h"
 #include "libvswitch/base/net.h"
@@ -97,6 +98,8 @@ private:
     Status open_sockets();
     Status load_leases();
     void reserve_neighbours();
+    // From the NeighbourWatch: a host answers for `a` on the bridge.
+    void on_neighbour(Ipv4 a, const Mac& mac);
 
     static int on_io(sd_event_source* s, int fd, uint32_t revents, void* userdata) noexcept;
     static int on_save_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
@@ -121,6 +124,7 @@ private:
     event::EventSourcePtr io_;
     event::EventSourcePtr save_timer_;
     event::EventSourcePtr expiry_timer_;
+    std::unique_ptr<NeighbourWatch> neighbours_;
     bool dirty_ = false;
     uint64_t last_save_usec_ = 0;  // CLOCK_MONOTONIC
     std::vector<LeaseFn> listeners_;

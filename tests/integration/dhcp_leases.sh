@@ -119,3 +119,38 @@ grep -q "$ip_d is in use" "$VSI_TMP/daemon.err" || vsi_fail "the daemon did not 
 ip_d2=$(vsd_udhcpc_d)
 vsi_assert_ne "address offered while a static host holds $ip_d" "$ip_d" "$ip_d2"
 vsi_pass "a static host on $ip_d (neighbour table) is not offered; the client got $ip_d2"
+
+# The same while the daemon runs: the neighbour table is followed live, so a
+# static host that turns up on an address the daemon would offer next keeps
+# it. Control first: a released client asking again gets its address back.
+NS_F=vsi-dhcp_leases-$$-f
+vsd_vm "$NS_F" vmf
+out_f=$VSI_TMP/udhcpc-f.out
+hook_f=$(vsd_hook udhcpc "$out_f")
+vsd_udhcpc_f() { # one DORA, then a RELEASE (SIGUSR2); prints the address it had
+  local pid ip n
+  n=$(grep -c "released" "$VSI_TMP/daemon.err" || true)
+  : >"$out_f"
+  vsd_isolated "$NS_F" timeout 20 udhcpc -f -i eth0 -s "$hook_f" -t 5 -T 1 >>"$VSI_TMP/udhcpc-f.log" 2>&1 &
+  pid=$!
+  vsi_track_pid "$pid"
+  for ((i = 0; i < 100; i++)); do grep -q '^bound' "$out_f" 2>/dev/null && break; sleep 0.1; done
+  ip=$(vsd_field "$(grep '^bound' "$out_f" | tail -n 1)" ip)
+  [ -n "$ip" ] || vsi_fail "udhcpc (f) got no lease: $(tail -5 "$VSI_TMP/udhcpc-f.log")"
+  for p in $(ip netns pids "$NS_F"); do kill -USR2 "$p"; done
+  for ((i = 0; i < 50; i++)); do [ "$(grep -c "released" "$VSI_TMP/daemon.err")" -gt "$n" ] && break; sleep 0.1; done
+  for p in $(ip netns pids "$NS_F"); do kill "$p"; done
+  wait "$pid" 2>/dev/null || true
+  ip -n "$NS_F" -4 addr flush dev eth0
+  echo "$ip"
+}
+ip_f=$(vsd_udhcpc_f)
+vsi_assert_eq "control: a released client asking again" "$ip_f" "$(vsd_udhcpc_f)"
+NS_G=vsi-dhcp_leases-$$-g
+vsi_add_vm vmg "$ip_f/20" "$gateway" "$NS_G"
+ip netns exec "$NS_G" ping -c 1 -W 2 "$gateway" >/dev/null || vsi_fail "static host $ip_f cannot ping $gateway"
+for ((i = 0; i < 50; i++)); do grep -q "$ip_f is in use" "$VSI_TMP/daemon.err" && break; sleep 0.1; done
+grep -q "$ip_f is in use" "$VSI_TMP/daemon.err" || vsi_fail "the running daemon did not see the static host on $ip_f"
+ip_f2=$(vsd_udhcpc_f)
+vsi_assert_ne "address offered while a static host came up on $ip_f" "$ip_f" "$ip_f2"
+vsi_pass "a static host appearing on $ip_f while the daemon runs is seen live; the client got $ip_f2"
