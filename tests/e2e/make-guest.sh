@@ -47,7 +47,7 @@ cache=$(cd "$cache" && pwd)
 # Falls back to the newest complete guest in the cache when a download fails.
 use_cached_or_die() {
   local newest
-  newest=$(find "$cache" -mindepth 2 -maxdepth 2 -name .complete -printf '%T@ %h\n' 2>/dev/null |
+  newest=$(find "$cache/" -mindepth 2 -maxdepth 2 -name .complete -printf '%T@ %h\n' 2>/dev/null |
     sort -rn | head -n 1 | cut -d' ' -f2-)
   [ -n "$newest" ] || die "$1, and no guest is cached in $cache"
   say "$1; using the cached guest $newest"
@@ -56,10 +56,23 @@ use_cached_or_die() {
 }
 
 # The kernel package linux-image-amd64 points at today (e.g.
-# linux-image-6.1.0-56-amd64).
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-  awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ {print $2; exit}') || true
-[ -n "$kpkg" ] || use_cached_or_die "apt-cache knows no linux-image-amd64 (run apt-get update)"
+# linux-image-6.1.0-56-amd64). Stale package lists name a kernel the mirror
+# no longer has: one `apt-get update` (as root) and a second try.
+kernel_package() {
+  apt-cache depends linux-image-amd64 2>/dev/null |
+    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ {print $2; exit}'
+}
+lists_updated=0
+update_lists() {
+  if [ "$lists_updated" != 0 ] || [ "$(id -u)" != 0 ]; then return 1; fi
+  lists_updated=1
+  say "apt-get update"
+  apt-get update -qq >&2 || return 1
+  kpkg=$(kernel_package)
+}
+kpkg=$(kernel_package) || true
+[ -n "$kpkg" ] || { update_lists && [ -n "$kpkg" ]; } ||
+  use_cached_or_die "apt-cache knows no linux-image-amd64 (run apt-get update)"
 kver=${kpkg#linux-image-}
 
 busybox_bin=
@@ -73,11 +86,11 @@ mkdir -p "$downloads"
 # user may not reach (e.g. under /root): download as the caller instead.
 fetch() { # PACKAGE: prints the path of its .deb in the download cache
   local pkg=$1 deb
-  deb=$(find "$downloads" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1)
+  deb=$(find "$downloads/" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1)
   if [ -z "$deb" ]; then
     say "downloading $pkg"
     (cd "$downloads" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) || return 1
-    deb=$(find "$downloads" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1)
+    deb=$(find "$downloads/" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1)
   fi
   [ -n "$deb" ] && echo "$deb"
 }
@@ -98,7 +111,13 @@ if [ -f "$out/.complete" ]; then
   exit 0
 fi
 
-kdeb=$(fetch "$kpkg") || use_cached_or_die "cannot download $kpkg"
+if ! kdeb=$(fetch "$kpkg"); then
+  update_lists || use_cached_or_die "cannot download $kpkg"
+  kver=${kpkg#linux-image-}   # the fresh lists may name a newer kernel
+  out=$cache/$kver-$key
+  [ -f "$out/.complete" ] && { say "reusing $out"; echo "$out"; exit 0; }
+  kdeb=$(fetch "$kpkg") || use_cached_or_die "cannot download $kpkg"
+fi
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 say "unpacking $(basename "$kdeb")"
@@ -192,8 +211,8 @@ mv -T "$work/out" "$out" 2>/dev/null || [ -f "$out/.complete" ] || die "cannot m
 say "built $out (kernel $kver, modules: $(tr '\n' ' ' <"$out/modules"))"
 # Older guests and kernel packages are ~80 MB each. One built over an hour
 # ago is no longer about to be booted by a run that just asked for it.
-find "$cache" -mindepth 2 -maxdepth 2 -name .complete -mmin +60 -printf '%h\n' | while read -r old; do
+find "$cache/" -mindepth 2 -maxdepth 2 -name .complete -mmin +60 -printf '%h\n' | while read -r old; do
   [ "$old" = "$out" ] || rm -rf "$old"
 done
-find "$downloads" -maxdepth 1 -name 'linux-image-*.deb' ! -name "${kpkg}_*" -delete
+find "$downloads/" -maxdepth 1 -name 'linux-image-*.deb' ! -name "${kpkg}_*" -delete
 echo "$out"
