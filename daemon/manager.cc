@@ -164,6 +164,7 @@ Status Manager::start() {
         roll_back();
         return s.error().context("replacing nftables table inet vswitch");
     }
+    make_problems();
     for (const auto& rt : switches_) {
         log::info("switch '" + rt.config.name + "' (" + std::string(to_string(rt.config.type)) + ") serves " +
                       rt.subnet.to_string() + " on '" + rt.config.bridge + "', gateway " +
@@ -173,6 +174,38 @@ Status Manager::start() {
                    {"VSWITCH_BRIDGE", rt.config.bridge}});
     }
     return {};
+}
+
+void Manager::make_problems() {
+    for (const auto& rt : switches_) {
+        if (problems_.count(rt.config.name)) continue;
+        auto p = std::make_unique<health::Problems>(rt.config.name);
+        p->set_on_change([this, name = rt.config.name](const health::Problem& pr, bool cleared) {
+            // Logged here, once per change: the registry drops repeats.
+            if (cleared)
+                log::info("switch '" + name + "': problem '" + pr.kind + "' is gone",
+                          {{"VSWITCH_SWITCH", name}, {"VSWITCH_PROBLEM", pr.kind}});
+            else
+                log::warning("switch '" + name + "': " + pr.message +
+                                 (pr.fix.empty() ? "" : "; fix: " + pr.fix),
+                             {{"VSWITCH_SWITCH", name}, {"VSWITCH_PROBLEM", pr.kind}});
+            if (bus_) bus_->on_problem_changed(name, {pr.kind, pr.message, pr.fix});
+        });
+        problems_.emplace(rt.config.name, std::move(p));
+    }
+}
+
+health::Problems* Manager::problems(std::string_view switch_name) {
+    auto it = problems_.find(switch_name);
+    return it == problems_.end() ? nullptr : it->second.get();
+}
+
+std::vector<bus::ProblemView> Manager::bus_problems(std::string_view switch_name) const {
+    std::vector<bus::ProblemView> out;
+    auto it = problems_.find(switch_name);
+    if (it == problems_.end()) return out;
+    for (const auto& p : it->second->list()) out.push_back({p.kind, p.message, p.fix});
+    return out;
 }
 
 Status Manager::teardown() {

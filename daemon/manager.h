@@ -5,6 +5,7 @@
 // behind: a failure rolls back the bridges this run created.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "daemon/bus/context.h"
 #include "daemon/dhcp/dhcp_server.h"
 #include "daemon/dns/dns_service.h"
+#include "daemon/health/problems.h"
 #include "daemon/dns/resolved.h"
 #include "daemon/options.h"
 #include "daemon/ports/port_manager.h"
@@ -59,8 +61,13 @@ public:
     // switches_ as they are now: call after a renumber or a recreated bridge.
     void refresh_resolved();
 
+    // The problems registry of a switch (null for an unknown name). Checks
+    // raise and clear; each raise is logged once and told to the bus.
+    health::Problems* problems(std::string_view switch_name);
+
     // bus::Context
     std::vector<bus::SwitchView> bus_switches() const override;
+    std::vector<bus::ProblemView> bus_problems(std::string_view switch_name) const override;
     ports::PortManager& bus_ports() override { return *ports_; }
     Status bus_teardown() override;
     std::vector<bus::LeaseView> bus_leases(std::string_view switch_name) const override;
@@ -78,11 +85,14 @@ private:
     void write_hosts() const;
     std::vector<dns::ResolvedLinkSettings> resolved_links() const;
     void roll_back();
+    void make_problems();
 
     Options options_;
     Config config_;
     std::vector<SwitchRuntime> switches_;
     std::unique_ptr<ports::PortManager> ports_;
+    // One per switch, by name; stable addresses (checks keep pointers).
+    std::map<std::string, std::unique_ptr<health::Problems>, std::less<>> problems_;
     std::vector<std::unique_ptr<dhcpd::DhcpServer>> dhcp_;  // flushed to the lease files when destroyed
     std::vector<std::unique_ptr<dns::DnsService>> dns_;  // reads ports_ and dhcp_ names
     std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above

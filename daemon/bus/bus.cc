@@ -123,4 +123,24 @@ void Bus::on_lease_changed(std::string_view switch_name, const LeaseView& lease)
     });
 }
 
+void Bus::on_problem_changed(std::string_view switch_name, const ProblemView& problem) {
+    (void)guarded([&] {
+        std::string sw(switch_name);
+        log_emit_failure(sd_bus_emit_signal(bus_.get(), kRootPath, kManagerInterface, "ProblemChanged",
+                                            "ssss", sw.c_str(), problem.kind.c_str(),
+                                            problem.message.c_str(), problem.fix.c_str()),
+                         "ProblemChanged");
+        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), switch_path(sw).c_str(),
+                                                        kSwitchInterface, "Problems", nullptr),
+                         "PropertiesChanged");
+        return 0;
+    });
+}
+
+void Bus::on_firewall_repaired() {
+    log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), kRootPath, kManagerInterface,
+                                                    "FirewallRepairs", nullptr),
+                     "PropertiesChanged");
+}
+
 }  // namespace vswitch::bus

@@ -55,6 +55,12 @@ public:
     // From the DHCP side: emits LeaseChanged and the port's Address/Hostname.
     void on_lease_changed(std::string_view switch_name, const LeaseView& lease);
 
+    // From health::Problems: emits ProblemChanged (message "" when the
+    // problem was cleared) and the Switch's Problems PropertiesChanged.
+    void on_problem_changed(std::string_view switch_name, const ProblemView& problem);
+    // From the firewall guard: the Manager's FirewallRepairs changed.
+    void on_firewall_repaired();
+
     // Announcements after a port changed (used by the object handlers).
     void announce_port_added(const ports::PortRecord& port);
     void announce_port_removing(std::string_view ifname);

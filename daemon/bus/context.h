@@ -36,6 +36,14 @@ struct LeaseView {
     uint64_t expiry_usec = 0;  // CLOCK_REALTIME
 };
 
+// One current problem of a switch (health::Problems), for the Switch's
+// Problems property and `vswitchctl status`.
+struct ProblemView {
+    std::string kind;     // "firewall-fight", "subnet-conflict", ...
+    std::string message;
+    std::string fix;      // a command, or ""
+};
+
 class Context {
 public:
     virtual ~Context() = default;
@@ -47,6 +55,11 @@ public:
     virtual Status bus_teardown() = 0;
     // Leases of one switch; none until the DHCP server reports them.
     virtual std::vector<LeaseView> bus_leases(std::string_view /*switch_name*/) const { return {}; }
+    // Current problems of one switch, oldest first.
+    virtual std::vector<ProblemView> bus_problems(std::string_view /*switch_name*/) const { return {}; }
+    // How often the daemon re-applied its nftables table after someone
+    // else deleted or flushed it, since it started.
+    virtual uint64_t bus_firewall_repairs() const { return 0; }
 };
 
 }  // namespace vswitch::bus

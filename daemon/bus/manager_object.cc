@@ -182,6 +182,14 @@ int method_teardown(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     });
 }
 
+int get_firewall_repairs(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*/,
+                         const char* /*property*/, sd_bus_message* reply, void* userdata,
+                         sd_bus_error* /*error*/) {
+    return guarded([&] {
+        return sd_bus_message_append(reply, "t", bus_of(userdata).context().bus_firewall_repairs());
+    });
+}
+
 // Every member is UNPRIVILEGED for sd-bus: its own check would answer a
 // non-root caller with a generic error before ours could name it; methods
 // that change anything call require_root() themselves.
@@ -204,6 +212,12 @@ const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_METHOD_WITH_NAMES("DetachAdapter", "s", SD_BUS_PARAM(ifname), "", , method_detach_adapter,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Teardown", "", "", method_teardown, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_PROPERTY("FirewallRepairs", "t", get_firewall_repairs, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_SIGNAL_WITH_NAMES("ProblemChanged", "ssss",
+                             SD_BUS_PARAM(switch) SD_BUS_PARAM(kind) SD_BUS_PARAM(message)
+                                 SD_BUS_PARAM(fix),
+                             0),
     SD_BUS_SIGNAL_WITH_NAMES("PortAttached", "so", SD_BUS_PARAM(ifname) SD_BUS_PARAM(port), 0),
     SD_BUS_SIGNAL_WITH_NAMES("PortDetached", "s", SD_BUS_PARAM(ifname), 0),
     SD_BUS_SIGNAL_WITH_NAMES("LeaseChanged", "ssss",

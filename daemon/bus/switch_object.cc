@@ -1,6 +1,7 @@
 // org.vswitch1.Switch at /org/vswitch1/switch/<name>: one object per switch,
 // found through the path (sd_bus_path_encode'd name), read-only but for the
-// Ports list, which changes with every attach and detach.
+// Ports list, which changes with every attach and detach, and the Problems
+// list, which changes as the daemon's checks raise and clear them.
 #include <systemd/sd-bus.h>
 
 #include <optional>
@@ -84,6 +85,24 @@ int get_ports(sd_bus* /*bus*/, const char* path, const char* /*interface*/, cons
     });
 }
 
+int get_problems(sd_bus* /*bus*/, const char* path, const char* /*interface*/,
+                 const char* /*property*/, sd_bus_message* reply, void* userdata,
+                 sd_bus_error* error) {
+    return guarded([&] {
+        Bus& bus = bus_of(userdata);
+        auto sw = lookup(bus, path);
+        if (!sw) return reply_error(error, make_error(ENOENT, std::string("no switch at ") + path));
+        int r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        if (r < 0) return r;
+        for (const auto& p : bus.context().bus_problems(sw->name)) {
+            r = sd_bus_message_append(reply, "(sss)", p.kind.c_str(), p.message.c_str(),
+                                      p.fix.c_str());
+            if (r < 0) return r;
+        }
+        return sd_bus_message_close_container(reply);
+    });
+}
+
 int method_list_leases(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     return guarded([&] {
         Bus& bus = bus_of(userdata);
@@ -110,10 +129,12 @@ const sd_bus_vtable kSwitchVtable[] = {
     SD_BUS_PROPERTY("Name", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Type", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Bridge", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Subnet", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Gateway", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Subnet", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),  // renumber
+    SD_BUS_PROPERTY("Gateway", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),  // renumber
     SD_BUS_PROPERTY("Domain", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Ports", "ao", get_ports, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    // kind, message, fix (a command, or "")
+    SD_BUS_PROPERTY("Problems", "a(sss)", get_problems, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_METHOD_WITH_NAMES("ListLeases", "", , "a(ssst)", SD_BUS_PARAM(leases), method_list_leases,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,

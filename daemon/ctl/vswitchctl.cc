@@ -51,9 +51,14 @@ struct PortRow {
     bool connected = true;
 };
 
+struct ProblemRow {
+    std::string kind, message, fix;
+};
+
 struct SwitchRow {
     std::string name, object, type, bridge, subnet, gateway, domain;
     size_t leases = 0;
+    std::vector<ProblemRow> problems;
 };
 
 struct LeaseRow {
@@ -120,9 +125,10 @@ public:
         int r = sd_bus_message_enter_container(reply.get(), 'a', "(so)");
         const char *name = nullptr, *obj = nullptr;
         while (r >= 0 && (r = sd_bus_message_read(reply.get(), "(so)", &name, &obj)) > 0)
-            out.push_back(SwitchRow{name, obj, "", "", "", "", "", 0});
+            out.push_back(SwitchRow{name, obj, "", "", "", "", "", 0, {}});
         if (r < 0) return fail_errno(r, "reading ListSwitches");
         for (auto& s : out) {
+            if (int rc = problems(s)) return rc;
             for (auto [prop, field] : {std::pair{"Type", &s.type}, {"Bridge", &s.bridge},
                                        {"Subnet", &s.subnet}, {"Gateway", &s.gateway},
                                        {"Domain", &s.domain}}) {
@@ -133,6 +139,39 @@ public:
             s.leases = leases.size();
         }
         return 0;
+    }
+
+    // The Switch's Problems property; a daemon too old to have it has none.
+    int problems(SwitchRow& sw) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        sd_bus_message* raw = nullptr;
+        int r = sd_bus_get_property(bus_, kService, sw.object.c_str(), kSwitch, "Problems", &e, &raw,
+                                    "a(sss)");
+        MessagePtr reply(raw);
+        if (r < 0) {
+            bool missing = sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY);
+            int rc = missing ? 0 : fail_bus(e, r, "reading Problems");
+            sd_bus_error_free(&e);
+            return rc;
+        }
+        r = sd_bus_message_enter_container(raw, 'a', "(sss)");
+        const char *k = nullptr, *m = nullptr, *f = nullptr;
+        while (r >= 0 && (r = sd_bus_message_read(raw, "(sss)", &k, &m, &f)) > 0)
+            sw.problems.push_back(ProblemRow{k, m, f});
+        if (r < 0) return fail_errno(r, "reading Problems");
+        return 0;
+    }
+
+    // The Manager's FirewallRepairs, or -1 when the daemon lacks it.
+    int64_t firewall_repairs() {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        uint64_t v = 0;
+        sd_bus_message* raw = nullptr;
+        int r = sd_bus_get_property(bus_, kService, kRoot, kManager, "FirewallRepairs", &e, &raw, "t");
+        MessagePtr reply(raw);
+        if (r >= 0) r = sd_bus_message_read(raw, "t", &v);
+        sd_bus_error_free(&e);
+        return r < 0 ? -1 : int64_t(v);
     }
 
     int ports(std::vector<PortRow>& out) {
@@ -217,6 +256,8 @@ int cmd_status(Client& c, const Command& cmd) {
             return kExitFailure;
         }
     }
+    // One table for all switches; shown with each (-1: not known).
+    const int64_t repairs = c.firewall_repairs();
     if (cmd.json) {
         std::string out = "[";
         for (size_t i = 0; i < switches.size(); ++i) {
@@ -225,7 +266,14 @@ int cmd_status(Client& c, const Command& cmd) {
                    ",\"type\":" + json_string(s.type) + ",\"bridge\":" + json_string(s.bridge) +
                    ",\"subnet\":" + json_string(s.subnet) + ",\"gateway\":" + json_string(s.gateway) +
                    ",\"domain\":" + json_string(s.domain) + ",\"leases\":" + std::to_string(s.leases) +
-                   ",\"object\":" + json_string(s.object) + ",\"ports\":[";
+                   ",\"object\":" + json_string(s.object) + ",\"problems\":[";
+            for (size_t j = 0; j < s.problems.size(); ++j) {
+                const auto& p = s.problems[j];
+                out += std::string(j ? "," : "") + "{\"kind\":" + json_string(p.kind) +
+                       ",\"message\":" + json_string(p.message) + ",\"fix\":" + json_string(p.fix) +
+                       "}";
+            }
+            out += "],\"firewall_repairs\":" + std::to_string(repairs) + ",\"ports\":[";
             bool first = true;
             for (const auto& p : ports) {
                 if (p.sw != s.name) continue;
@@ -258,6 +306,16 @@ int cmd_status(Client& c, const Command& cmd) {
             ++n;
         }
         if (n == 0) std::printf("    Ports: none\n");
+        if (repairs > 0)
+            std::printf(" Firewall: re-applied %lld time(s) after others removed it\n",
+                        (long long)repairs);
+        if (s.problems.empty()) std::printf(" Problems: none\n");
+        label = " Problems:";
+        for (const auto& p : s.problems) {
+            std::printf("%s [%s] %s\n", label, p.kind.c_str(), p.message.c_str());
+            if (!p.fix.empty()) std::printf("           fix: %s\n", p.fix.c_str());
+            label = "          ";
+        }
     }
     return 0;
 }
@@ -269,7 +327,8 @@ int cmd_leases(Client& c, const Command& cmd) {
     int r = sd_bus_message_enter_container(reply.get(), 'a', "(so)");
     const char *name = nullptr, *obj = nullptr;
     while (r >= 0 && (r = sd_bus_message_read(reply.get(), "(so)", &name, &obj)) > 0)
-        if (cmd.args.empty() || cmd.args[0] == name) switches.push_back(SwitchRow{name, obj, "", "", "", "", "", 0});
+        if (cmd.args.empty() || cmd.args[0] == name)
+            switches.push_back(SwitchRow{name, obj, "", "", "", "", "", 0, {}});
     if (r < 0) return fail_errno(r, "reading ListSwitches");
     if (!cmd.args.empty() && switches.empty()) {
         std::fprintf(stderr, "vswitchctl: no switch '%s'\n", cmd.args[0].c_str());

@@ -1,5 +1,6 @@
 #include "daemon/firewall/firewall.h"
 
+#include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -60,6 +61,47 @@ bool about_our_table(const nlmsghdr* nlh) {
         }
     }
     return false;
+}
+
+// The string attribute of a notification, "" when absent.
+std::string string_attr(const nlmsghdr* nlh, uint16_t type) {
+    auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+    auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
+    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr)) {
+        if (mnl_attr_get_type(attr) == type && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+            return mnl_attr_get_str(attr);
+    }
+    return {};
+}
+
+// The change a notification about inet vswitch stands for, in words.
+std::string describe_change(const nlmsghdr* nlh) {
+    switch (nlh->nlmsg_type & 0xff) {
+    case NFT_MSG_DELTABLE: return "table deleted";
+    case NFT_MSG_DELCHAIN: return "chain '" + string_attr(nlh, NFTA_CHAIN_NAME) + "' deleted";
+    case NFT_MSG_DELRULE: return "rules of chain '" + string_attr(nlh, NFTA_RULE_CHAIN) + "' deleted";
+    case NFT_MSG_DELSET: return "set '" + string_attr(nlh, NFTA_SET_NAME) + "' deleted";
+    case NFT_MSG_DELSETELEM: return "elements of set '" + string_attr(nlh, NFTA_SET_ELEM_LIST_SET) + "' deleted";
+    case NFT_MSG_NEWRULE: return "rule added to chain '" + string_attr(nlh, NFTA_RULE_CHAIN) + "'";
+    default: return "table changed";
+    }
+}
+
+// A NEWGEN notification names the process that committed the generation
+// (Linux 5.x: NFTA_GEN_PROC_PID, NFTA_GEN_PROC_NAME).
+void note_generation(const nlmsghdr* nlh, Notifications& out) {
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nfgenmsg)) return;
+    auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+    auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
+    for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr)) {
+        if (mnl_attr_get_type(attr) == NFTA_GEN_PROC_PID && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+            out.pid = ntohl(mnl_attr_get_u32(attr));
+        if (mnl_attr_get_type(attr) == NFTA_GEN_PROC_NAME &&
+            mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+            out.process = mnl_attr_get_str(attr);
+    }
 }
 
 }  // namespace
@@ -179,15 +221,23 @@ int Firewall::monitor_fd() const {
 }
 
 Result<bool> Firewall::table_changed_by_others() {
+    auto n = read_notifications();
+    if (!n) return n.error();
+    return n->ours;
+}
+
+Result<Notifications> Firewall::read_notifications() {
     if (!monitor_) return make_error(EBADF, "nftables monitor not started");
-    bool changed = false;
+    Notifications out;
     std::vector<uint8_t> buf(kReceiveBufferSize);
-    for (;;) {
+    for (size_t reads = 0; reads < kMaxNotificationsPerDrain; ++reads) {
         ssize_t n = ::recv(monitor_fd(), buf.data(), buf.size(), MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n < 0 && errno == ENOBUFS) {
-            changed = true;  // notifications were lost: assume the worst
+            // Notifications were lost: assume the worst.
+            out.ours = out.others = true;
+            out.what = "changes (notifications lost)";
             continue;
         }
         if (n < 0) return errno_error(errno, "reading nftables notifications");
@@ -197,11 +247,71 @@ Result<bool> Firewall::table_changed_by_others() {
             // Notifications carry the port id of the socket that asked.
             if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES || nlh->nlmsg_pid == port_id_)
                 continue;
-            if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWGEN) continue;
-            if (about_our_table(nlh)) changed = true;
+            int type = nlh->nlmsg_type & 0xff;
+            if (type == NFT_MSG_NEWGEN) {
+                note_generation(nlh, out);
+                continue;
+            }
+            out.others = true;
+            if (about_our_table(nlh)) {
+                out.ours = true;
+                out.what = describe_change(nlh);
+            }
         }
     }
-    return changed;
+    return out;
+}
+
+Result<std::vector<std::vector<uint8_t>>> Firewall::dump(uint16_t msg_type) {
+    for (int attempt = 1;; ++attempt) {
+        bool interrupted = false;
+        auto r = dump_once(msg_type, interrupted);
+        if (!r || !interrupted || attempt == kMaxDumpAttempts) return r;
+    }
+}
+
+Result<std::vector<std::vector<uint8_t>>> Firewall::dump_once(uint16_t msg_type, bool& interrupted) {
+    const char* what = msg_type == NFT_MSG_GETCHAIN ? "dumping nftables chains" : "dumping nftables rules";
+    std::vector<uint8_t> buf(kReceiveBufferSize);
+    uint32_t seq = next_seq_++;
+    auto* req = mnl_nlmsg_put_header(buf.data());
+    req->nlmsg_type = uint16_t((NFNL_SUBSYS_NFTABLES << 8) | msg_type);
+    req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req->nlmsg_seq = seq;
+    auto* g = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(req, sizeof(nfgenmsg)));
+    g->nfgen_family = NFPROTO_UNSPEC;
+    g->version = NFNETLINK_V0;
+    g->res_id = 0;
+    if (mnl_socket_sendto(socket_.get(), req, req->nlmsg_len) < 0) return errno_error(errno, what);
+
+    std::vector<std::vector<uint8_t>> out;
+    int fd = mnl_socket_get_fd(socket_.get());
+    for (;;) {
+        ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error(errno, what);
+        int len = int(n);
+        auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
+        for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+            if (nlh->nlmsg_seq != seq) continue;  // a stale reply
+            if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+            if (nlh->nlmsg_type == NLMSG_DONE) return out;
+            if (nlh->nlmsg_type == NLMSG_ERROR) {
+                if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nlmsgerr))
+                    return make_error(EBADMSG, std::string(what) + ": truncated error");
+                nlmsgerr err{};
+                std::memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
+                if (err.error == 0) continue;
+                if (err.error == -EINTR) {
+                    interrupted = true;
+                    return out;
+                }
+                return errno_error(err.error, what);
+            }
+            auto* p = reinterpret_cast<const uint8_t*>(nlh);
+            out.emplace_back(p, p + nlh->nlmsg_len);
+        }
+    }
 }
 
 }  // namespace vswitch::firewall

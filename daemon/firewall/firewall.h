@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"
@@ -18,6 +20,21 @@ namespace vswitch::firewall {
 // Bytes read per recv(); an error reply may echo a whole message when the
 // kernel lacks NETLINK_CAP_ACK, and our largest message is well below this.
 inline constexpr size_t kReceiveBufferSize = 2 * nft::kMaxBatchBytes;
+
+// Generations whose notifications one drain reads at most; a flood of
+// changes by another program costs one bounded pass per wake-up.
+inline constexpr size_t kMaxNotificationsPerDrain = 4096;
+// Dumps are restarted this often when the ruleset changes under them.
+inline constexpr int kMaxDumpAttempts = 4;
+
+// What one drain of the monitor socket saw, from other sockets only.
+struct Notifications {
+    bool ours = false;    // `inet vswitch` was deleted, flushed or edited
+    bool others = false;  // some table (any) was changed
+    std::string what;     // the last change to ours: "table deleted", "chain 'forward' flushed"
+    uint32_t pid = 0;     // process behind the last foreign generation, when the kernel says
+    std::string process;  // its name ("nft", "iptables-nft", "firewalld")
+};
 
 // Owns one netfilter netlink socket and, through it, the table
 // `inet vswitch` in the daemon's network namespace. The Manager drives it:
@@ -51,6 +68,15 @@ public:
     // `inet vswitch` on behalf of another socket than ours (or when the
     // kernel dropped notifications, so nothing can be ruled out).
     Result<bool> table_changed_by_others();
+    // The same drain, with what changed and who did it.
+    Result<Notifications> read_notifications();
+
+    // Dumps every object of one kind (NFT_MSG_GETCHAIN, NFT_MSG_GETRULE)
+    // of every family and table: one byte vector per netlink message, for
+    // libvswitch/nft to parse. Restarts when the ruleset changes meanwhile.
+    Result<std::vector<std::vector<uint8_t>>> dump(uint16_t msg_type);
+    // Sequence number the next batch must start with.
+    uint32_t next_seq() const { return next_seq_; }
 
 private:
     Firewall(Socket socket, uint32_t port_id, uint32_t first_seq)
@@ -58,6 +84,7 @@ private:
 
     Socket socket_;
     Socket monitor_;
+    Result<std::vector<std::vector<uint8_t>>> dump_once(uint16_t msg_type, bool& interrupted);
     uint32_t port_id_;
     uint32_t next_seq_;  // sequence number of the next batch's BATCH_BEGIN
 };

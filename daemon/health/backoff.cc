@@ -1,0 +1,31 @@
+#include "daemon/health/backoff.h"
+
+#include <algorithm>
+
+namespace vswitch::health {
+
+void RepairBackoff::expire(uint64_t now_usec) {
+    while (!repairs_.empty() && repairs_.front() + kFightWindowUsec <= now_usec) repairs_.pop_front();
+}
+
+size_t RepairBackoff::recent(uint64_t now_usec) {
+    expire(now_usec);
+    return repairs_.size();
+}
+
+void RepairBackoff::record_repair(uint64_t now_usec) {
+    expire(now_usec);
+    repairs_.push_back(now_usec);
+    if (repairs_.size() > kMaxRemembered) repairs_.pop_front();
+}
+
+uint64_t RepairBackoff::delay(uint64_t now_usec) {
+    size_t n = recent(now_usec);
+    if (n < kFightThreshold) return kRepairDelayUsec;
+    // Doubling per repair beyond the threshold; the shift is bounded so
+    // that it cannot overflow before the cap applies.
+    size_t steps = std::min<size_t>(n - kFightThreshold, 16);
+    return std::min(kFirstBackoffUsec << steps, kMaxBackoffUsec);
+}
+
+}  // namespace vswitch::health
