@@ -141,6 +141,48 @@ vsb_expect_error "nobody detaching (bus policy)" org.freedesktop.DBus.Error.Acce
 vsb_expect_error "nobody writing Connected (bus policy)" org.freedesktop.DBus.Error.AccessDenied "Set" \
   --as "$VSB_NOBODY" /org/vswitch1/port/tap_2dweb $PROPSET org.vswitch1.Port Connected "<false>"
 
+# --- callers that vanish mid-call: no crash, no half-made port ----------------
+# Ten busctl are killed 10..90 ms after they start (before, during or after
+# their AttachAdapter); ten more send it and leave at once without waiting
+# for the reply. Whatever the daemon did must be whole: every port complete
+# (its TAP in the bridge) and every TAP a port.
+for ((i = 0; i < 10; i++)); do
+  timeout -s KILL "0.0$((i % 9 + 1))" busctl --system call org.vswitch1 /org/vswitch1 \
+    org.vswitch1.Manager AttachAdapter 'sssa{sv}' Default "gone$i" "" 0 >/dev/null 2>&1 || true
+done
+for ((i = 10; i < 20; i++)); do
+  busctl --system --expect-reply=no call org.vswitch1 /org/vswitch1 \
+    org.vswitch1.Manager AttachAdapter 'sssa{sv}' Default "gone$i" "" 0 >/dev/null 2>&1 || true
+done
+$MGR ListPorts >/dev/null || vsi_fail "the daemon stopped answering after callers vanished mid-call"
+# TAPs first, then ports: a handler makes the TAP and records the port in
+# one go, so every TAP listed here is a port by the time ListPorts runs.
+taps=$(ip -n "$NS_HOST" -o link show | awk -F': ' '{sub(/@.*/,"",$2); print $2}' | grep '^vstap' || true)
+ports=$($MGR ListPorts)
+for tap in $taps; do
+  [[ $ports == *"\"$tap\""* ]] || vsi_fail "TAP $tap is no port: half made by a vanished caller"
+  [ "$(ip -n "$NS_HOST" -o link show dev "$tap" | grep -o 'master [^ ]*')" = "master vswitch0" ] ||
+    vsi_fail "port $tap is not in the bridge"
+done
+made=$(grep -o '"gone[0-9]*"' <<<"$ports" | wc -l)
+for ((i = 0; i < 20; i++)); do
+  tap=$(python3 -c 'import sys,re; m=re.search(r"\"(\S+)\" \"Default\" \"gone%s\"" % sys.argv[1], sys.argv[2]); print(m.group(1) if m else "")' "$i" "$ports")
+  [ -z "$tap" ] || $MGR DetachAdapter s "$tap" >/dev/null
+done
+vsi_pass "20 callers gone mid-AttachAdapter: daemon alive, $made complete ports, nothing half made"
+
+# --- a port deleted behind the daemon's back ------------------------------------
+$MGR AttachAdapter 'sssa{sv}' Default vanisher "" 1 ifname s vanish0 >/dev/null
+ip -n "$NS_HOST" link del vanish0
+for ((i = 0; i < 50; i++)); do $MGR ListPorts | grep -q vanish0 || break; sleep 0.1; done
+$MGR ListPorts | grep -q vanish0 && vsi_fail "ListPorts still lists vanish0 after ip link del"
+busctl --system introspect org.vswitch1 /org/vswitch1/port/vanish0 >/dev/null 2>&1 &&
+  vsi_fail "the object of vanish0 outlived its interface"
+sleep 0.3
+awk '/Member=PortDetached/ {n = 12} n > 0 && /STRING "vanish0"/ {found = 1} {n--} END {exit !found}' \
+  "$VSI_TMP/monitor.log" || vsi_fail "no PortDetached for vanish0"
+vsi_pass "ip link del of a port: gone from ListPorts and the bus, PortDetached emitted"
+
 # --- signals seen by busctl monitor ---------------------------------------------
 sleep 0.3
 mon=$(cat "$VSI_TMP/monitor.log")
