@@ -111,6 +111,8 @@ Status Manager::build_switch(SwitchRuntime& rt) {
 Status Manager::apply_firewall() {
     nft::Ruleset rules;
     for (const auto& rt : switches_) rules.switches.push_back({rt.config.bridge, rt.subnet, rt.config.type});
+    // Through the guard's socket, once it runs: it ignores its own changes.
+    if (fw_guard_) return fw_guard_->firewall().apply(rules);
     auto fw = firewall::Firewall::create();
     if (!fw) return fw.error();
     return fw->apply(rules);
@@ -209,6 +211,9 @@ std::vector<bus::ProblemView> Manager::bus_problems(std::string_view switch_name
 }
 
 Status Manager::teardown() {
+    // Before the table goes: the guard would put it back.
+    diagnostics_.reset();
+    fw_guard_.reset();
     Status first;
     auto note = [&](Status s) {
         if (s) return;
@@ -236,6 +241,7 @@ Status Manager::teardown() {
     } else {
         auto s = fw->remove();
         note(s ? s : Status(s.error().context("removing nftables table inet vswitch")));
+        note(health::remove_foreign_fixes(*fw));
     }
     return first;
 }
@@ -365,6 +371,9 @@ Status Manager::start_api(sd_event* event) {
     // switches: serve on without them.
     if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
     if (auto s = start_dns(event); !s) return s;
+    // A table flushed by others is put back; foreign drops are reported.
+    if (auto s = start_health(event); !s)
+        log::warning(s.error().context("firewall guard and diagnostics").message + ", serving without them");
     // Ports come and go: a VM's name resolves as soon as its port is
     // attached with a MAC that holds a lease (lease events cover the other
     // order), and a port deleted behind our back is announced on the bus.

@@ -15,6 +15,8 @@
 #include "daemon/bus/context.h"
 #include "daemon/dhcp/dhcp_server.h"
 #include "daemon/dns/dns_service.h"
+#include "daemon/health/diagnostics.h"
+#include "daemon/health/firewall_guard.h"
 #include "daemon/health/problems.h"
 #include "daemon/dns/resolved.h"
 #include "daemon/options.h"
@@ -68,6 +70,7 @@ public:
     // bus::Context
     std::vector<bus::SwitchView> bus_switches() const override;
     std::vector<bus::ProblemView> bus_problems(std::string_view switch_name) const override;
+    uint64_t bus_firewall_repairs() const override { return fw_guard_ ? fw_guard_->repairs() : 0; }
     ports::PortManager& bus_ports() override { return *ports_; }
     Status bus_teardown() override;
     std::vector<bus::LeaseView> bus_leases(std::string_view switch_name) const override;
@@ -86,6 +89,7 @@ private:
     std::vector<dns::ResolvedLinkSettings> resolved_links() const;
     void roll_back();
     void make_problems();
+    Status start_health(sd_event* event);  // daemon/health/manager_health.cc
 
     Options options_;
     Config config_;
@@ -93,6 +97,9 @@ private:
     std::unique_ptr<ports::PortManager> ports_;
     // One per switch, by name; stable addresses (checks keep pointers).
     std::map<std::string, std::unique_ptr<health::Problems>, std::less<>> problems_;
+    // Re-applies inet vswitch when others remove it; owns the nft socket.
+    std::unique_ptr<health::FirewallGuard> fw_guard_;
+    std::unique_ptr<health::Diagnostics> diagnostics_;  // uses fw_guard_'s socket: dies first
     std::vector<std::unique_ptr<dhcpd::DhcpServer>> dhcp_;  // flushed to the lease files when destroyed
     std::vector<std::unique_ptr<dns::DnsService>> dns_;  // reads ports_ and dhcp_ names
     std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above

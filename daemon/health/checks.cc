@@ -1,0 +1,27 @@
+#include "daemon/health/checks.h"
+
+namespace vswitch::health {
+
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+std::optional<Problem> br_netfilter_problem(std::optional<std::string> value, std::string_view bridge) {
+    if (!value || trimmed(*value) != "1") return std::nullopt;
+    std::string br(bridge);
+    return Problem{"br-netfilter",
+                   "br_netfilter is loaded with net.bridge.bridge-nf-call-iptables=1: traffic between "
+                   "VMs on '" + br + "' passes the host's iptables FORWARD rules, and a DROP there "
+                   "cuts them off from each other",
+                   "sysctl -w net.bridge.bridge-nf-call-iptables=0  # or: iptables -I FORWARD -i " + br +
+                       " -o " + br + " -j ACCEPT"};
+}
+
+bool forwarding_off(std::string_view value) { return trimmed(value) == "0"; }
+
+}  // namespace vswitch::health
