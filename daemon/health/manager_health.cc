@@ -12,7 +12,7 @@ Status Manager::start_health(sd_event* event) {
     health::FirewallGuard::Hooks hooks;
     hooks.reapply = [this] { return apply_firewall(); };
     hooks.on_ruleset_changed = [this] {
-        if (diagnostics_) diagnostics_->check_firewall();
+        if (diagnostics_) diagnostics_->run();
     };
     hooks.on_repaired = [this](uint64_t) {
         if (bus_) bus_->on_firewall_repaired();
