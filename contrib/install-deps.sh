@@ -21,6 +21,7 @@ testing=(
   iperf3 dbus psmisc groff-base man-db
   isc-dhcp-client udhcpc dhcpcd-base kea-admin
   dnsutils knot-dnsutils
+  iptables                  # tests/integration/diagnostics.sh: Docker's FORWARD DROP via iptables-nft
   mandoc            # man page lint (man/lint-man.sh)
   qemu-system-x86 busybox-static cpio   # tests/e2e: the tiny guest under TCG
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients   # tests/integration/libvirt_real.sh: a real libvirtd
