@@ -13,6 +13,9 @@ namespace vswitch::ports {
 namespace {
 
 constexpr int kMaxReadsPerWakeup = 64;
+// Every link change in the namespace arrives here; a burst of attaches must
+// not overflow it (an overrun costs a re-check of every port).
+constexpr int kReceiveBufferBytes = 1 << 20;
 
 // Collects RTM_DELLINK names; runs inside nl_recvmsgs, so nothing escapes.
 int on_message(nl_msg* msg, void* arg) noexcept {
@@ -43,6 +46,7 @@ Result<std::unique_ptr<LinkWatch>> LinkWatch::create(sd_event* event, Fn fn) {
         return make_error(nl_error_to_errno(r), what + ": joining RTNLGRP_LINK: " + nl_geterror(r));
     if (int r = nl_socket_set_nonblocking(sock.get()); r < 0)
         return make_error(nl_error_to_errno(r), what + ": " + nl_geterror(r));
+    (void)nl_socket_set_buffer_size(sock.get(), kReceiveBufferBytes, 0);  // the default works too, if slower
     auto w = std::make_unique<LinkWatch>(Key(), std::move(sock), std::move(fn));
     nl_socket_modify_cb(w->sock_.get(), NL_CB_VALID, NL_CB_CUSTOM, on_message, &w->deleted_);
     sd_event_source* raw = nullptr;
