@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "libvswitch/nft/foreign.h"
 #include "libvswitch/nft/nftnl_handles.h"
 #include "tests/privileged/firewall/netns_util.h"
 
@@ -209,6 +210,52 @@ TEST_F(FirewallTest, MonitorSeesOthersChangingTheTableButNotUs) {
     ASSERT_TRUE(fw_->apply(default_switch()).ok());
     ASSERT_EQ(run("nft flush ruleset && echo done"), "done\n");
     EXPECT_TRUE(*fw_->table_changed_by_others());
+}
+
+TEST_F(FirewallTest, NotificationsSayWhatChangedAndWhichProcess) {
+    ASSERT_TRUE(fw_->start_monitor().ok());
+    ASSERT_TRUE(fw_->apply(default_switch()).ok());
+    ASSERT_EQ(run("nft delete table inet vswitch && echo done"), "done\n");
+    auto n = fw_->read_notifications();
+    ASSERT_TRUE(n.ok()) << n.error().message;
+    EXPECT_TRUE(n->ours);
+    EXPECT_TRUE(n->others);
+    EXPECT_EQ(n->what, "table deleted");
+    EXPECT_EQ(n->process, "nft");
+    EXPECT_GT(n->pid, 0u);
+
+    // Another table only: others, not ours.
+    ASSERT_EQ(run("nft add table inet other && echo done"), "done\n");
+    n = fw_->read_notifications();
+    ASSERT_TRUE(n.ok());
+    EXPECT_FALSE(n->ours);
+    EXPECT_TRUE(n->others);
+}
+
+TEST_F(FirewallTest, DumpsEveryTablesChainsAndRulesForTheDiagnostics) {
+    ASSERT_TRUE(fw_->apply(default_switch()).ok());
+    ASSERT_EQ(run("nft add table inet other && nft add chain inet other guests "
+                  "'{ type filter hook forward priority 0; policy drop; }' && "
+                  "nft add rule inet other guests iifname vswitch0 counter drop && echo done"),
+              "done\n");
+    auto chains = fw_->dump(NFT_MSG_GETCHAIN);
+    ASSERT_TRUE(chains.ok()) << chains.error().message;
+    auto rules = fw_->dump(NFT_MSG_GETRULE);
+    ASSERT_TRUE(rules.ok()) << rules.error().message;
+    size_t skipped = 0;
+    auto rs = nft::parse_dumps(*chains, *rules, &skipped);
+    EXPECT_EQ(skipped, 0u);
+    const nft::ForeignChain* fwd = nullptr;
+    for (const auto& c : rs.chains)
+        if (c.table == "other" && c.name == "guests") fwd = &c;
+    ASSERT_NE(fwd, nullptr);
+    EXPECT_TRUE(fwd->base);
+    EXPECT_EQ(fwd->hook, nft::Hook::forward);
+    EXPECT_TRUE(fwd->policy_drop);
+    auto findings = nft::diagnose(rs, "vswitch0", true);
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].kind, "foreign-forward-drop:inet/other/guests");
+    EXPECT_NE(findings[0].message.find("handle"), std::string::npos) << "the rule, not the policy";
 }
 
 TEST_F(FirewallTest, MonitorMustBeStarted) {
