@@ -5,6 +5,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include "daemon/health/checks.h"
 #include "daemon/log.h"
 #include "daemon/netlink/forwarding.h"

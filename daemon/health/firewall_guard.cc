@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "daemon/log.h"
 

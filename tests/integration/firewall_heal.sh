@@ -56,7 +56,7 @@ vsi_nft delete table inet vswitch
 ms=$(wait_table "$start") || vsi_fail "table inet vswitch not back 3 s after 'nft delete table'"
 [ "$ms" -le 1000 ] || vsi_fail "table back only after $ms ms (limit 1000)"
 vsi_assert_eq "FirewallRepairs after the delete" 2 "$(repairs)"
-status=$(DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS "$CTL" status)
+status=$("$CTL" status)
 vsi_assert_match "vswitchctl status shows the count" 're-applied 2 time' "$status"
 grep -q 're-applied table inet vswitch .* after table deleted by process' "$VSI_TMP/daemon.err" ||
   vsi_fail "the log does not say what deleted the table: $(tail -n 5 "$VSI_TMP/daemon.err")"
