@@ -2,8 +2,11 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <systemd/sd-event.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,6 +27,13 @@
 #include "libvswitch/dns/tcp_framing.h"
 
 namespace vswitch::dns {
+
+// Datagrams taken by one recvmmsg and answers sent by one sendmmsg.
+inline constexpr size_t kUdpBatch = 32;
+// Receive buffer per datagram: a query is one question plus an OPT record,
+// far below the largest datagram we promise to take (our EDNS size, RFC
+// 6891 §6.2.5); anything longer is cut and dropped (MSG_TRUNC).
+inline constexpr size_t kMaxUdpQuery = kMaxUdpPayload;
 
 struct DnsServiceConfig {
     std::string switch_name;
@@ -75,6 +85,22 @@ private:
         size_t in_flight = 0;
         bool read_closed = false;
     };
+    // Buffers for one recvmmsg/sendmmsg round on the UDP socket, kept
+    // allocated (on the heap: 32 full-size datagram buffers are too big for
+    // the stack) so that a busy socket costs no allocation per query.
+    struct UdpOut {
+        sockaddr_in to{};
+        Bytes wire;
+    };
+    struct UdpBatch {
+        std::array<std::array<uint8_t, kMaxUdpQuery>, kUdpBatch> buf;
+        std::array<sockaddr_in, kUdpBatch> from;
+        std::array<iovec, kUdpBatch> iov;
+        std::array<mmsghdr, kUdpBatch> msgs;
+        std::vector<UdpOut> out;
+        std::array<iovec, kUdpBatch> out_iov;
+        std::array<mmsghdr, kUdpBatch> out_msgs;
+    };
     // Where a forwarded query's answer goes.
     struct Waiting {
         ClientQuery query;
@@ -89,7 +115,8 @@ private:
     void handle_query(std::span<const uint8_t> query, Ipv4 client, const sockaddr_in* udp_client,
                       TcpConn* conn);
     void on_forwarded(uint64_t token, const ldns_pkt* reply);
-    void send_udp(const sockaddr_in& to, const Bytes& wire);
+    void send_udp(const sockaddr_in& to, Bytes wire);
+    void flush_udp();
     void send_tcp(TcpConn& conn, const Bytes& wire);
     void flush_tcp(TcpConn& conn);
     void arm_idle(TcpConn& conn);
@@ -103,6 +130,8 @@ private:
     Cache cache_;
     Responder responder_;
     Forwarder forwarder_;
+    std::unique_ptr<UdpBatch> udp_batch_;
+    bool batching_ = false;  // on_udp is collecting answers for one sendmmsg
     Fd udp_;
     Fd tcp_;
     event::Source udp_io_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "libvswitch/base/bytes.h"
+
 namespace vswitch::dns {
 
 namespace {
@@ -166,6 +168,66 @@ std::optional<CachedReply> Cache::lookup(const Question& q, bool dnssec_ok, Time
     lru_.splice(lru_.begin(), lru_, e);
     ++counters_.hits;
     return CachedReply{std::move(*pkt), e->negative};
+}
+
+namespace {
+
+// Skips one (possibly compressed) name of a message ldns wrote.
+bool skip_name(ByteReader& r) {
+    for (;;) {
+        auto len = r.read_u8();
+        if (!len) return false;
+        if (*len == 0) return true;
+        if ((*len & 0xc0) == 0xc0) return r.skip(1);  // a pointer ends the name
+        if ((*len & 0xc0) != 0 || !r.skip(*len)) return false;
+    }
+}
+
+// Lowers every record's TTL in a stored wire message by age; false when
+// the message does not read as one (then it is not served this way).
+bool age_wire_ttls(Bytes& wire, uint32_t age) {
+    ByteReader r(wire);
+    if (!r.skip(4)) return false;
+    auto qd = r.read_u16(), an = r.read_u16(), ns = r.read_u16(), ar = r.read_u16();
+    if (!qd || !an || !ns || !ar) return false;
+    for (uint16_t i = 0; i < *qd; ++i)
+        if (!skip_name(r) || !r.skip(4)) return false;
+    for (uint32_t i = 0; i < uint32_t(*an) + *ns + *ar; ++i) {
+        if (!skip_name(r) || !r.skip(4)) return false;
+        size_t at = r.offset();
+        auto ttl = r.read_u32();
+        auto rdlen = r.read_u16();
+        if (!ttl || !rdlen || !r.skip(*rdlen)) return false;
+        uint32_t aged = *ttl > age ? *ttl - age : 0;
+        wire[at] = uint8_t(aged >> 24);
+        wire[at + 1] = uint8_t(aged >> 16);
+        wire[at + 2] = uint8_t(aged >> 8);
+        wire[at + 3] = uint8_t(aged);
+    }
+    return r.empty();
+}
+
+}  // namespace
+
+std::optional<Bytes> Cache::lookup_wire(std::span<const uint8_t> name, uint16_t type, uint16_t klass,
+                                        bool dnssec_ok, TimePoint now, size_t max_size, size_t extra) {
+    scratch_.name.assign(name.begin(), name.end());
+    for (auto& c : scratch_.name)
+        if (c >= 'A' && c <= 'Z') c = uint8_t(c - 'A' + 'a');  // length octets are never letters
+    scratch_.type = type;
+    scratch_.klass = klass;
+    scratch_.dnssec_ok = dnssec_ok;
+    auto it = map_.find(scratch_);
+    if (it == map_.end()) return std::nullopt;
+    Lru::iterator e = it->second;
+    if (now >= e->expires || e->wire.size() + extra > max_size) return std::nullopt;
+    Bytes wire = e->wire;
+    auto age = std::chrono::duration_cast<std::chrono::seconds>(now - e->stored).count();
+    uint32_t age_s = age <= 0 ? 0 : uint32_t(std::min<int64_t>(age, kCacheMaxTtl));
+    if (!age_wire_ttls(wire, age_s)) return std::nullopt;
+    lru_.splice(lru_.begin(), lru_, e);
+    ++counters_.hits;
+    return wire;
 }
 
 size_t Cache::purge_expired(TimePoint now) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <list>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 #include "libvswitch/dns/ldns.h"
@@ -47,6 +48,13 @@ public:
     // at kCacheMaxNegativeTtl). Everything else is not cached: false.
     bool insert(const Question& q, bool dnssec_ok, const ldns_pkt& reply, TimePoint now);
     std::optional<CachedReply> lookup(const Question& q, bool dnssec_ok, TimePoint now);
+    // The responder's fast path: a hit as the stored wire (header, question,
+    // sections, no OPT) with every TTL lowered by the entry's age, for the
+    // responder to patch. Only a live hit that fits max_size once `extra`
+    // bytes are added is returned and counted; anything else is left to
+    // lookup(), which counts it as before.
+    std::optional<Bytes> lookup_wire(std::span<const uint8_t> name, uint16_t type, uint16_t klass, bool dnssec_ok,
+                                     TimePoint now, size_t max_size, size_t extra);
 
     // Drops every expired entry; returns how many.
     size_t purge_expired(TimePoint now);
@@ -82,6 +90,7 @@ private:
     void erase(Lru::iterator it);
     void evict_to_fit();
 
+    Key scratch_;  // lookup_wire's key, reused so that a lookup does not allocate
     CacheLimits limits_;
     Lru lru_;
     std::unordered_map<Key, Lru::iterator, KeyHash> map_;

@@ -174,15 +174,18 @@ Result<std::string> LocalZone::set(RecordSource source, std::string_view owner,
     Key key{source, std::string(owner)};
     auto it = records_.find(key);
     if (it != records_.end()) {
-        unlink(key, it->second);
+        unlink(it->second);
         records_.erase(it);
     } else if (records_.size() >= kMaxLocalRecords) {
         return make_error(E2BIG, "local DNS zone '" + domain_ + "' is full (" +
                                      std::to_string(kMaxLocalRecords) + " records)");
     }
-    records_.emplace(key, Record{source, *label, address});
-    by_label_[*label].push_back(key);
-    by_address_[address.value()].push_back(key);
+    auto [pos, inserted] = records_.emplace(std::move(key), Record{source, *label, address});
+    const Record* rec = &pos->second;
+    auto lit = by_label_.find(std::string_view(*label));
+    if (lit == by_label_.end()) lit = by_label_.emplace(*label, std::vector<const Record*>{}).first;
+    lit->second.push_back(rec);
+    by_address_[address.value()].push_back(rec);
     ++serial_;
     return *label;
 }
@@ -191,35 +194,75 @@ bool LocalZone::remove(RecordSource source, std::string_view owner) {
     Key key{source, std::string(owner)};
     auto it = records_.find(key);
     if (it == records_.end()) return false;
-    unlink(key, it->second);
+    unlink(it->second);
     records_.erase(it);
     ++serial_;
     return true;
 }
 
-void LocalZone::unlink(const Key& key, const Record& rec) {
+void LocalZone::unlink(const Record& rec) {
     auto drop = [&](auto& index, const auto& k) {
         auto it = index.find(k);
         if (it == index.end()) return;
-        std::erase(it->second, key);
+        std::erase(it->second, &rec);
         if (it->second.empty()) index.erase(it);
     };
-    drop(by_label_, rec.label);
+    drop(by_label_, std::string_view(rec.label));
     drop(by_address_, rec.address.value());
+}
+
+bool LocalZone::collect_addresses(std::string_view label, std::vector<Ipv4>* grow, std::span<Ipv4> out,
+                                  size_t& count) const {
+    count = 0;
+    auto it = by_label_.find(label);
+    if (it == by_label_.end()) return true;
+    RecordSource best = RecordSource::lease;
+    for (const Record* r : it->second) best = std::min(best, r->source);
+    for (const Record* r : it->second) {
+        if (r->source != best) continue;
+        Ipv4 a = r->address;
+        if (grow) {
+            if (std::find(grow->begin(), grow->end(), a) == grow->end()) grow->push_back(a);
+            continue;
+        }
+        if (std::find(out.begin(), out.begin() + ptrdiff_t(count), a) != out.begin() + ptrdiff_t(count))
+            continue;
+        if (count == out.size()) return false;
+        out[count++] = a;
+    }
+    return true;
 }
 
 std::vector<Ipv4> LocalZone::addresses(std::string_view label) const {
     std::vector<Ipv4> out;
-    auto it = by_label_.find(std::string(label));
-    if (it == by_label_.end()) return out;
-    RecordSource best = RecordSource::lease;
-    for (const Key& k : it->second) best = std::min(best, k.first);
-    for (const Key& k : it->second) {
-        if (k.first != best) continue;
-        Ipv4 a = records_.at(k).address;
-        if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
-    }
+    size_t count = 0;
+    collect_addresses(label, &out, {}, count);
     return out;
+}
+
+std::optional<size_t> LocalZone::leaf_addresses(std::span<const uint8_t> name, std::span<Ipv4> out) const {
+    if (name.empty()) return std::nullopt;
+    size_t len = name[0];
+    if (len == 0 || len > kMaxLabel || name.size() != 1 + len + domain_wire_.size()) return std::nullopt;
+    if (!names_equal(name.subspan(1 + len), domain_wire_)) return std::nullopt;
+    char lower[kMaxLabel];
+    for (size_t i = 0; i < len; ++i) {
+        char c = char(name[1 + i]);
+        lower[i] = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+    }
+    size_t count = 0;
+    if (!collect_addresses(std::string_view(lower, len), nullptr, out, count) || count == 0)
+        return std::nullopt;
+    return count;
+}
+
+bool LocalZone::covers(std::span<const uint8_t> name) const {
+    for (size_t at = 0; at < name.size(); at += 1 + name[at]) {
+        auto tail = name.subspan(at);
+        if (names_equal(tail, domain_wire_) || names_equal(tail, reverse_wire_)) return true;
+        if (name[at] == 0) break;
+    }
+    return false;
 }
 
 std::vector<std::string> LocalZone::names_for(Ipv4 address) const {
@@ -228,11 +271,10 @@ std::vector<std::string> LocalZone::names_for(Ipv4 address) const {
     std::vector<std::pair<RecordSource, std::string>> found;
     auto it = by_address_.find(address.value());
     if (it == by_address_.end()) return {};
-    for (const Key& k : it->second) {
-        const Record& r = records_.at(k);
-        auto addrs = addresses(r.label);
+    for (const Record* r : it->second) {
+        auto addrs = addresses(r->label);
         if (std::find(addrs.begin(), addrs.end(), address) == addrs.end()) continue;
-        found.emplace_back(r.source, r.label);
+        found.emplace_back(r->source, r->label);
     }
     std::sort(found.begin(), found.end());
     std::vector<std::string> out;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,6 +68,14 @@ public:
 
     // Addresses a lower-case label resolves to (the winning source's).
     std::vector<Ipv4> addresses(std::string_view label) const;
+    // The responder's fast path: the addresses of `label.domain` given as
+    // a wire name in any case, written to out without allocating. nullopt
+    // when the name is not one label under the domain, has no address, or
+    // has more than out.size(): answer() then decides.
+    std::optional<size_t> leaf_addresses(std::span<const uint8_t> name, std::span<Ipv4> out) const;
+    // Whether an uncompressed wire name lies in the domain or the reverse
+    // zone (then answer() may claim it and the cache must not).
+    bool covers(std::span<const uint8_t> name) const;
     // Every record, for the hosts file; sorted by address then name.
     std::vector<HostEntry> hosts() const;
 
@@ -83,8 +92,18 @@ private:
     };
     using Key = std::pair<RecordSource, std::string>;
 
+    // Looks labels up by string_view without building a std::string.
+    struct LabelHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+
     LocalZone() = default;
-    void unlink(const Key& key, const Record& rec);
+    void unlink(const Record& rec);
+    // Writes the winning source's distinct addresses of label into out;
+    // false when there are more than out holds.
+    bool collect_addresses(std::string_view label, std::vector<Ipv4>* grow, std::span<Ipv4> out,
+                           size_t& count) const;
     std::vector<std::string> names_for(Ipv4 address) const;
     std::optional<LocalAnswer> answer_forward(const Question& q,
                                               const std::vector<std::string>& labels) const;
@@ -101,9 +120,11 @@ private:
     uint8_t reverse_octets_ = 0;  // address octets in the reverse zone name
     uint32_t serial_ = 1;
 
+    // The indexes point into records_ (std::map nodes do not move), so a
+    // lookup reads the record directly and no key is stored twice.
     std::map<Key, Record> records_;
-    std::unordered_map<std::string, std::vector<Key>> by_label_;
-    std::unordered_map<uint32_t, std::vector<Key>> by_address_;
+    std::unordered_map<std::string, std::vector<const Record*>, LabelHash, std::equal_to<>> by_label_;
+    std::unordered_map<uint32_t, std::vector<const Record*>> by_address_;
 };
 
 }  // namespace vswitch::dns

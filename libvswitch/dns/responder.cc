@@ -1,6 +1,7 @@
 #include "libvswitch/dns/responder.h"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "libvswitch/base/bytes.h"
@@ -10,6 +11,17 @@ namespace vswitch::dns {
 namespace {
 
 constexpr uint16_t kRcodeBadVers = 16;  // RFC 6891 §6.1.3: extended rcode 1, low bits 0
+
+// The fast path (fast_local_answer) builds these by hand.
+constexpr size_t kMaxFastLabel = 63;        // a length byte above this is a pointer or reserved
+constexpr size_t kMaxFastName = 255;        // RFC 1035 §3.1
+constexpr size_t kMaxFastAddresses = 8;     // more go through ldns
+constexpr uint16_t kPointerToQuestion = 0xc000 | 12;  // RFC 1035 §4.1.4: the question's name
+constexpr size_t kARecordSize = 2 + 2 + 2 + 4 + 2 + 4;  // pointer, type, class, TTL, length, address
+constexpr size_t kOptRecordSize = 1 + 2 + 2 + 4 + 2;    // root, type, size, ext rcode/version/flags, length
+constexpr uint32_t kEdnsDoBit = 0x8000;     // RFC 3225 §3, in the OPT TTL
+constexpr uint16_t kFlagQr = 0x8000, kFlagAa = 0x0400, kFlagRd = 0x0100, kFlagRa = 0x0080, kFlagAd = 0x0020,
+                   kFlagCd = 0x0010;
 
 using RrSpan = std::span<const ldns_rr* const>;
 
@@ -94,6 +106,19 @@ Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& c
         ++counters_.formerr;
         return reply(header_reply(*header, LDNS_RCODE_FORMERR));
     }
+    if (auto plain = read_plain_query(*header, query, ctx)) {
+        if (auto wire = fast_local_answer(*header, query, *plain)) {
+            ++counters_.local;
+            return Reply{std::move(*wire)};
+        }
+        // A name of the local zone is never looked up in the cache.
+        if (!zone_.covers(plain->name)) {
+            if (auto wire = fast_cached_answer(*header, query, *plain, now)) {
+                ++counters_.cached;
+                return Reply{std::move(*wire)};
+            }
+        }
+    }
     auto parsed = read_query(*header, query, ctx);
     if (auto* wire = std::get_if<Bytes>(&parsed)) return reply(std::move(*wire));
     ClientQuery& q = std::get<ClientQuery>(parsed);
@@ -119,6 +144,128 @@ Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& c
     // sets it; a forwarder serving a clear-RD query from upstream harms none.
     ++counters_.forwarded;
     return Forward{std::move(q)};
+}
+
+std::optional<Responder::PlainQuery> Responder::read_plain_query(const Header& h, std::span<const uint8_t> query,
+                                                                const QueryContext& ctx) {
+    // Only the plainest shape: one question of class IN, nothing in answer
+    // or authority, at most one OPT (version 0, well-formed options) and
+    // nothing after it. Anything else goes through ldns, which says what is
+    // wrong with it.
+    if (h.ancount != 0 || h.nscount != 0 || h.arcount > 1) return std::nullopt;
+    ByteReader r(query);
+    if (!r.skip(kHeaderSize)) return std::nullopt;
+    PlainQuery q;
+    size_t name_start = r.offset();
+    for (;;) {
+        auto len = r.read_u8();
+        if (!len || *len > kMaxFastLabel) return std::nullopt;  // also refuses compression pointers
+        if (*len == 0) break;
+        if (!r.skip(*len)) return std::nullopt;
+    }
+    size_t name_end = r.offset();
+    if (name_end - name_start > kMaxFastName) return std::nullopt;
+    auto qtype = r.read_u16();
+    auto qclass = r.read_u16();
+    if (!qtype || !qclass || *qclass != LDNS_RR_CLASS_IN || question_rcode(Question{{}, *qtype, *qclass}) != 0)
+        return std::nullopt;
+    q.name = query.subspan(name_start, name_end - name_start);
+    q.type = *qtype;
+    q.question_end = r.offset();
+    q.reply_limit = ctx.transport == Transport::tcp ? uint16_t(kMaxTcpMessage) : kMinUdpPayload;
+    if (h.arcount == 1) {
+        auto owner = r.read_u8();
+        auto type = r.read_u16();
+        auto udp_size = r.read_u16();
+        auto ttl = r.read_u32();
+        auto rdlen = r.read_u16();
+        if (!owner || *owner != 0 || !type || *type != LDNS_RR_TYPE_OPT || !udp_size || !ttl || !rdlen)
+            return std::nullopt;
+        if ((*ttl >> 16) != 0) return std::nullopt;  // extended rcode or version not 0
+        auto rdata = r.read_bytes(*rdlen);
+        if (!rdata) return std::nullopt;
+        ByteReader opts(*rdata);
+        while (!opts.empty()) {
+            auto code = opts.read_u16();
+            auto olen = opts.read_u16();
+            if (!code || !olen || !opts.skip(*olen)) return std::nullopt;
+        }
+        q.edns = true;
+        q.dnssec_ok = (*ttl & kEdnsDoBit) != 0;
+        if (ctx.transport == Transport::udp) q.reply_limit = std::clamp(*udp_size, kMinUdpPayload, kMaxUdpPayload);
+    }
+    if (!r.empty()) return std::nullopt;
+    return q;
+}
+
+void Responder::put_opt(ByteWriter& w, const PlainQuery& q) {
+    // RFC 6891 §7: answer EDNS with EDNS, our own size; RFC 3225 §3: echo DO.
+    w.put_u8(0);
+    w.put_u16(LDNS_RR_TYPE_OPT);
+    w.put_u16(kMaxUdpPayload);
+    w.put_u32(q.dnssec_ok ? kEdnsDoBit : 0);
+    w.put_u16(0);
+}
+
+std::optional<Bytes> Responder::fast_local_answer(const Header& h, std::span<const uint8_t> query,
+                                                  const PlainQuery& q) const {
+    if (q.type != LDNS_RR_TYPE_A) return std::nullopt;
+    std::array<Ipv4, kMaxFastAddresses> addrs;
+    auto count = zone_.leaf_addresses(q.name, addrs);
+    if (!count) return std::nullopt;
+    size_t size = q.question_end + *count * kARecordSize + (q.edns ? kOptRecordSize : 0);
+    if (size > q.reply_limit) return std::nullopt;  // the general path truncates
+
+    ByteWriter w(size);
+    w.put_u16(h.id);
+    w.put_u16(uint16_t(kFlagQr | kFlagAa | (h.flags & (kFlagRd | kFlagCd)) | kFlagRa));
+    w.put_u16(1);
+    w.put_u16(uint16_t(*count));
+    w.put_u16(0);
+    w.put_u16(q.edns ? 1 : 0);
+    w.put_bytes(query.subspan(kHeaderSize, q.question_end - kHeaderSize));  // as the client spelled it
+    for (size_t i = 0; i < *count; ++i) {
+        w.put_u16(kPointerToQuestion);
+        w.put_u16(LDNS_RR_TYPE_A);
+        w.put_u16(LDNS_RR_CLASS_IN);
+        w.put_u32(kLocalTtl);
+        w.put_u16(4);
+        w.put_bytes(addrs[i].bytes());
+    }
+    if (q.edns) put_opt(w, q);
+    return std::move(w).take();
+}
+
+std::optional<Bytes> Responder::fast_cached_answer(const Header& h, std::span<const uint8_t> query,
+                                                   const PlainQuery& q, TimePoint now) {
+    auto hit = cache_.lookup_wire(q.name, q.type, LDNS_RR_CLASS_IN, q.dnssec_ok, now, q.reply_limit,
+                                  q.edns ? kOptRecordSize : 0);
+    if (!hit) return std::nullopt;
+    Bytes& wire = *hit;
+    // The stored reply's question is the first asker's; the client gets its
+    // own spelling back (same length: the names are equal but for case).
+    if (q.question_end > wire.size()) return std::nullopt;
+    std::copy(query.begin() + ptrdiff_t(kHeaderSize), query.begin() + ptrdiff_t(q.question_end),
+              wire.begin() + ptrdiff_t(kHeaderSize));
+    // RFC 6840 §5.8: AD only to clients that showed they understand it.
+    // The stored header carries upstream's rcode and AD bit.
+    bool ad = (wire[3] & kFlagAd) && (q.dnssec_ok || (h.flags & kFlagAd));
+    uint16_t flags = uint16_t(kFlagQr | (h.flags & (kFlagRd | kFlagCd)) | kFlagRa | (ad ? kFlagAd : 0) |
+                              (wire[3] & 0xf));
+    wire[0] = uint8_t(h.id >> 8);
+    wire[1] = uint8_t(h.id);
+    wire[2] = uint8_t(flags >> 8);
+    wire[3] = uint8_t(flags);
+    if (q.edns) {
+        uint16_t arcount = uint16_t(wire[10] << 8 | wire[11]) + 1;
+        wire[10] = uint8_t(arcount >> 8);
+        wire[11] = uint8_t(arcount);
+        ByteWriter w(kOptRecordSize);
+        put_opt(w, q);
+        auto opt = std::move(w).take();
+        wire.insert(wire.end(), opt.begin(), opt.end());
+    }
+    return std::move(wire);
 }
 
 std::variant<ClientQuery, Bytes> Responder::read_query(const Header& h,

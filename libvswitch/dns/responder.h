@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <variant>
 
+#include "libvswitch/base/bytes.h"
 #include "libvswitch/base/net.h"
 #include "libvswitch/dns/cache.h"
 #include "libvswitch/dns/ldns.h"
@@ -90,6 +92,27 @@ private:
     };
     Bytes build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool ad, const Sections& s);
     static Bytes header_reply(const Header& h, uint8_t rcode);
+    // A query in the plainest shape (see read_plain_query), read by hand:
+    // what the fast paths need, pointing into the query bytes.
+    struct PlainQuery {
+        std::span<const uint8_t> name;
+        uint16_t type = 0;
+        size_t question_end = 0;  // offset just past the question
+        bool edns = false;
+        bool dnssec_ok = false;
+        uint16_t reply_limit = kMinUdpPayload;
+    };
+    static std::optional<PlainQuery> read_plain_query(const Header& h, std::span<const uint8_t> query,
+                                                      const QueryContext& ctx);
+    static void put_opt(ByteWriter& w, const PlainQuery& q);
+    // The common queries of a guest, answered straight from the query bytes
+    // without ldns objects: an A question for a local name, and a cache hit
+    // (the stored reply patched). nullopt sends the query down the general
+    // path, which handles every other case (and truncation).
+    std::optional<Bytes> fast_local_answer(const Header& h, std::span<const uint8_t> query,
+                                           const PlainQuery& q) const;
+    std::optional<Bytes> fast_cached_answer(const Header& h, std::span<const uint8_t> query, const PlainQuery& q,
+                                            TimePoint now);
     std::variant<ClientQuery, Bytes> read_query(const Header& h, std::span<const uint8_t> query,
                                                 const QueryContext& ctx);
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+
 #include "libvswitch/dns/limits.h"
 #include "tests/unit/dns/dns_test_util.h"
 
@@ -266,4 +269,31 @@ TEST(LocalZone, RefusesRecordsPastTheCap) {
     EXPECT_EQ(r.error().code, E2BIG);
     // Replacing an existing owner's record still works when full.
     EXPECT_TRUE(z.set(RecordSource::lease, "0", "renamed", Ipv4(172, 27, 160, 5)).ok());
+}
+
+TEST(LocalZone, LeafAddressesReadsWireNamesInAnyCase) {
+    auto z = *LocalZone::create("vswitch.internal", *Ipv4Prefix::parse("172.27.160.0/20"));
+    ASSERT_TRUE(z.set(RecordSource::lease, "a", "web", Ipv4(172, 27, 160, 10)).ok());
+    ASSERT_TRUE(z.set(RecordSource::lease, "b", "web", Ipv4(172, 27, 160, 11)).ok());
+    std::array<Ipv4, 4> out{};
+    auto n = z.leaf_addresses(*name_from_string("WEB.VSwitch.internal"), out);
+    ASSERT_TRUE(n);
+    ASSERT_EQ(*n, 2u);
+    std::vector<Ipv4> got(out.begin(), out.begin() + 2);
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<Ipv4>{Ipv4(172, 27, 160, 10), Ipv4(172, 27, 160, 11)}));
+
+    EXPECT_FALSE(z.leaf_addresses(*name_from_string("nope.vswitch.internal"), out));
+    EXPECT_FALSE(z.leaf_addresses(*name_from_string("a.web.vswitch.internal"), out));
+    EXPECT_FALSE(z.leaf_addresses(*name_from_string("web.vswitch.other"), out));
+    EXPECT_FALSE(z.leaf_addresses(*name_from_string("vswitch.internal"), out));
+    std::array<Ipv4, 1> one{};
+    EXPECT_FALSE(z.leaf_addresses(*name_from_string("web.vswitch.internal"), one));  // does not fit
+
+    // A removed record is gone from the index the fast path reads.
+    ASSERT_TRUE(z.remove(RecordSource::lease, "a"));
+    n = z.leaf_addresses(*name_from_string("web.vswitch.internal"), out);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(*n, 1u);
+    EXPECT_EQ(out[0], Ipv4(172, 27, 160, 11));
 }

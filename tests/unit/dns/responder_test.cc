@@ -401,3 +401,130 @@ TEST_F(ResponderTest, ServfailEchoesTheQuestion) {
     EXPECT_EQ(name_to_string(question_of(*r)->name), "slow.example.com.");
     EXPECT_EQ(responder_.counters().servfail, 1u);
 }
+
+// The local A fast path writes the reply by hand: it must be the very bytes
+// ldns writes for the same reply (question echoed, owner compressed to it).
+TEST_F(ResponderTest, LocalAReplyIsTheSameBytesLdnsWrites) {
+    struct Case {
+        QueryOptions opts;
+        const char* name;
+    } cases[] = {
+        {{}, "web.vswitch.internal"},
+        {{.id = 9, .rd = false, .cd = true}, "WEB.vswitch.Internal"},
+        {{.edns = true, .udp_size = 4096}, "web.vswitch.internal"},
+        {{.edns = true, .udp_size = 700, .dnssec_ok = true}, "myhost.vswitch.internal"},
+    };
+    for (const auto& c : cases) {
+        Decision d = handle(make_query(c.name, LDNS_RR_TYPE_A, c.opts));
+        auto* r = std::get_if<Reply>(&d);
+        ASSERT_TRUE(r) << c.name;
+
+        PktHandle want(ldns_pkt_new());
+        ldns_pkt_push_rr(want.get(), LDNS_SECTION_QUESTION,
+                         question_rr(make_question(c.name, LDNS_RR_TYPE_A)).release());
+        ldns_pkt_set_id(want.get(), c.opts.id);
+        ldns_pkt_set_qr(want.get(), true);
+        ldns_pkt_set_aa(want.get(), true);
+        ldns_pkt_set_rd(want.get(), c.opts.rd);
+        ldns_pkt_set_ra(want.get(), true);
+        ldns_pkt_set_cd(want.get(), c.opts.cd);
+        if (c.opts.edns) {
+            ldns_pkt_set_edns_udp_size(want.get(), kMaxUdpPayload);
+            ldns_pkt_set_edns_version(want.get(), 0);
+            ldns_pkt_set_edns_do(want.get(), c.opts.dnssec_ok);
+        }
+        std::string addr = std::string(c.name).starts_with("myhost") ? "172.27.160.1" : "172.27.160.10";
+        ldns_pkt_push_rr(want.get(), LDNS_SECTION_ANSWER,
+                         make_rr(std::string(c.name) + ". 30 IN A " + addr).release());
+        auto want_wire = build_message(*want);
+        ASSERT_TRUE(want_wire.ok());
+        EXPECT_EQ(r->wire, *want_wire) << c.name;
+    }
+    EXPECT_EQ(responder_.counters().local, 4u);
+}
+
+TEST_F(ResponderTest, NamesWithManyAddressesAndOddQueriesStillGetFullAnswers) {
+    // More addresses than the fast path writes: every one still comes back.
+    for (int i = 0; i < 12; ++i)
+        ASSERT_TRUE(zone_
+                        .set(RecordSource::lease, "d" + std::to_string(i), "dozen",
+                             Ipv4(172, 27, 163, uint8_t(i + 1)))
+                        .ok());
+    PktHandle r = reply_to(make_query("dozen.vswitch.internal", LDNS_RR_TYPE_A));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(answer(r.get()).size(), 12u);
+
+    // An OPT of version 1 is not for the fast path: BADVERS as before.
+    Decision d = handle(make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.edns = true, .edns_version = 1}));
+    auto* bad = std::get_if<Reply>(&d);
+    ASSERT_TRUE(bad);
+    PktHandle b = parse(bad->wire);
+    ASSERT_TRUE(b);
+    EXPECT_TRUE(answer(b.get()).empty());
+    EXPECT_EQ(responder_.counters().badvers, 1u);
+
+    // Two OPT records: FORMERR, also not for the fast path.
+    Bytes two_opts = with(header(5, 0x0100, 1, 0, 0, 2),
+                          {3, 'w', 'e', 'b', 8, 'v', 's', 'w', 'i', 't', 'c', 'h', 8, 'i', 'n', 't', 'e', 'r',
+                           'n', 'a', 'l', 0, 0, 1, 0, 1, 0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 16, 0,
+                           0, 0, 0, 0, 0, 0});
+    d = handle(two_opts);
+    auto* fe = std::get_if<Reply>(&d);
+    ASSERT_TRUE(fe);
+    ASSERT_GE(fe->wire.size(), 4u);
+    EXPECT_EQ(fe->wire[3] & 0xf, LDNS_RCODE_FORMERR);
+}
+
+// A cache hit is answered from the stored wire, patched by hand; a query
+// the fast path does not take (here one carrying an authority record)
+// still goes through ldns. Both must say the same.
+TEST_F(ResponderTest, CachedFastPathSaysWhatTheLdnsPathSays) {
+    ReplySpec up;
+    up.name = "secure.example.";
+    up.ad = true;
+    up.answer = {"secure.example. 300 IN A 192.0.2.9", "secure.example. 100 IN A 192.0.2.10"};
+    up.authority = {"example. 3600 IN NS ns.example."};
+    up.additional = {"ns.example. 50 IN A 192.0.2.53"};
+    PktHandle upstream = make_reply_pkt(up);
+    ASSERT_TRUE(cache_.insert(make_question("secure.example.", LDNS_RR_TYPE_A), true, *upstream, t0));
+    ASSERT_TRUE(cache_.insert(make_question("secure.example.", LDNS_RR_TYPE_A), false, *upstream, t0));
+
+    struct Case {
+        QueryOptions opts;
+    } cases[] = {
+        {{.id = 1}},
+        {{.id = 2, .rd = false, .cd = true, .edns = true, .udp_size = 1232}},
+        {{.id = 3, .edns = true, .udp_size = 4096, .dnssec_ok = true}},
+    };
+    for (const auto& c : cases) {
+        Bytes plain = make_query("Secure.EXAMPLE", LDNS_RR_TYPE_A, c.opts);
+        // The same question with an authority record: not the fast path's shape.
+        PktHandle odd_pkt = parse(plain);
+        ASSERT_TRUE(odd_pkt);
+        ldns_pkt_push_rr(odd_pkt.get(), LDNS_SECTION_AUTHORITY, make_rr("x.example. 1 IN A 192.0.2.1").release());
+        Bytes odd = *build_message(*odd_pkt);
+
+        Decision fast = handle(plain, Transport::udp, kClient, t0 + seconds(40));
+        Decision slow = handle(odd, Transport::udp, kClient, t0 + seconds(40));
+        auto* f = std::get_if<Reply>(&fast);
+        auto* s = std::get_if<Reply>(&slow);
+        ASSERT_TRUE(f && s) << c.opts.id;
+        PktHandle fp = parse(f->wire), sp = parse(s->wire);
+        ASSERT_TRUE(fp && sp);
+        EXPECT_EQ(ldns_pkt_id(fp.get()), c.opts.id);
+        for (auto get : {ldns_pkt_qr, ldns_pkt_aa, ldns_pkt_tc, ldns_pkt_rd, ldns_pkt_ra, ldns_pkt_ad, ldns_pkt_cd,
+                         ldns_pkt_edns})
+            EXPECT_EQ(get(fp.get()), get(sp.get())) << c.opts.id;
+        EXPECT_EQ(ldns_pkt_ad(fp.get()), c.opts.dnssec_ok);  // AD only to a DO client
+        EXPECT_EQ(ldns_pkt_get_rcode(fp.get()), ldns_pkt_get_rcode(sp.get()));
+        EXPECT_EQ(ldns_pkt_edns_do(fp.get()), ldns_pkt_edns_do(sp.get()));
+        EXPECT_EQ(ldns_pkt_edns_udp_size(fp.get()), ldns_pkt_edns_udp_size(sp.get()));
+        EXPECT_EQ(name_to_string(question_of(*fp)->name), "Secure.EXAMPLE.");
+        EXPECT_EQ(answer(fp.get()), answer(sp.get()));
+        EXPECT_EQ(authority(fp.get()), authority(sp.get()));
+        EXPECT_EQ(section(fp.get(), LDNS_SECTION_ADDITIONAL), section(sp.get(), LDNS_SECTION_ADDITIONAL));
+        EXPECT_EQ(first_ttl(fp.get(), LDNS_SECTION_ANSWER), 260u);  // 300, aged by 40 s
+    }
+    EXPECT_EQ(responder_.counters().cached, 6u);
+    EXPECT_EQ(cache_.counters().hits, 6u);
+}
