@@ -42,18 +42,29 @@ std::optional<std::string> client_key_from_hex(std::string_view hex) {
 }
 
 const Lease* LeaseTable::find_by_key(std::string_view key) const {
-    auto it = by_key_.find(std::string(key));
+    auto it = by_key_.find(key);
     return it == by_key_.end() ? nullptr : &it->second;
 }
 
 const Lease* LeaseTable::find_by_address(Ipv4 address) const {
     auto it = by_address_.find(address);
-    return it == by_address_.end() ? nullptr : find_by_key(it->second);
+    return it == by_address_.end() ? nullptr : it->second;
+}
+
+uint32_t LeaseTable::leased_run(Ipv4 from, Ipv4 last, std::string_view except_key) const {
+    uint32_t run = 0;
+    uint32_t want = from.value();
+    for (auto it = by_address_.find(from); it != by_address_.end() && want <= last.value(); ++it, ++want) {
+        if (it->first.value() != want || it->second->client_key == except_key) break;
+        ++run;
+        if (want == UINT32_MAX) break;
+    }
+    return run;
 }
 
 Status LeaseTable::upsert(Lease lease) {
     if (auto it = by_address_.find(lease.address);
-        it != by_address_.end() && it->second != lease.client_key)
+        it != by_address_.end() && it->second->client_key != lease.client_key)
         return make_error(EEXIST, lease.address.to_string() + " is leased to another client");
     auto it = by_key_.find(lease.client_key);
     if (it == by_key_.end()) {
@@ -63,15 +74,16 @@ Status LeaseTable::upsert(Lease lease) {
         by_address_.erase(it->second.address);
         by_expiry_.erase({it->second.expiry, it->second.address});
     }
-    by_address_[lease.address] = lease.client_key;
     by_expiry_.insert({lease.expiry, lease.address});
+    Ipv4 address = lease.address;
     std::string key = lease.client_key;
-    by_key_.insert_or_assign(std::move(key), std::move(lease));
+    auto [pos, inserted] = by_key_.insert_or_assign(std::move(key), std::move(lease));
+    by_address_[address] = &pos->second;
     return {};
 }
 
 std::optional<Lease> LeaseTable::erase(std::string_view key) {
-    auto it = by_key_.find(std::string(key));
+    auto it = by_key_.find(key);
     if (it == by_key_.end()) return std::nullopt;
     Lease lease = std::move(it->second);
     by_key_.erase(it);
@@ -88,7 +100,7 @@ std::vector<Lease> LeaseTable::expire(Clock::time_point now) {
             by_expiry_.erase(by_expiry_.begin());
             continue;
         }
-        std::string key = a->second;
+        std::string key = a->second->client_key;
         if (auto lease = erase(key)) gone.push_back(std::move(*lease));
     }
     return gone;
@@ -102,8 +114,7 @@ std::optional<Clock::time_point> LeaseTable::next_expiry() const {
 std::vector<Lease> LeaseTable::leases() const {
     std::vector<Lease> out;
     out.reserve(by_key_.size());
-    for (const auto& [address, key] : by_address_)
-        if (const auto* lease = find_by_key(key)) out.push_back(*lease);
+    for (const auto& [address, lease] : by_address_) out.push_back(*lease);
     return out;
 }
 

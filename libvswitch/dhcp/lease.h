@@ -44,6 +44,10 @@ class LeaseTable {
 public:
     const Lease* find_by_key(std::string_view key) const;
     const Lease* find_by_address(Ipv4 address) const;
+    // How many consecutive addresses from `from` (up to `last`) are leased
+    // to clients other than except_key: the pool steps over such a run in
+    // one go instead of testing each address.
+    uint32_t leased_run(Ipv4 from, Ipv4 last, std::string_view except_key) const;
 
     // Adds or replaces the client's lease. EEXIST when another client holds
     // the address, E2BIG past kMaxLeases.
@@ -60,8 +64,14 @@ public:
     std::vector<Lease> leases() const;
 
 private:
-    std::unordered_map<std::string, Lease> by_key_;
-    std::map<Ipv4, std::string> by_address_;
+    // Looks keys up by string_view without building a std::string.
+    struct KeyHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, Lease, KeyHash, std::equal_to<>> by_key_;
+    // Points into by_key_ (its nodes do not move), so no key is kept twice.
+    std::map<Ipv4, const Lease*> by_address_;
     std::set<std::pair<Clock::time_point, Ipv4>> by_expiry_;
 };
 

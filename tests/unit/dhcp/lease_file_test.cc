@@ -114,3 +114,35 @@ TEST(DhcpLeaseFile, SavesAtomicallyAndLoadsBack) {
     ::unlink(path.c_str());
     ::rmdir(tmpl);
 }
+
+// The file is read in blocks: lines cut by a block boundary, an overlong
+// line spanning several blocks and a last line without a newline all read
+// as parse_lease_file reads the same text.
+TEST(DhcpLeaseFile, LoadsInBlocksAsTheTextParses) {
+    char tmpl[] = "/tmp/vswitch-dhcp-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    std::string path = std::string(tmpl) + "/leases";
+    std::vector<Lease> many;
+    for (uint32_t i = 0; i < 3000; ++i) {
+        Mac mac = *Mac::parse("52:54:00:01:" + std::string(1, "0123456789abcdef"[i >> 8 & 15]) + "0:" +
+                              std::string(1, "0123456789abcdef"[i >> 4 & 15]) +
+                              std::string(1, "0123456789abcdef"[i & 15]));
+        many.push_back(Lease{make_client_key(std::nullopt, mac), mac, Ipv4(172, 27, uint8_t(160 + i / 250), uint8_t(1 + i % 250)),
+                             "vm" + std::to_string(i), t0 + 3600s});
+    }
+    std::string text = format_lease_file(many);
+    text.insert(text.find('\n', 50000) + 1, "lease " + std::string(40000, 'y') + "\n");
+    text += "lease 172.27.175.1 52:54:00:ff:ff:ff 01:52:54:00:ff:ff:ff 1800003600 last";  // no newline
+    ASSERT_TRUE(write_file_atomic(path, text).ok());
+    auto loaded = load_lease_file(path);
+    auto parsed = parse_lease_file(text);
+    ASSERT_TRUE(loaded.ok());
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(loaded->leases.size(), 3001u);
+    EXPECT_EQ(loaded->leases, parsed->leases);
+    EXPECT_EQ(loaded->bad_lines, 1u);
+    EXPECT_EQ(loaded->first_error, parsed->first_error);
+    EXPECT_EQ(loaded->leases.back().hostname, "last");
+    ::unlink(path.c_str());
+    ::rmdir(tmpl);
+}

@@ -84,3 +84,22 @@ TEST(DhcpLeaseTable, ListsLeasesByAddress) {
     EXPECT_EQ(all[0].client_key, "y");
     EXPECT_EQ(all[1].client_key, "z");
 }
+
+TEST(LeaseTable, AddressIndexFollowsReplacedAndErasedLeases) {
+    LeaseTable t;
+    const Clock::time_point now{std::chrono::seconds(1'800'000'000)};
+    ASSERT_TRUE(t.upsert(Lease{"a", Mac(), Ipv4(10, 0, 0, 5), "x", now}).ok());
+    ASSERT_TRUE(t.upsert(Lease{"b", Mac(), Ipv4(10, 0, 0, 6), "", now}).ok());
+    // The client moves: its old address is free, the new one is its.
+    ASSERT_TRUE(t.upsert(Lease{"a", Mac(), Ipv4(10, 0, 0, 7), "y", now}).ok());
+    EXPECT_EQ(t.find_by_address(Ipv4(10, 0, 0, 5)), nullptr);
+    ASSERT_NE(t.find_by_address(Ipv4(10, 0, 0, 7)), nullptr);
+    EXPECT_EQ(t.find_by_address(Ipv4(10, 0, 0, 7))->hostname, "y");
+    EXPECT_EQ(t.leased_run(Ipv4(10, 0, 0, 6), Ipv4(10, 0, 0, 254), "z"), 2u);
+    EXPECT_EQ(t.leased_run(Ipv4(10, 0, 0, 6), Ipv4(10, 0, 0, 6), "z"), 1u);  // stops at last
+    EXPECT_EQ(t.leased_run(Ipv4(10, 0, 0, 6), Ipv4(10, 0, 0, 254), "a"), 1u);  // stops at a's own
+    EXPECT_EQ(t.leased_run(Ipv4(10, 0, 0, 5), Ipv4(10, 0, 0, 254), "z"), 0u);
+    ASSERT_TRUE(t.erase("b"));
+    EXPECT_EQ(t.find_by_address(Ipv4(10, 0, 0, 6)), nullptr);
+    EXPECT_EQ(t.leases().size(), 1u);
+}

@@ -118,3 +118,42 @@ TEST(DhcpPool, HintBeatsHashWhenInRange) {
     p.set_hint("me", 100000);  // from a bigger subnet: ignored
     EXPECT_EQ(p.preferred_index("me"), hashed);
 }
+
+TEST(DhcpPool, StepsOverLongLeasedRunsAndWrapsAround) {
+    auto p = make_pool("10.0.0.0/20");
+    LeaseTable leases;
+    // A client whose home is well inside the range, so that the run after
+    // it is long and the range's start has room before it.
+    std::string key;
+    for (int i = 0; key.empty(); ++i)
+        if (uint32_t h = p.preferred_index("me" + std::to_string(i)); h > 100 && h < p.size() - 100)
+            key = "me" + std::to_string(i);
+    uint32_t home = p.preferred_index(key);
+    // Every address from the client's home to the end of the range is
+    // leased, and the first three of the range too: the pick wraps and
+    // lands on the fourth.
+    for (uint32_t i = home; i < p.size(); ++i)
+        ASSERT_TRUE(leases.upsert(Lease{"c" + std::to_string(i), Mac(), Ipv4(p.first().value() + i), "", t0 + 1h}).ok());
+    for (uint32_t i = 0; i < 3; ++i)
+        ASSERT_TRUE(leases.upsert(Lease{"w" + std::to_string(i), Mac(), Ipv4(p.first().value() + i), "", t0 + 1h}).ok());
+    Ipv4 want(p.first().value() + 3);
+    EXPECT_EQ(p.pick(key, leases, t0), want);
+    // A reserved address right after a run is stepped over too.
+    ASSERT_TRUE(p.reserve(want).ok());
+    EXPECT_EQ(p.pick(key, leases, t0), Ipv4(want.value() + 1));
+}
+
+TEST(DhcpPool, FindsTheClientsOwnLeaseInsideARun) {
+    auto p = make_pool("10.0.0.0/24");
+    LeaseTable leases;
+    const std::string key = "me";
+    uint32_t home = p.preferred_index(key);
+    // Others hold home .. home+4, the client itself home+5, others after.
+    for (uint32_t k = 0; k < 10; ++k) {
+        Ipv4 a(p.first().value() + (home + k) % p.size());
+        ASSERT_TRUE(leases.upsert(Lease{k == 5 ? key : "o" + std::to_string(k), Mac(), a, "", t0 + 1h}).ok());
+    }
+    EXPECT_EQ(p.pick(key, leases, t0), Ipv4(p.first().value() + (home + 5) % p.size()));
+    EXPECT_EQ(leases.leased_run(Ipv4(p.first().value() + home), p.last(), key),
+              std::min<uint32_t>(5, p.size() - home));
+}
