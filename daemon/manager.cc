@@ -371,9 +371,6 @@ Status Manager::start_api(sd_event* event) {
     // switches: serve on without them.
     if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
     if (auto s = start_dns(event); !s) return s;
-    // A table flushed by others is put back; foreign drops are reported.
-    if (auto s = start_health(event); !s)
-        log::warning(s.error().context("firewall guard and diagnostics").message + ", serving without them");
     // Ports come and go: a VM's name resolves as soon as its port is
     // attached with a MAC that holds a lease (lease events cover the other
     // order), and a port deleted behind our back is announced on the bus.
@@ -392,6 +389,13 @@ Status Manager::start_api(sd_event* event) {
                 log::debug(s.error().context("DNS name of port '" + p.ifname + "'").message + ", ignoring");
         }
     });
+    // Runtime conflicts: a VPN or LAN route over a switch's subnet renumbers it.
+    auto rn = Renumberer::create(*this, event);
+    if (!rn) return rn.error();
+    renumber_ = std::move(*rn);
+    // A table flushed by others is put back; foreign drops are reported.
+    if (auto s = start_health(event); !s)
+        log::warning(s.error().context("firewall guard and diagnostics").message + ", serving without them");
     // The data plane (NAT, DHCP, DNS) serves VMs without D-Bus; a host
     // without a system bus gets the switches, not a daemon that quits.
     auto b = bus::Bus::create(event, *this);
@@ -432,6 +436,7 @@ std::vector<bus::SwitchView> Manager::bus_switches() const {
 Status Manager::bus_teardown() {
     // Before the bridges go: resolved must not keep routing ~Domain to them.
     if (resolved_) resolved_->revert_all();
+    renumber_.reset();  // no renumbering of switches being torn down
     Status s = teardown();
     dns_.clear();
     dhcp_.clear();

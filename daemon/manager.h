@@ -15,12 +15,13 @@
 #include "daemon/bus/context.h"
 #include "daemon/dhcp/dhcp_server.h"
 #include "daemon/dns/dns_service.h"
+#include "daemon/dns/resolved.h"
 #include "daemon/health/diagnostics.h"
 #include "daemon/health/firewall_guard.h"
 #include "daemon/health/problems.h"
-#include "daemon/dns/resolved.h"
 #include "daemon/options.h"
 #include "daemon/ports/port_manager.h"
+#include "daemon/renumber.h"
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/config/config.h"
@@ -59,13 +60,13 @@ public:
     // otherwise. Subscribe to its leases with add_lease_listener().
     dhcpd::DhcpServer* dhcp_server(std::string_view switch_name) const;
 
-    // Registers the switches' bridges with systemd-resolved anew, from
-    // switches_ as they are now: call after a renumber or a recreated bridge.
-    void refresh_resolved();
-
     // The problems registry of a switch (null for an unknown name). Checks
     // raise and clear; each raise is logged once and told to the bus.
     health::Problems* problems(std::string_view switch_name);
+
+    // Registers the switches' bridges with systemd-resolved anew, from
+    // switches_ as they are now: call after a renumber or a recreated bridge.
+    void refresh_resolved();
 
     // bus::Context
     std::vector<bus::SwitchView> bus_switches() const override;
@@ -76,6 +77,8 @@ public:
     std::vector<bus::LeaseView> bus_leases(std::string_view switch_name) const override;
 
 private:
+    friend class Renumberer;  // moves a switch to a fresh block at runtime (daemon/renumber.cc)
+
     Result<std::unique_ptr<ports::PortManager>> make_port_manager();
     Result<std::string> boot_id() const;
     Result<Ipv4Prefix> pick_subnet(const SwitchConfig& sw, const std::string& boot_id,
@@ -104,6 +107,7 @@ private:
     std::vector<std::unique_ptr<dns::DnsService>> dns_;  // reads ports_ and dhcp_ names
     std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above
     std::unique_ptr<dns::ResolvedClient> resolved_;  // borrows bus_'s connection: dies first
+    std::unique_ptr<Renumberer> renumber_;  // watches routes, drives the members above: dies first
 };
 
 }  // namespace vswitch

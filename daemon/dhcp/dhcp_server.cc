@@ -378,6 +378,13 @@ Status DhcpServer::renumber(Ipv4Prefix subnet, Ipv4 gateway) {
     }
     core_ = std::move(*fresh);
     core_.set_listener(this);
+    // The neighbour watch filters on the subnet: follow the new one.
+    auto watch = NeighbourWatch::create(event_, params_.ifindex, subnet.normalized(),
+                                        [this](Ipv4 a, const Mac& mac) { on_neighbour(a, mac); });
+    if (watch)
+        neighbours_ = std::move(*watch);
+    else
+        log::warning(watch.error().message + ", ignoring", {{"VSWITCH_SWITCH", params_.switch_name}});
     log::info("DHCP serves " + core_.config().subnet.to_string() + " on '" + params_.bridge + "' now (" +
                   std::to_string(moved.size()) + " leases moved from " + old.to_string() + ")",
               {{"VSWITCH_SWITCH", params_.switch_name}});

@@ -57,10 +57,14 @@ int only_device(rtnl_route* route) {
 
 std::string table_name(uint32_t table) {
     switch (table) {
-        case RT_TABLE_MAIN: return "main";
-        case RT_TABLE_LOCAL: return "local";
-        case RT_TABLE_DEFAULT: return "default";
-        default: return std::to_string(table);
+        case RT_TABLE_MAIN:
+            return "main";
+        case RT_TABLE_LOCAL:
+            return "local";
+        case RT_TABLE_DEFAULT:
+            return "default";
+        default:
+            return std::to_string(table);
     }
 }
 
@@ -85,18 +89,20 @@ Result<std::vector<HostPrefix>> dump_host_prefixes() {
         auto len = uint8_t(rtnl_addr_get_prefixlen(addr));
         if (peer && *peer != *local) {
             // "10.8.0.2 peer 10.8.0.1/24": the prefix is the peer's side.
-            out.push_back({HostPrefix::Kind::address, Ipv4Prefix(*peer, len).normalized(), ifindex, 0});
+            out.push_back(
+                {HostPrefix::Kind::address, Ipv4Prefix(*peer, len).normalized(), ifindex, 0});
             out.push_back({HostPrefix::Kind::address, Ipv4Prefix(*local, 32), ifindex, 0});
         } else {
-            out.push_back({HostPrefix::Kind::address, Ipv4Prefix(*local, len).normalized(), ifindex, 0});
+            out.push_back(
+                {HostPrefix::Kind::address, Ipv4Prefix(*local, len).normalized(), ifindex, 0});
         }
     }
 
     // AF_INET with no table in the request: the kernel dumps every table,
     // the policy tables VPN clients use included.
-    auto routes = dump_cache(
-        [&sk](nl_cache** c) { return rtnl_route_alloc_cache(sk->get(), AF_INET, 0, c); },
-        "dumping IPv4 routes");
+    auto routes =
+        dump_cache([&sk](nl_cache** c) { return rtnl_route_alloc_cache(sk->get(), AF_INET, 0, c); },
+                   "dumping IPv4 routes");
     if (!routes) return routes.error().context(what);
     for (nl_object* obj = nl_cache_get_first(routes->get()); obj; obj = nl_cache_get_next(obj)) {
         auto* route = reinterpret_cast<rtnl_route*>(obj);  // libnl's documented downcast
@@ -120,7 +126,8 @@ std::string describe(const HostPrefix& p) {
     if (p.ifindex != 0) {
         char name[IF_NAMESIZE] = {};
         s += " dev ";
-        s += if_indextoname(unsigned(p.ifindex), name) ? std::string(name) : "#" + std::to_string(p.ifindex);
+        s += if_indextoname(unsigned(p.ifindex), name) ? std::string(name)
+                                                       : "#" + std::to_string(p.ifindex);
     }
     return s;
 }
@@ -191,8 +198,8 @@ void RouteWatch::drain() {
                 continue;
             }
             if (errno != EAGAIN)
-                log::warning("route watch: reading notifications: " + std::string(std::strerror(errno)) +
-                             ", ignoring");
+                log::warning("route watch: reading notifications: " +
+                             std::string(std::strerror(errno)) + ", ignoring");
             break;
         }
         ++datagrams_;

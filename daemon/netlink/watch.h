@@ -65,9 +65,9 @@ public:
     RouteWatch(const RouteWatch&) = delete;
     RouteWatch& operator=(const RouteWatch&) = delete;
 
-    uint64_t datagrams() const { return datagrams_; }      // notifications read
-    uint64_t bursts() const { return bursts_; }            // on_change calls
-    uint64_t overruns() const { return overruns_; }        // ENOBUFS: some were lost
+    uint64_t datagrams() const { return datagrams_; }  // notifications read
+    uint64_t bursts() const { return bursts_; }        // on_change calls
+    uint64_t overruns() const { return overruns_; }    // ENOBUFS: some were lost
 
 private:
     static int on_io(sd_event_source* s, int fd, uint32_t revents, void* userdata) noexcept;

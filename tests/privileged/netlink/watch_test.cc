@@ -3,13 +3,12 @@
 // tests/privileged/firewall/netns_util.h refuses to run anywhere else).
 #include "daemon/netlink/watch.h"
 
+#include <gtest/gtest.h>
+#include <net/if.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <fstream>
-#include <net/if.h>
 #include <string>
 
 #include "libvswitch/base/handle.h"
@@ -42,8 +41,9 @@ protected:
         ASSERT_TRUE(fwtest::in_own_netns()) << fwtest::kNotIsolated;
         ASSERT_EQ(::geteuid(), 0u) << "needs root";
         // No dummy driver on every kernel: a veth pair stands in.
-        ASSERT_TRUE(fwtest::succeeds("ip link add vw0 type veth peer name vw0p && ip link set vw0 up && "
-                                     "ip link set vw0p up"));
+        ASSERT_TRUE(
+            fwtest::succeeds("ip link add vw0 type veth peer name vw0p && ip link set vw0 up && "
+                             "ip link set vw0p up"));
         sd_event* raw = nullptr;
         ASSERT_GE(sd_event_new(&raw), 0);
         event_.reset(raw);
@@ -58,7 +58,8 @@ const HostPrefix* find(const std::vector<HostPrefix>& v, HostPrefix::Kind kind, 
                        uint32_t table = 0) {
     auto p = Ipv4Prefix::parse(prefix);
     for (const auto& h : v)
-        if (h.kind == kind && p.ok() && h.prefix == *p && (kind == HostPrefix::Kind::address || h.table == table))
+        if (h.kind == kind && p.ok() && h.prefix == *p &&
+            (kind == HostPrefix::Kind::address || h.table == table))
             return &h;
     return nullptr;
 }
@@ -66,9 +67,10 @@ const HostPrefix* find(const std::vector<HostPrefix>& v, HostPrefix::Kind kind, 
 }  // namespace
 
 TEST_F(Watch, DumpNamesAddressesAndPolicyTableRoutesExactly) {
-    ASSERT_TRUE(fwtest::succeeds("ip addr add 192.0.2.1/24 dev vw0 && "
-                                 "ip route add 198.51.100.0/24 dev vw0 table 100 && "
-                                 "ip route add blackhole 203.0.113.0/25 table 101"));
+    ASSERT_TRUE(
+        fwtest::succeeds("ip addr add 192.0.2.1/24 dev vw0 && "
+                         "ip route add 198.51.100.0/24 dev vw0 table 100 && "
+                         "ip route add blackhole 203.0.113.0/25 table 101"));
     auto host = dump_host_prefixes();
     ASSERT_TRUE(host.ok()) << host.error().message;
     const auto* addr = find(*host, HostPrefix::Kind::address, "192.0.2.0/24");
@@ -99,8 +101,10 @@ TEST_F(Watch, FoldsABurstOfRouteChangesIntoOneCheck) {
     {
         std::ofstream out(batch);
         for (int i = 0; i < 1000; ++i) {
-            std::string r = "10." + std::to_string(i / 250) + "." + std::to_string(i % 250) + ".0/24";
-            out << "route add " << r << " dev vw0 table 200\nroute del " << r << " dev vw0 table 200\n";
+            std::string r =
+                "10." + std::to_string(i / 250) + "." + std::to_string(i % 250) + ".0/24";
+            out << "route add " << r << " dev vw0 table 200\nroute del " << r
+                << " dev vw0 table 200\n";
         }
     }
     bool ok = fwtest::succeeds("ip -batch " + batch);
@@ -111,7 +115,8 @@ TEST_F(Watch, FoldsABurstOfRouteChangesIntoOneCheck) {
     EXPECT_GT((*w)->datagrams() + (*w)->overruns(), 0u);
 
     // A rule change (policy routing switched on by a VPN) is a change too.
-    ASSERT_TRUE(fwtest::succeeds("ip rule add from 192.0.2.0/24 table 100 && ip rule del from 192.0.2.0/24 table 100"));
+    ASSERT_TRUE(fwtest::succeeds(
+        "ip rule add from 192.0.2.0/24 table 100 && ip rule del from 192.0.2.0/24 table 100"));
     run_for(event_.get(), 3 * kWatchCoalesceUsec);
     EXPECT_EQ(checks, 2);
     // An address change as well.

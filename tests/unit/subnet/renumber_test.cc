@@ -43,13 +43,13 @@ TEST(SubnetRenumber, NeighbouringBlocksAndEmptyListsDoNotConflict) {
 }
 
 TEST(SubnetRenumber, CarriesTheHostOffsetToTheNewBlock) {
-    auto moved = carry_host_offset(addr("172.20.16.37"), prefix("172.20.16.0/20"),
-                                   prefix("172.31.48.0/20"));
+    auto moved =
+        carry_host_offset(addr("172.20.16.37"), prefix("172.20.16.0/20"), prefix("172.31.48.0/20"));
     ASSERT_TRUE(moved.has_value());
     EXPECT_EQ(*moved, addr("172.31.48.37"));
     // Offsets beyond the first /24 of the block move whole.
-    moved = carry_host_offset(addr("172.20.31.254"), prefix("172.20.16.0/20"),
-                              prefix("10.1.0.0/20"));
+    moved =
+        carry_host_offset(addr("172.20.31.254"), prefix("172.20.16.0/20"), prefix("10.1.0.0/20"));
     ASSERT_TRUE(moved.has_value());
     EXPECT_EQ(*moved, addr("10.1.15.254"));
 }
