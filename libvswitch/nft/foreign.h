@@ -50,7 +50,8 @@ struct ForeignChain {
 
 // One condition of a rule that the probes can evaluate.
 struct Condition {
-    enum class Field { iifname, oifname, l4proto, dport, ct_state, nfproto } field;
+    enum class Field { iifname, oifname, l4proto, dport, ct_state, nfproto };
+    Field field = Field::iifname;
     bool negated = false;       // != instead of ==
     std::string name;           // iifname/oifname
     bool prefix = false;        // iifname "vswitch*" / iptables "-i vswitch+"

@@ -133,7 +133,8 @@ struct ExprReader {
             rule.opaque = true;
             return;
         }
-        Condition c{it->second.field};
+        Condition c;
+        c.field = it->second.field;
         c.negated = op == NFT_CMP_NEQ;
         switch (c.field) {
         case Condition::Field::iifname:

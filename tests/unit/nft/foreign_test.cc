@@ -44,7 +44,8 @@ ForeignRule rule(std::string chain, Verdict v, std::vector<Condition> conds = {}
 }
 
 Condition ifname(Field f, std::string name, bool negated = false) {
-    Condition c{f};
+    Condition c;
+    c.field = f;
     c.name = std::move(name);
     c.negated = negated;
     return c;
@@ -117,7 +118,8 @@ TEST(ForeignDiagnose, ExplicitDropOfTheBridgeNamesTheRuleAndGivesNftFix) {
 TEST(ForeignDiagnose, EstablishedAcceptLetsRepliesThrough) {
     ForeignRuleset rs;
     rs.chains = {base_chain(NFPROTO_IPV4, "filter", "FORWARD", Hook::forward, true)};
-    Condition ct{Field::ct_state};
+    Condition ct;
+    ct.field = Field::ct_state;
     ct.mask = 0x6;  // established | related
     ct.value = 0;
     ct.negated = true;
@@ -134,9 +136,11 @@ TEST(ForeignDiagnose, EstablishedAcceptLetsRepliesThrough) {
 TEST(ForeignDiagnose, InputDropOfDhcpAndDnsIsFound) {
     ForeignRuleset rs;
     rs.chains = {base_chain(NFPROTO_IPV4, "filter", "INPUT", Hook::input, true)};
-    Condition udp{Field::l4proto};
+    Condition udp;
+    udp.field = Field::l4proto;
     udp.value = 17;
-    Condition dhcp{Field::dport};
+    Condition dhcp;
+    dhcp.field = Field::dport;
     dhcp.value = 67;
     rs.rules = {rule("INPUT", Verdict::accept, {udp, dhcp})};
     auto f = diagnose(rs, "vswitch0", true);
