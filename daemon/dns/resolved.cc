@@ -175,8 +175,10 @@ void ResolvedClient::refresh(std::vector<ResolvedLinkSettings> links) {
 }
 
 void ResolvedClient::revert_all() {
+    // Waited for (bounded), like when leaving: Teardown deletes the bridges
+    // next, and resolved must see the revert before the link disappears.
     if (!owner_.empty())
-        for (const auto& [ifindex, link] : links_) revert_link(ifindex, false);
+        for (const auto& [ifindex, link] : links_) revert_link(ifindex, true);
     links_.clear();
 }
 
@@ -240,7 +242,7 @@ void ResolvedClient::register_link(Link& link) {
     send(&link, s.ifindex, "SetLinkDefaultRoute", route->get());
 }
 
-void ResolvedClient::revert_link(int32_t ifindex, bool leaving) {
+void ResolvedClient::revert_link(int32_t ifindex, bool wait) {
     auto m = new_call(bus_, "RevertLink", ifindex);
     if (!m) {
         log::warning(
@@ -250,11 +252,11 @@ void ResolvedClient::revert_link(int32_t ifindex, bool leaving) {
             ", ignoring");
         return;
     }
-    if (!leaving) {
+    if (!wait) {
         send(nullptr, ifindex, "RevertLink", m->get());
         return;
     }
-    // Leaving, the call waits for its answer (bounded): resolved asks the
+    // Waiting (leaving or tearing down), bounded: resolved asks the
     // bus for the caller's credentials after the call arrived, and a caller
     // that disconnected by then is unknown, so the call was lost (seen).
     BusError error;

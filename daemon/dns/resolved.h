@@ -63,7 +63,8 @@ public:
     // The switches changed (renumbered, bridge recreated, removed): links
     // that are gone or differ are reverted, new and changed ones registered.
     void refresh(std::vector<ResolvedLinkSettings> links);
-    // Teardown: RevertLink on every link, sent before the bridges go away.
+    // Teardown: RevertLink on every link, each answered (or timed out)
+    // before this returns and the bridges go away.
     void revert_all();
 
     bool resolved_present() const { return !owner_.empty(); }
@@ -92,7 +93,7 @@ private:
     Status watch();
     void on_owner(std::string_view owner);
     void register_link(Link& link);
-    void revert_link(int32_t ifindex, bool leaving);
+    void revert_link(int32_t ifindex, bool wait);  // wait: blocking, bounded
     void send(Link* link, int32_t ifindex, const char* method, sd_bus_message* message);
     void on_reply(Call& call, sd_bus_message* reply);
     void schedule_retry(Link& link);
