@@ -15,14 +15,6 @@ namespace vswitch::netlink {
 
 namespace {
 
-std::optional<Ipv4> ipv4_of(nl_addr* a) {
-    if (!a || nl_addr_get_family(a) != AF_INET || nl_addr_get_len(a) != sizeof(uint32_t))
-        return std::nullopt;
-    uint32_t be = 0;
-    std::memcpy(&be, nl_addr_get_binary_addr(a), sizeof be);
-    return Ipv4::from_network(be);
-}
-
 Result<NlAddrHandle> build_nl_addr(Ipv4 a) {
     uint32_t be = a.to_network();
     NlAddrHandle out(nl_addr_build(AF_INET, &be, sizeof be));

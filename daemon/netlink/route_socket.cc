@@ -1,6 +1,7 @@
 #include "daemon/netlink/route_socket.h"
 
 #include <netlink/errno.h>
+#include <sys/socket.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -62,6 +63,14 @@ std::string interface_label(nl_sock* sk, int ifindex) {
         if (const char* name = rtnl_link_get_name(link.get())) return "'" + std::string(name) + "'";
     }
     return "#" + std::to_string(ifindex);
+}
+
+std::optional<Ipv4> ipv4_of(nl_addr* a) {
+    if (!a || nl_addr_get_family(a) != AF_INET || nl_addr_get_len(a) != sizeof(uint32_t))
+        return std::nullopt;
+    uint32_t be = 0;
+    std::memcpy(&be, nl_addr_get_binary_addr(a), sizeof be);
+    return Ipv4::from_network(be);
 }
 
 }  // namespace vswitch::netlink

@@ -14,10 +14,12 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "libvswitch/base/handle.h"
+#include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
 
 namespace vswitch::netlink {
@@ -45,5 +47,9 @@ Error nl_error(int nlerr, std::string_view what);
 
 // "'vswitch0'" for error messages, or "#7" when the index has no link.
 std::string interface_label(nl_sock* sk, int ifindex);
+
+// The IPv4 address a libnl address holds; nullopt for null, another
+// family or a length that is not 4 bytes.
+std::optional<Ipv4> ipv4_of(nl_addr* a);
 
 }  // namespace vswitch::netlink

@@ -18,14 +18,6 @@ namespace vswitch::netlink {
 
 namespace {
 
-std::optional<Ipv4> ipv4_of(nl_addr* a) {
-    if (!a || nl_addr_get_family(a) != AF_INET || nl_addr_get_len(a) != sizeof(uint32_t))
-        return std::nullopt;
-    uint32_t be = 0;
-    std::memcpy(&be, nl_addr_get_binary_addr(a), sizeof be);
-    return Ipv4::from_network(be);
-}
-
 // A dump is retried when a concurrent change interrupted it (NLE_DUMP_INTR),
 // which a route flood makes likely.
 template <class Alloc>
