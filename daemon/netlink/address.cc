@@ -10,6 +10,7 @@
 
 #include "daemon/netlink/link.h"
 #include "daemon/netlink/route_socket.h"
+#include "daemon/netlink/watch.h"
 
 namespace vswitch::netlink {
 
@@ -20,19 +21,6 @@ Result<NlAddrHandle> build_nl_addr(Ipv4 a) {
     NlAddrHandle out(nl_addr_build(AF_INET, &be, sizeof be));
     if (!out) return make_error(ENOMEM, "building address " + a.to_string() + ": out of memory");
     return out;
-}
-
-// Dumps a cache, again if a concurrent change interrupted the dump.
-Result<CacheHandle> dump(const std::function<int(nl_cache**)>& alloc, std::string_view what) {
-    int err = 0;
-    for (int attempt = 0; attempt < kMaxDumpAttempts; ++attempt) {
-        nl_cache* raw = nullptr;
-        err = alloc(&raw);
-        CacheHandle cache(raw);
-        if (err >= 0) return cache;
-        if (err != -NLE_DUMP_INTR) break;
-    }
-    return nl_error(err, what);
 }
 
 // One IPv4 address as the kernel reports it, with a reference to the
@@ -47,7 +35,7 @@ struct Address {
 };
 
 Result<std::vector<Address>> dump_ipv4_addresses(nl_sock* sk, std::optional<int> only_ifindex) {
-    auto cache = dump([sk](nl_cache** c) { return rtnl_addr_alloc_cache(sk, c); },
+    auto cache = dump_cache([sk](nl_cache** c) { return rtnl_addr_alloc_cache(sk, c); },
                       "dumping IPv4 addresses");
     if (!cache) return cache.error();
     std::vector<Address> out;
@@ -69,25 +57,10 @@ Result<std::vector<Address>> dump_ipv4_addresses(nl_sock* sk, std::optional<int>
     return out;
 }
 
-// Whether every next hop of the route leaves through ifindex. A route
-// without next hops (blackhole, unreachable, prohibit) belongs to nobody.
-bool only_via(rtnl_route* route, int ifindex) {
-    int n = rtnl_route_get_nnexthops(route);
-    if (n <= 0) return false;
-    for (int i = 0; i < n; ++i) {
-        rtnl_nexthop* nh = rtnl_route_nexthop_n(route, i);
-        if (!nh || rtnl_route_nh_get_ifindex(nh) != ifindex) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 Result<std::vector<Ipv4Prefix>> dump_taken_prefixes(std::string_view ignore_ifname) {
     const std::string what = "listing the host's IPv4 addresses and routes";
-    auto sk = open_route_socket();
-    if (!sk) return sk.error().context(what);
-
     // No such interface (the bridge before its first creation): nothing to
     // ignore. Index 0 is never a real interface.
     int ignored = 0;
@@ -97,37 +70,13 @@ Result<std::vector<Ipv4Prefix>> dump_taken_prefixes(std::string_view ignore_ifna
         else if (idx.error().code != ENODEV) return idx.error().context(what);
     }
 
+    // The bridge's own addresses and the routes that only lead into it are
+    // the switch itself, not something it must avoid.
+    auto host = dump_host_prefixes();
+    if (!host) return host.error();
     std::vector<Ipv4Prefix> taken;
-    auto addresses = dump_ipv4_addresses(sk->get(), std::nullopt);
-    if (!addresses) return addresses.error().context(what);
-    for (const auto& a : *addresses) {
-        if (a.ifindex == ignored) continue;
-        if (a.peer) {
-            // "10.8.0.2 peer 10.8.0.1/24": the prefix is the peer's side.
-            taken.push_back(Ipv4Prefix(*a.peer, a.prefix_length).normalized());
-            taken.push_back(Ipv4Prefix(a.local, 32));
-        } else {
-            taken.push_back(Ipv4Prefix(a.local, a.prefix_length).normalized());
-        }
-    }
-
-    // Family AF_INET with no table in the request: the kernel dumps every
-    // table (main, local, and the policy tables VPNs install routes in).
-    auto routes = dump([&sk](nl_cache** c) { return rtnl_route_alloc_cache(sk->get(), AF_INET, 0, c); },
-                       "dumping IPv4 routes");
-    if (!routes) return routes.error().context(what);
-    for (nl_object* obj = nl_cache_get_first(routes->get()); obj; obj = nl_cache_get_next(obj)) {
-        auto* route = reinterpret_cast<rtnl_route*>(obj);  // libnl's documented downcast
-        if (rtnl_route_get_family(route) != AF_INET) continue;
-        nl_addr* dst = rtnl_route_get_dst(route);
-        if (!dst) continue;
-        unsigned len = nl_addr_get_prefixlen(dst);
-        if (len == 0 || len > 32) continue;  // default routes overlap everything
-        auto net = ipv4_of(dst);
-        if (!net) continue;
-        if (ignored != 0 && only_via(route, ignored)) continue;
-        taken.push_back(Ipv4Prefix(*net, uint8_t(len)).normalized());
-    }
+    for (const auto& p : *host)
+        if (ignored == 0 || p.ifindex != ignored) taken.push_back(p.prefix);
 
     std::sort(taken.begin(), taken.end(), [](const Ipv4Prefix& a, const Ipv4Prefix& b) {
         return a.network() != b.network() ? a.network() < b.network() : a.length() < b.length();

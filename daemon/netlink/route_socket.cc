@@ -65,6 +65,18 @@ std::string interface_label(nl_sock* sk, int ifindex) {
     return "#" + std::to_string(ifindex);
 }
 
+Result<CacheHandle> dump_cache(const std::function<int(nl_cache**)>& alloc, std::string_view what) {
+    int err = 0;
+    for (int attempt = 0; attempt < kMaxDumpAttempts; ++attempt) {
+        nl_cache* raw = nullptr;
+        err = alloc(&raw);
+        CacheHandle cache(raw);
+        if (err >= 0) return cache;
+        if (err != -NLE_DUMP_INTR) break;
+    }
+    return nl_error(err, what);
+}
+
 std::optional<Ipv4> ipv4_of(nl_addr* a) {
     if (!a || nl_addr_get_family(a) != AF_INET || nl_addr_get_len(a) != sizeof(uint32_t))
         return std::nullopt;

@@ -14,6 +14,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,11 @@ Error nl_error(int nlerr, std::string_view what);
 
 // "'vswitch0'" for error messages, or "#7" when the index has no link.
 std::string interface_label(nl_sock* sk, int ifindex);
+
+// Fills a cache with alloc (e.g. rtnl_route_alloc_cache), again when a
+// concurrent change interrupted the dump (NLE_DUMP_INTR, likely during a
+// route flood), at most kMaxDumpAttempts times; "<what>: <reason>" else.
+Result<CacheHandle> dump_cache(const std::function<int(nl_cache**)>& alloc, std::string_view what);
 
 // The IPv4 address a libnl address holds; nullopt for null, another
 // family or a length that is not 4 bytes.

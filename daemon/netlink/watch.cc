@@ -18,21 +18,6 @@ namespace vswitch::netlink {
 
 namespace {
 
-// A dump is retried when a concurrent change interrupted it (NLE_DUMP_INTR),
-// which a route flood makes likely.
-template <class Alloc>
-Result<CacheHandle> dump_cache(Alloc alloc, std::string_view what) {
-    int err = 0;
-    for (int attempt = 0; attempt < kMaxDumpAttempts; ++attempt) {
-        nl_cache* raw = nullptr;
-        err = alloc(&raw);
-        CacheHandle cache(raw);
-        if (err >= 0) return cache;
-        if (err != -NLE_DUMP_INTR) break;
-    }
-    return nl_error(err, what);
-}
-
 // The one device all next hops leave through; 0 for none (blackhole,
 // unreachable) or several.
 int only_device(rtnl_route* route) {
