@@ -19,7 +19,9 @@
 #   RSS          VmRSS after 4000 perfdhcp clients hold a lease (perfdhcp's
 #                avalanche scenario: every client retransmits until it has one;
 #                dnsmasq, which fsyncs its lease file per change and cannot
-#                take 4000 new clients in bounded time, reads them from it).
+#                take 4000 new clients in bounded time, reads them from it);
+#                beside it that of rss-floor (bench/rss_floor.cc): vswitchd's
+#                libraries loaded and nothing else.
 # Each server gets SETTLE_S (1 s) after it says it is up before the first
 # packet: kea-dhcp4 logs DHCP4_STARTED ~0.2 s before it receives.
 # Servers, all logging at the level they ship with:
@@ -31,6 +33,9 @@
 #                    are taken against the strongest dnsmasq)
 #   kea              kea-dhcp4, memfile with persist on, logger at INFO
 # BENCH_OUT=DIR keeps every perfdhcp output and server log there.
+# BENCH_CPU_CAP=PCT runs every server under the same CPU quota, PCT % of one
+# CPU (bench/lib_ref.sh): on 2 cores perfdhcp needs one of them, and
+# uncapped the servers' highest rates meet perfdhcp's own limit.
 # The subnet is a /16 (PrefixLength=16) so that no step exhausts a pool.
 # perfdhcp runs in a VM namespace with a static address and sends as a relay
 # (giaddr = its address), which all three servers answer.
@@ -57,6 +62,7 @@ LEASE_S=3600
 readonly MAX_LOSS_PERMILLE=10 # < 1 %
 SERVERS=(vswitchd dnsmasq dnsmasq-noping kea)
 
+vsb_cpu_cap_init "${BENCH_CPU_CAP:-}"
 vsi_topology
 vsi_daemon_dirs
 printf '[Switch]\nPrefixLength=16\nLeaseTimeSec=%s\n' "$LEASE_S" >"$VSI_CONF"
@@ -90,6 +96,7 @@ start_server() { # NAME: a fresh instance with no leases
       vsb_start_kea "$NS_HOST" "$VSI_TMP/kea.conf"
       SERVER_PID=$VSB_PID ;;
   esac
+  vsb_cpu_cap "$SERVER_PID"
   sleep "$SETTLE_S"
 }
 
@@ -202,19 +209,24 @@ for s in "${SERVERS[@]}"; do
   for rate in "${RATES[@]}"; do
     i=$((i + 1))
     start_server "$s"
+    cpu0=$(vsb_cpu_ticks "$SERVER_PID")
     perf "$VSI_TMP/step-$s-$rate.out" "$(printf '%02x' $((16 + i)))" "$rate" "$STEP_S" 0
+    cpu1=$(vsb_cpu_ticks "$SERVER_PID")
     stop_server "$s"
     read -r d a < <(perf_counts "$VSI_TMP/step-$s-$rate.out")
     loss=$(((d - a) * 1000 / (d > 0 ? d : 1)))
-    R[$s.steps]+="$rate:$((a / STEP_S))/s,$(awk -v l="$loss" 'BEGIN {printf "%.1f", l / 10}')% "
+    R[$s.steps]+="$rate:$((a / STEP_S))/s,$(awk -v l="$loss" -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v a="$a" \
+      'BEGIN {printf "%.1f%%,%.0fus", l / 10, a ? t / hz * 1e6 / a : 0}') "
     if [ "$d" -eq 0 ] || [ "$loss" -ge "$MAX_LOSS_PERMILLE" ]; then break; fi
     R[$s.max]=$((a / STEP_S))
   done
 done
 
+R[floor.rss]=$(vsb_rss_floor "$VSWITCHD")
+
 if [ -n "${BENCH_OUT:-}" ]; then mkdir -p "$BENCH_OUT" && cp -r "$VSI_TMP"/. "$BENCH_OUT"/; fi
-printf '\nbench/dhcp %s, %s, %s cores, load %s\n' "$(date -u '+%F %H:%M UTC')" "$(uname -r)" "$(nproc)" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\nbench/dhcp %s, %s, %s cores, load %s%s\n' "$(date -u '+%F %H:%M UTC')" "$(uname -r)" "$(nproc)" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)" "$(vsb_cpu_cap_label)"
 printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' server "log level" "first lease ms" \
   "p50/p99 DO, RA at $LAT_RATE/s (loss%)" "CPU us/DORA" "max DORA/s" "RSS KiB idle / $RSS_LEASES leases (anon + file)"
 declare -A LOGLEVEL=([vswitchd]="info" [dnsmasq]="default" [dnsmasq-noping]="default" [kea]="INFO")
@@ -222,7 +234,9 @@ for s in "${SERVERS[@]}"; do
   printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' "$s" "${LOGLEVEL[$s]}" "${R[$s.first]}" \
     "${R[$s.lat]} (${R[$s.latloss]})" "${R[$s.cpu]}" "${R[$s.max]}" "${R[$s.rss0]} / ${R[$s.rss]}"
 done
-echo "rate steps (offered rate: ACKs/s, loss):"
+printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' "lib floor" - - "(vswitchd's libraries, loaded, nothing else)" - - \
+  "${R[floor.rss]}"
+echo "rate steps (offered rate: ACKs/s, loss, server CPU us per ACK):"
 for s in "${SERVERS[@]}"; do printf '  %-15s %s\n' "$s" "${R[$s.steps]}"; done
 # Ratios against the best reference (dnsmasq-noping or kea) per column.
 num() { sed -n 's/^\([0-9.]*\).*/\1/p' <<<"$1"; }

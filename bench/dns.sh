@@ -21,7 +21,12 @@
 #            answered from the cache (warmed first, TTL 300 s);
 #   p50/p99  latency of each kind at a fixed BENCH_RATE (2000) queries/s;
 #   RSS      VmRSS after the runs, with the 4000 names loaded, and its
-#            anonymous (heap, stacks) and file-backed (code, libraries) parts.
+#            anonymous (heap, stacks) and file-backed (code, libraries) parts;
+#            beside it that of rss-floor (bench/rss_floor.cc): vswitchd's
+#            libraries loaded and nothing else.
+# BENCH_CPU_CAP=PCT runs both servers under the same CPU quota, PCT % of one
+# CPU (bench/lib_ref.sh): on 2 cores dnsperf needs one of them, and uncapped
+# the QPS of both servers meets dnsperf's own limit.
 # Log levels: vswitchd at info (its default), dnsmasq at its default (no
 # log-queries, as libvirt runs it).
 set -euo pipefail
@@ -41,6 +46,7 @@ RECORDS=4000
 readonly SUBNET=172.20.0.0/16 DOMAIN=vswitch.internal LEASE_S=86400
 readonly CACHED_NAMES=(ext.example other.example third.example fourth.example)
 
+vsb_cpu_cap_init "${BENCH_CPU_CAP:-}"
 vsi_topology
 vsi_daemon_dirs
 ip netns exec "$NS_UP" "$PYTHON" "$here/../tests/integration/dns_upstream.py" "$VSI_INTERNET_ADDR" \
@@ -70,6 +76,7 @@ for n in "${CACHED_NAMES[@]}"; do echo "$n A"; done >"$VSI_TMP/q-cached"
 
 printf '[Switch]\nSubnet=%s\nDomain=%s\n' "$SUBNET" "$DOMAIN" >"$VSI_CONF"
 vsi_start_daemon
+vsb_cpu_cap "$VSI_DAEMON_PID"
 gateway=$(vsi_subnet_host "$SUBNET" 1)
 vsi_add_vm vm0 "$(vsi_subnet_host "$SUBNET" 65000)/16" "$gateway"
 
@@ -118,15 +125,18 @@ cp "$VSI_TMP/addnhosts" "$VSI_TMP/dnsmasq.conf.addnhosts"
 vsb_dnsmasq_conf "$VSI_TMP/dnsmasq.conf" vswitch0 "$(vsi_subnet_host "$SUBNET" 2)" \
   "$(vsi_subnet_host "$SUBNET" 65533)" 255.255.0.0 65532 "$DOMAIN"
 vsb_start_dnsmasq "$NS_HOST" "$VSI_TMP/dnsmasq.conf" 53
+vsb_cpu_cap "$VSB_PID"
 sleep 0.5
 measure dnsmasq "$VSB_PID"
 R[dnsmasq.rss]=$(vsb_rss_parts "$VSB_PID")
 vsi_kill_pid "$VSB_PID"
 
+R[floor.rss]=$(vsb_rss_floor "$VSWITCHD")
+
 if [ -n "${BENCH_OUT:-}" ]; then mkdir -p "$BENCH_OUT" && cp -r "$VSI_TMP"/. "$BENCH_OUT"/; fi
-printf '\nbench/dns %s, %s, %s cores, load %s; %s local names, dnsperf -q %s for %s s, latency at %s q/s\n' \
+printf '\nbench/dns %s, %s, %s cores, load %s; %s local names, dnsperf -q %s for %s s, latency at %s q/s%s\n' \
   "$(date -u '+%F %H:%M UTC')" "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  "$RECORDS" "$OUTSTANDING" "$SECS" "$RATE"
+  "$RECORDS" "$OUTSTANDING" "$SECS" "$RATE" "$(vsb_cpu_cap_label)"
 printf '%-9s | %-9s | %-44s | %-44s | %s\n' server "log level" "local: QPS, avg ms, lost, p50/p99 ms, CPU us/q" \
   "cached: QPS, avg ms, lost, p50/p99 ms, CPU us/q" "RSS KiB (anon + file)"
 for s in vswitchd dnsmasq; do
@@ -137,6 +147,7 @@ for s in vswitchd dnsmasq; do
     "${R[$s.cached.qps]}, ${R[$s.cached.avg]}, ${R[$s.cached.lost]}, ${R[$s.cached.p]}, ${R[$s.cached.cpu]}" \
     "${R[$s.rss]}"
 done
+printf '%-9s | %-9s | %-44s | %-44s | %s\n' "lib floor" - "(vswitchd's libraries, loaded, nothing else)" "" "${R[floor.rss]}"
 awk -v vl="${R[vswitchd.local.qps]:-0}" -v dl="${R[dnsmasq.local.qps]:-0}" \
   -v vc="${R[vswitchd.cached.qps]:-0}" -v dc="${R[dnsmasq.cached.qps]:-0}" \
   -v vlc="${R[vswitchd.local.cpu]}" -v dlc="${R[dnsmasq.local.cpu]}" \

@@ -36,6 +36,65 @@ vsb_rss_parts() {
 # utime + stime of a process (all its threads), in clock ticks.
 vsb_cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
+# Equal CPU budgets. On a 2-core machine the load generator (perfdhcp,
+# dnsperf) needs a core of its own, so the highest rate a server reaches
+# uncapped says as much about the generator as about the server. With
+# BENCH_CPU_CAP=PCT every server runs in one cgroup whose CPU quota is PCT %
+# of one CPU (cgroup v2 cpu.max, or v1 cpu.cfs_quota_us; 10 ms period): the
+# server, not the generator, is then the bottleneck, and every server gets
+# the same budget. The cgroup is removed by the run's trap.
+VSB_CGROUP=
+# vsb_cpu_cap_init PCT: makes the capped cgroup (no-op when PCT is empty).
+vsb_cpu_cap_init() {
+  local pct=$1 period=10000 root
+  [ -n "$pct" ] || return 0
+  if ! [[ $pct =~ ^[0-9]+$ ]] || [ "$pct" -lt 1 ] || [ "$pct" -gt 100 ]; then
+    vsi_fail "BENCH_CPU_CAP must be a percentage of one CPU (1-100), not '$pct'"
+  fi
+  if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+    root=/sys/fs/cgroup
+    grep -qw cpu "$root/cgroup.subtree_control" || echo +cpu >"$root/cgroup.subtree_control"
+    VSB_CGROUP=$root/vsb-$VSI_NAME-$$
+    mkdir "$VSB_CGROUP"
+    echo "$((period * pct / 100)) $period" >"$VSB_CGROUP/cpu.max"
+  elif [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+    VSB_CGROUP=/sys/fs/cgroup/cpu/vsb-$VSI_NAME-$$
+    mkdir "$VSB_CGROUP"
+    echo "$period" >"$VSB_CGROUP/cpu.cfs_period_us"
+    echo "$((period * pct / 100))" >"$VSB_CGROUP/cpu.cfs_quota_us"
+  else
+    vsi_fail "BENCH_CPU_CAP: no cgroup cpu controller (v2 cpu.max or v1 cpu.cfs_quota_us)"
+  fi
+  VSI_CLEANUP_CMDS+=("rmdir '$VSB_CGROUP' 2>/dev/null")
+}
+# vsb_cpu_cap PID: moves process PID (all its threads) into the capped cgroup.
+vsb_cpu_cap() {
+  [ -n "$VSB_CGROUP" ] || return 0
+  echo "$1" >"$VSB_CGROUP/cgroup.procs"
+}
+# vsb_cpu_cap_label: "" or ", servers capped at PCT % of one CPU".
+vsb_cpu_cap_label() {
+  [ -n "$VSB_CGROUP" ] && printf ', every server capped at %s %% of one CPU (cgroup quota)' "$BENCH_CPU_CAP"
+  return 0
+}
+
+# vsb_rss_floor VSWITCHD: "RSS (anon + file)" of rss-floor (bench/rss_floor.cc,
+# built beside VSWITCHD in the build tree): vswitchd's libraries loaded and
+# nothing else, the least any daemon on them can use. "n/a" without it.
+vsb_rss_floor() {
+  local bin out i pid parts=n/a
+  bin=$(dirname "$(dirname "$(readlink -f "$1")")")/bench/rss-floor
+  [ -x "$bin" ] || { echo "n/a (no $bin)"; return 0; }
+  out=$VSI_TMP/rss-floor.out
+  ip netns exec "$NS_HOST" "$bin" >"$out" 2>&1 &
+  pid=$!
+  vsi_track_pid "$pid"
+  for ((i = 0; i < 100; i++)); do grep -q ready "$out" 2>/dev/null && break; sleep 0.05; done
+  grep -q ready "$out" && parts=$(vsb_rss_parts "$pid")
+  vsi_kill_pid "$pid"
+  echo "$parts"
+}
+
 # vsb_percentile FILE P: the P-th percentile (0-100) of the numbers in FILE,
 # one a line (nearest rank); "n/a" when FILE is empty.
 vsb_percentile() {

@@ -34,6 +34,9 @@ VSI_NAME=
 VSI_TMP=
 VSI_NAMESPACES=()
 VSI_PIDS=()
+# Commands the trap runs last (after the processes are stopped), e.g. to
+# remove a cgroup a bench made.
+VSI_CLEANUP_CMDS=()
 VSI_DAEMON_PID=
 VSI_DAEMON_STARTS=0
 VSI_FAILED=0
@@ -129,7 +132,7 @@ vsi_kill_pid() {
 }
 
 vsi_cleanup() {
-  local rc=$? pid ns
+  local rc=$? pid ns cmd
   set +e
   trap - EXIT INT TERM
   [ "$rc" != 0 ] && [ "$VSI_FAILED" = 0 ] && [ "$rc" != 77 ] && vsi_dump_daemon_log
@@ -141,6 +144,7 @@ vsi_cleanup() {
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
   done
   for ns in "${VSI_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  for cmd in "${VSI_CLEANUP_CMDS[@]}"; do eval "$cmd"; done
   if [ -n "$VSI_TMP" ] && [ -d "$VSI_TMP" ]; then
     if [ "$rc" != 0 ] && [ -n "${VSI_KEEP_TMP:-}" ]; then
       echo "kept $VSI_TMP" >&2
