@@ -110,7 +110,7 @@ measure() {
     done
     read -r _ r ticks < <(sort -n "$VSI_TMP/runs-$s-$kind" | sed -n "$(((REPEATS + 1) / 2))p")
     out=$VSI_TMP/max-$s-$kind-$r.out
-    R[$s.$kind.runs]=$(sort -n "$VSI_TMP/runs-$s-$kind" | awk '{printf "%s%d", NR > 1 ? " " : "", $1}')
+    R[$s.$kind.runs]=$(sort -n "$VSI_TMP/runs-$s-$kind" | awk '{printf "%s%d", (NR > 1 ? " " : ""), $1}')
     R[$s.$kind.cpu]=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" \
       -v n="$(awk '/Queries completed:/ {print $3}' "$out")" \
       'BEGIN {printf "%.1f", n ? t / hz * 1e6 / n : 0}')

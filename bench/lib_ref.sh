@@ -53,7 +53,9 @@ vsb_cpu_cap_init() {
   fi
   if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
     root=/sys/fs/cgroup
-    grep -qw cpu "$root/cgroup.subtree_control" || echo +cpu >"$root/cgroup.subtree_control"
+    # The machine's cgroup setup is not the bench's to change.
+    grep -qw cpu "$root/cgroup.subtree_control" ||
+      vsi_fail "BENCH_CPU_CAP: the cpu controller is not enabled for $root's children (cgroup.subtree_control)"
     VSB_CGROUP=$root/vsb-$VSI_NAME-$$
     mkdir "$VSB_CGROUP"
     echo "$((period * pct / 100)) $period" >"$VSB_CGROUP/cpu.max"
