@@ -15,30 +15,12 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "libvswitch/base/handle.h"
+
 #include <cstdio>
-#include <memory>
 #include <string>
 
-namespace {
-struct EventUnref {
-    void operator()(sd_event* e) const { sd_event_unref(e); }
-};
-struct NlSockFree {
-    void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct LinkPut {
-    void operator()(rtnl_link* l) const { rtnl_link_put(l); }
-};
-struct TableFree {
-    void operator()(nftnl_table* t) const { nftnl_table_free(t); }
-};
-struct MnlClose {
-    void operator()(mnl_socket* s) const { mnl_socket_close(s); }
-};
-struct PktFree {
-    void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-}  // namespace
+using vswitch::UniqueHandle;
 
 int main() {
     sd_event* raw = nullptr;
@@ -46,12 +28,12 @@ int main() {
         std::fprintf(stderr, "rss-floor: sd_event_new failed\n");
         return 1;
     }
-    std::unique_ptr<sd_event, EventUnref> loop(raw);
-    std::unique_ptr<nl_sock, NlSockFree> nl(nl_socket_alloc());
-    std::unique_ptr<rtnl_link, LinkPut> link(rtnl_link_alloc());
-    std::unique_ptr<nftnl_table, TableFree> table(nftnl_table_alloc());
-    std::unique_ptr<mnl_socket, MnlClose> mnl(mnl_socket_open(NETLINK_NETFILTER));
-    std::unique_ptr<ldns_pkt, PktFree> pkt(ldns_pkt_new());
+    UniqueHandle<sd_event, sd_event_unref> loop(raw);
+    UniqueHandle<nl_sock, nl_socket_free> nl(nl_socket_alloc());
+    UniqueHandle<rtnl_link, rtnl_link_put> link(rtnl_link_alloc());
+    UniqueHandle<nftnl_table, nftnl_table_free> table(nftnl_table_alloc());
+    UniqueHandle<mnl_socket, mnl_socket_close> mnl(mnl_socket_open(NETLINK_NETFILTER));
+    UniqueHandle<ldns_pkt, ldns_pkt_free> pkt(ldns_pkt_new());
     std::string ready = "rss-floor: ready";
     if (!loop || !nl || !link || !table || !mnl || !pkt) {
         std::fprintf(stderr, "rss-floor: could not make the libraries' objects\n");
