@@ -6,7 +6,6 @@
 // nftables table, a DNS packet), then waits to be killed. Its VmRSS is what
 // any daemon built on these libraries costs before its own code and data;
 // bench/dhcp.sh and bench/dns.sh print it beside the servers' RSS.
-#include <ldns/ldns.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/table.h>
 #include <linux/netlink.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "libvswitch/base/handle.h"
+#include "libvswitch/dns/ldns.h"  // ldns, included the one way that works in C++
 
 #include <cstdio>
 #include <string>
