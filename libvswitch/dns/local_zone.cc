@@ -180,12 +180,8 @@ Result<std::string> LocalZone::set(RecordSource source, std::string_view owner,
         return make_error(E2BIG, "local DNS zone '" + domain_ + "' is full (" +
                                      std::to_string(kMaxLocalRecords) + " records)");
     }
-    auto [pos, inserted] = records_.emplace(std::move(key), Record{source, *label, address});
-    const Record* rec = &pos->second;
-    auto lit = by_label_.find(std::string_view(*label));
-    if (lit == by_label_.end()) lit = by_label_.emplace(*label, std::vector<const Record*>{}).first;
-    lit->second.push_back(rec);
-    by_address_[address.value()].push_back(rec);
+    auto pos = records_.emplace(std::move(key), Record{source, *label, address}).first;
+    link(pos->second);
     ++serial_;
     return *label;
 }
@@ -200,15 +196,51 @@ bool LocalZone::remove(RecordSource source, std::string_view owner) {
     return true;
 }
 
-void LocalZone::unlink(const Record& rec) {
-    auto drop = [&](auto& index, const auto& k) {
-        auto it = index.find(k);
-        if (it == index.end()) return;
-        std::erase(it->second, &rec);
-        if (it->second.empty()) index.erase(it);
+void LocalZone::link(Record& rec) {
+    // Appended at the tail: answers list a name's addresses in the order
+    // they were set.
+    auto append = [&rec](Record* head, Record* Record::*next) {
+        while (head->*next) head = head->*next;
+        head->*next = &rec;
     };
-    drop(by_label_, std::string_view(rec.label));
-    drop(by_address_, rec.address.value());
+    if (auto it = by_label_.find(std::string_view(rec.label)); it != by_label_.end())
+        append(it->second, &Record::next_same_label);
+    else
+        by_label_.emplace(std::string_view(rec.label), &rec);
+    if (auto it = by_address_.find(rec.address.value()); it != by_address_.end())
+        append(it->second, &Record::next_same_address);
+    else
+        by_address_.emplace(rec.address.value(), &rec);
+}
+
+void LocalZone::unlink(Record& rec) {
+    // Unhooks rec from the chain at head; returns the chain's new head.
+    auto unhook = [&rec](Record* head, Record* Record::*next) -> Record* {
+        if (head == &rec) return rec.*next;
+        for (Record* r = head; r->*next; r = r->*next) {
+            if (r->*next == &rec) {
+                r->*next = rec.*next;
+                break;
+            }
+        }
+        return head;
+    };
+    if (auto it = by_label_.find(std::string_view(rec.label)); it != by_label_.end()) {
+        Record* head = unhook(it->second, &Record::next_same_label);
+        if (head != it->second) {
+            // The key views the old head's label, which is about to go: re-key.
+            by_label_.erase(it);
+            if (head) by_label_.emplace(std::string_view(head->label), head);
+        }
+    }
+    if (auto it = by_address_.find(rec.address.value()); it != by_address_.end()) {
+        Record* head = unhook(it->second, &Record::next_same_address);
+        if (head)
+            it->second = head;
+        else
+            by_address_.erase(it);
+    }
+    rec.next_same_label = rec.next_same_address = nullptr;
 }
 
 bool LocalZone::collect_addresses(std::string_view label, std::vector<Ipv4>* grow, std::span<Ipv4> out,
@@ -217,8 +249,8 @@ bool LocalZone::collect_addresses(std::string_view label, std::vector<Ipv4>* gro
     auto it = by_label_.find(label);
     if (it == by_label_.end()) return true;
     RecordSource best = RecordSource::lease;
-    for (const Record* r : it->second) best = std::min(best, r->source);
-    for (const Record* r : it->second) {
+    for (const Record* r = it->second; r; r = r->next_same_label) best = std::min(best, r->source);
+    for (const Record* r = it->second; r; r = r->next_same_label) {
         if (r->source != best) continue;
         Ipv4 a = r->address;
         if (grow) {
@@ -271,7 +303,7 @@ std::vector<std::string> LocalZone::names_for(Ipv4 address) const {
     std::vector<std::pair<RecordSource, std::string>> found;
     auto it = by_address_.find(address.value());
     if (it == by_address_.end()) return {};
-    for (const Record* r : it->second) {
+    for (const Record* r = it->second; r; r = r->next_same_address) {
         auto addrs = addresses(r->label);
         if (std::find(addrs.begin(), addrs.end(), address) == addrs.end()) continue;
         found.emplace_back(r->source, r->label);
@@ -286,7 +318,7 @@ std::vector<std::string> LocalZone::names_for(Ipv4 address) const {
 
 std::vector<HostEntry> LocalZone::hosts() const {
     std::vector<HostEntry> out;
-    for (const auto& [addr, keys] : by_address_) {
+    for (const auto& [addr, head] : by_address_) {
         for (const auto& name : names_for(Ipv4(addr)))
             out.push_back({Ipv4(addr), name + "." + domain_});
     }

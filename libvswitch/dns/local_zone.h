@@ -89,6 +89,12 @@ private:
         RecordSource source;
         std::string label;
         Ipv4 address;
+        // The next record with the same label / the same address, in the
+        // order they were set: the indexes below hold only each chain's
+        // head, so a name costs no vector of its own (memory per record is
+        // a bench/dns figure).
+        Record* next_same_label = nullptr;
+        Record* next_same_address = nullptr;
     };
     using Key = std::pair<RecordSource, std::string>;
 
@@ -99,7 +105,8 @@ private:
     };
 
     LocalZone() = default;
-    void unlink(const Record& rec);
+    void link(Record& rec);
+    void unlink(Record& rec);
     // Writes the winning source's distinct addresses of label into out;
     // false when there are more than out holds.
     bool collect_addresses(std::string_view label, std::vector<Ipv4>* grow, std::span<Ipv4> out,
@@ -121,10 +128,11 @@ private:
     uint32_t serial_ = 1;
 
     // The indexes point into records_ (std::map nodes do not move), so a
-    // lookup reads the record directly and no key is stored twice.
+    // lookup reads the record directly and no key is stored twice: a label
+    // index key views its head record's label.
     std::map<Key, Record> records_;
-    std::unordered_map<std::string, std::vector<const Record*>, LabelHash, std::equal_to<>> by_label_;
-    std::unordered_map<uint32_t, std::vector<const Record*>> by_address_;
+    std::unordered_map<std::string_view, Record*, LabelHash, std::equal_to<>> by_label_;
+    std::unordered_map<uint32_t, Record*> by_address_;
 };
 
 }  // namespace vswitch::dns

@@ -149,6 +149,46 @@ TEST(LocalZone, SameSourceSameNameGivesEveryAddress) {
                                }));
 }
 
+TEST(LocalZone, SharedNamesAndAddressesSurviveRemovalInAnyOrder) {
+    // Records sharing a label or an address are chained behind one index
+    // entry; removing the head, a middle or the tail record must leave the
+    // others answering, in the order they were set.
+    LocalZone z = make_zone();
+    const Ipv4 a10(172, 27, 160, 10), a11(172, 27, 160, 11), a12(172, 27, 160, 12);
+    ASSERT_TRUE(z.set(RecordSource::lease, "a", "ubuntu", a10).ok());
+    ASSERT_TRUE(z.set(RecordSource::lease, "b", "ubuntu", a11).ok());
+    ASSERT_TRUE(z.set(RecordSource::lease, "c", "ubuntu", a12).ok());
+    ASSERT_TRUE(z.set(RecordSource::lease, "d", "debian", a11).ok());
+    EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a10, a11, a12}));
+
+    EXPECT_TRUE(z.remove(RecordSource::lease, "a"));  // the head: the label index is re-keyed
+    EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a11, a12}));
+    std::array<Ipv4, 4> out{};
+    EXPECT_EQ(z.leaf_addresses(*name_from_string("UBUNTU.vswitch.internal"), out), std::optional<size_t>(2));
+    EXPECT_EQ(out[0], a11);
+
+    EXPECT_TRUE(z.remove(RecordSource::lease, "b"));  // .11 keeps debian
+    EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a12}));
+    auto ptr = z.answer(make_question("11.160.27.172.in-addr.arpa", LDNS_RR_TYPE_PTR));
+    ASSERT_TRUE(ptr);
+    EXPECT_EQ(answer_of(*ptr), (std::vector<std::string>{
+                                   "11.160.27.172.in-addr.arpa. 30 IN PTR debian.vswitch.internal.",
+                               }));
+
+    // Set again under the same owner: moves to the tail, not duplicated.
+    ASSERT_TRUE(z.set(RecordSource::lease, "a", "ubuntu", a10).ok());
+    EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a12, a10}));
+    ASSERT_TRUE(z.set(RecordSource::lease, "c", "ubuntu", a12).ok());
+    EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a10, a12}));
+
+    EXPECT_TRUE(z.remove(RecordSource::lease, "c"));  // the tail
+    EXPECT_TRUE(z.remove(RecordSource::lease, "a"));
+    EXPECT_TRUE(z.addresses("ubuntu").empty());
+    EXPECT_FALSE(z.leaf_addresses(*name_from_string("ubuntu.vswitch.internal"), out));
+    EXPECT_EQ(z.addresses("debian"), (std::vector<Ipv4>{a11}));
+    EXPECT_EQ(z.hosts().size(), 1u);
+}
+
 TEST(LocalZone, NegativeAnswersCarryTheZoneSoa) {
     LocalZone z = make_zone();
     ASSERT_TRUE(z.set(RecordSource::lease, "m", "web", Ipv4(172, 27, 160, 10)).ok());
