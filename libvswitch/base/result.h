@@ -52,6 +52,7 @@ public:
     T&& value() && { return std::get<0>(std::move(v_)); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
+    T&& operator*() && { return std::move(*this).value(); }  // *make() moves, as std::optional
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 

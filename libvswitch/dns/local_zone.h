@@ -54,6 +54,13 @@ public:
     // zone is the covering octet boundary, e.g. a /20 answers under its /16).
     static Result<LocalZone> create(std::string_view domain, Ipv4Prefix subnet);
 
+    // Movable, not copyable: the indexes point into the records' nodes,
+    // which a move hands over and a copy would not.
+    LocalZone(LocalZone&&) noexcept = default;
+    LocalZone& operator=(LocalZone&&) noexcept = default;
+    LocalZone(const LocalZone&) = delete;
+    LocalZone& operator=(const LocalZone&) = delete;
+
     // Adds or replaces the record owned by (source, owner), e.g. (lease,
     // "52:54:00:12:34:56") or (port, "vsw-web0") or (host, "host"). Returns
     // the label used. EINVAL for a name without a valid label or an address
