@@ -25,18 +25,16 @@ subnet=$(vsi_subnet)
 gateway=$(vsi_subnet_host "$subnet" 1)
 vm_addr=$(vsi_subnet_host "$subnet" 100)
 vsi_add_vm vm0 "$vm_addr/20" "$gateway"
-ping_upstream() { ip netns exec "$NS_VM" ping -c 1 -W 1 "$VSI_INTERNET_ADDR" >/dev/null 2>&1; }
-ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR before the test"
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+vsi_ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR before the test"
 problems() { busctl --system get-property org.vswitch1 /org/vswitch1/switch/Default org.vswitch1.Switch Problems; }
 ipt() { ip netns exec "$NS_HOST" iptables-nft "$@"; }
 # wait_for CMD...: ms until CMD succeeds (polled every 10 ms, 3 s at most).
 wait_for() {
   local start i
-  start=$(now_ms)
+  start=$(vsi_now_ms)
   for ((i = 0; i < 300; i++)); do
     if "$@"; then
-      echo $(($(now_ms) - start))
+      echo $(($(vsi_now_ms) - start))
       return 0
     fi
     sleep 0.01
@@ -49,7 +47,7 @@ forwarding_on() { [ "$(ip netns exec "$NS_HOST" cat /proc/sys/net/ipv4/ip_forwar
 ip netns exec "$NS_HOST" sysctl -q -w net.ipv4.ip_forward=0
 ms=$(wait_for forwarding_on) || vsi_fail "ip_forward still 0 3 s after it was turned off"
 grep -q 'ip_forward was turned off behind' "$VSI_TMP/daemon.err" || vsi_fail "no log line about ip_forward"
-ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR after ip_forward was restored"
+vsi_ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR after ip_forward was restored"
 vsi_pass "ip_forward=0 detected and restored after $ms ms, logged; the VM reaches upstream"
 
 # --- br_netfilter (read-only; per namespace where the module is loaded) ---------
@@ -70,7 +68,7 @@ fi
 
 # --- iptables-nft -P FORWARD DROP --------------------------------------------------
 ipt -P FORWARD DROP
-ping_upstream && vsi_fail "control: the VM still reaches upstream with FORWARD policy DROP"
+vsi_ping_upstream && vsi_fail "control: the VM still reaches upstream with FORWARD policy DROP"
 has_drop() { [[ $(problems) == *'"foreign-forward-drop:ip/filter/FORWARD"'* ]]; }
 ms=$(wait_for has_drop) || vsi_fail "FORWARD DROP not in Problems: $(problems)"
 p=$(problems)
@@ -89,7 +87,7 @@ ipt -A DOCKER-USER -j RETURN
 ipt -I FORWARD -j DOCKER-USER
 printf 'FixForeignFirewall=yes\n' >>"$VSI_CONF"
 vsi_start_daemon
-ms=$(wait_for ping_upstream) || vsi_fail "VM does not reach upstream with FixForeignFirewall=yes: $(ipt -S)"
+ms=$(wait_for vsi_ping_upstream) || vsi_fail "VM does not reach upstream with FixForeignFirewall=yes: $(ipt -S)"
 rules=$(ipt -S DOCKER-USER)
 vsi_assert_match "accept in from the bridge" '-i vswitch0 .*-j ACCEPT' "$rules"
 vsi_assert_match "accept out to the bridge" '-o vswitch0 .*-j ACCEPT' "$rules"
@@ -99,7 +97,7 @@ vsi_pass "FixForeignFirewall=yes: accept rules in DOCKER-USER, the VM reaches up
 # Docker flushes its chains on restart: the fix comes back.
 ipt -F DOCKER-USER
 ipt -A DOCKER-USER -j RETURN
-ms=$(wait_for ping_upstream) || vsi_fail "fix not re-applied after DOCKER-USER was flushed"
+ms=$(wait_for vsi_ping_upstream) || vsi_fail "fix not re-applied after DOCKER-USER was flushed"
 vsi_pass "DOCKER-USER flushed: the fix is back after $ms ms"
 
 "$CTL" teardown

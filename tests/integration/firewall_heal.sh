@@ -23,16 +23,14 @@ subnet=$(vsi_subnet)
 gateway=$(vsi_subnet_host "$subnet" 1)
 vm_addr=$(vsi_subnet_host "$subnet" 100)
 vsi_add_vm vm0 "$vm_addr/20" "$gateway"
-ping_upstream() { ip netns exec "$NS_VM" ping -c 1 -W 1 "$VSI_INTERNET_ADDR" >/dev/null 2>&1; }
-ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR before the test"
+vsi_ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR before the test"
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # wait_table: ms until inet vswitch holds its forward chain again, or fails.
 wait_table() {
   local start=$1 i
   for ((i = 0; i < 300; i++)); do
     if vsi_nft list chain inet vswitch forward 2>/dev/null | grep -q 'drop'; then
-      echo $(($(now_ms) - start))
+      echo $(($(vsi_now_ms) - start))
       return 0
     fi
     sleep 0.01
@@ -42,16 +40,16 @@ wait_table() {
 repairs() { busctl --system get-property org.vswitch1 /org/vswitch1 org.vswitch1.Manager FirewallRepairs | cut -d' ' -f2; }
 
 # --- nft flush ruleset --------------------------------------------------------
-start=$(now_ms)
+start=$(vsi_now_ms)
 vsi_nft flush ruleset
 ms=$(wait_table "$start") || vsi_fail "table inet vswitch not back 3 s after 'nft flush ruleset'"
 [ "$ms" -le 1000 ] || vsi_fail "table back only after $ms ms (limit 1000)"
-ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR after the repair"
+vsi_ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR after the repair"
 vsi_assert_eq "FirewallRepairs after one flush" 1 "$(repairs)"
 vsi_pass "'nft flush ruleset': table back after $ms ms, the VM reaches $VSI_INTERNET_ADDR again"
 
 # --- nft delete table ---------------------------------------------------------
-start=$(now_ms)
+start=$(vsi_now_ms)
 vsi_nft delete table inet vswitch
 ms=$(wait_table "$start") || vsi_fail "table inet vswitch not back 3 s after 'nft delete table'"
 [ "$ms" -le 1000 ] || vsi_fail "table back only after $ms ms (limit 1000)"
@@ -88,9 +86,9 @@ vsi_pass "delete loop (${deletes} deletes in ${loop_s}s): $n repairs in total, b
 
 # After the loop the table comes back (after the current back-off step).
 ms=$(
-  start=$(now_ms)
+  start=$(vsi_now_ms)
   for ((i = 0; i < 700; i++)); do
-    vsi_nft list table inet vswitch >/dev/null 2>&1 && { echo $(($(now_ms) - start)); exit 0; }
+    vsi_nft list table inet vswitch >/dev/null 2>&1 && { echo $(($(vsi_now_ms) - start)); exit 0; }
     sleep 0.1
   done
   exit 1

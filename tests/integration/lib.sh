@@ -187,6 +187,15 @@ vsi_topology() {
   ip -n "$NS_UP" addr add "$VSI_INTERNET_ADDR/24" dev inet0
 }
 
+# vsi_now_ms: a wall clock in milliseconds, for timings a test reports.
+vsi_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# vsi_ping_upstream [NS]: whether NS (default the VM namespace) reaches the
+# simulated internet host across the NAT, with one ping.
+vsi_ping_upstream() {
+  ip netns exec "${1:-$NS_VM}" ping -c 1 -W 1 "$VSI_INTERNET_ADDR" >/dev/null 2>&1
+}
+
 # vsi_add_vm HOSTIF ADDR GATEWAY [NS]: a VM namespace on a veth whose host end
 # is a port of vswitch0, with a static address (/PrefixLength of the subnet).
 vsi_add_vm() {

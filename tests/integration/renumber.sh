@@ -29,7 +29,6 @@ vsi_daemon_dirs
 vsb_start_bus renumber open
 vsi_start_daemon
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 prop() { busctl --system get-property org.vswitch1 "$SW" org.vswitch1.Switch "$1"; }
 moves() { grep -c "switch 'Default' moved from" "$VSI_TMP/daemon.err" || true; }
 # in_prefix ADDR PREFIX: whether ADDR lies inside PREFIX (a.b.c.d/len).
@@ -94,10 +93,10 @@ vsi_pass "VM bound $vm_ip in $subnet and reaches $VSI_INTERNET_ADDR"
 # --- a VPN-style route over today's subnet in table 100 -----------------------
 # The /16 around the /20, as a VPN pushing a wide range would.
 vpn=$(vsi_int2ip $(($(vsi_ip2int "${subnet%/*}") & 0xffff0000)))/16
-t0=$(now_ms)
+t0=$(vsi_now_ms)
 ip -n "$NS_HOST" route add "$vpn" dev uplink table 100
 new=$(wait_bridge_moves "$subnet") || vsi_fail "vswitch0 still serves $subnet 3 s after route $vpn table 100"
-t_bridge=$(($(now_ms) - t0))
+t_bridge=$(($(vsi_now_ms) - t0))
 ((t_bridge < 1000)) || vsi_fail "the bridge moved after $t_bridge ms (limit 1000 ms)"
 vsi_pass "route $vpn table 100 -> vswitch0 moved from $subnet to $new in $t_bridge ms"
 in_prefix "${new%/*}" "$vpn" && vsi_fail "new subnet $new lies inside the conflicting $vpn"
@@ -122,7 +121,7 @@ vsi_pass "Subnet/Gateway on D-Bus, state file, bridge, nft table and DNS follow"
 
 new_vm=$(wait_vm_in "$new") ||
   vsi_fail "dhcpcd did not rebind into $new: $(tail -n 15 "$VSI_TMP/dhcpcd.log")"
-t_vm=$(($(now_ms) - t0))
+t_vm=$(($(vsi_now_ms) - t0))
 vsi_assert_match "dhcpcd was NAKed for its old-block address" "NAK" "$(cat "$VSI_TMP/dhcpcd.log")"
 old_host=$(($(vsi_ip2int "$vm_ip") - $(vsi_ip2int "${subnet%/*}")))
 vsi_assert_eq "the VM kept its host offset" "$(vsi_subnet_host "$new" "$old_host")" "$new_vm"
@@ -132,7 +131,7 @@ for ((i = 0; i < 50; i++)); do
 done
 ip netns exec "$NS_VM" ping -c 1 -W 2 "$VSI_INTERNET_ADDR" >/dev/null ||
   vsi_fail "VM $new_vm does not reach $VSI_INTERNET_ADDR after the renumber"
-t_online=$(($(now_ms) - t0))
+t_online=$(($(vsi_now_ms) - t0))
 vsi_pass "VM carrier-pulsed, NAKed, rebound $vm_ip -> $new_vm in $t_vm ms, reaches $VSI_INTERNET_ADDR again after $t_online ms"
 
 # --- a flood of 5000 route changes with one real conflict in it ---------------
@@ -147,12 +146,12 @@ vpn2=$(vsi_int2ip $(($(vsi_ip2int "${new%/*}") & 0xffff0000)))/16
     if ((i == 1250)); then echo "route add $vpn2 dev uplink table 101"; fi
   done
 } >"$VSI_TMP/flood.batch"
-t0=$(now_ms)
+t0=$(vsi_now_ms)
 ip -n "$NS_HOST" -batch "$VSI_TMP/flood.batch"
-t_flood=$(($(now_ms) - t0))
-t1=$(now_ms)
+t_flood=$(($(vsi_now_ms) - t0))
+t1=$(vsi_now_ms)
 prop Name >/dev/null || vsi_fail "the daemon does not answer on D-Bus after the flood"
-t_answer=$(($(now_ms) - t1))
+t_answer=$(($(vsi_now_ms) - t1))
 flooded=$(wait_bridge_moves "$new") || vsi_fail "no renumber for route $vpn2 table 101 in the flood"
 sleep 1  # let any late re-evaluation happen before counting
 cpu=$(($(cpu_ms "$VSI_DAEMON_PID") - cpu0))
@@ -170,13 +169,13 @@ printf '[Switch]\nRenumberOnConflict=no\n' >"$VSI_CONF"
 vsi_start_daemon
 kept=$(vsi_subnet)
 vpn3=$(vsi_int2ip $(($(vsi_ip2int "${kept%/*}") & 0xffffff00)))/24
-t0=$(now_ms)
+t0=$(vsi_now_ms)
 ip -n "$NS_HOST" route add "$vpn3" dev uplink table 100
 for ((i = 0; i < 300; i++)); do
   [[ $(prop Problems) == *subnet-conflict* ]] && break
   sleep 0.01
 done
-t_problem=$(($(now_ms) - t0))
+t_problem=$(($(vsi_now_ms) - t0))
 problems=$(prop Problems)
 vsi_assert_match "Problems names the conflict" \
   "\"subnet-conflict\" \"route $vpn3 table 100 dev uplink overlaps switch Default.{1,2}s $kept\"" "$problems"
