@@ -71,6 +71,23 @@ vsd_vm() {
   ip -n "$ns" link set eth0 up
 }
 
+# vsd_udhcpc NS NAME [UDHCPC ARGS...]: busybox udhcpc in NS, in the
+# background with its own hook script (output $VSI_TMP/NAME.out, log
+# $VSI_TMP/NAME.log); waits up to 10 s for the lease and sets VSD_IP to the
+# bound address and VSD_PID to the client (tracked), or fails the test.
+vsd_udhcpc() {
+  local ns=$1 name=$2 out i
+  shift 2
+  out=$VSI_TMP/$name.out
+  vsd_isolated "$ns" udhcpc -f -i eth0 -s "$(vsd_hook udhcpc "$out")" -t 5 -T 1 "$@" \
+    >"$VSI_TMP/$name.log" 2>&1 &
+  VSD_PID=$!
+  vsi_track_pid "$VSD_PID"
+  for ((i = 0; i < 100; i++)); do grep -q '^bound' "$out" 2>/dev/null && break; sleep 0.1; done
+  VSD_IP=$(vsd_field "$(grep '^bound' "$out" | tail -n 1)" ip)
+  [ -n "$VSD_IP" ] || vsi_fail "udhcpc in $ns got no lease: $(tail -5 "$VSI_TMP/$name.log")"
+}
+
 # The last line the hook wrote, and fields of it.
 vsd_last() { tail -n 1 "$1" 2>/dev/null; }
 vsd_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }

@@ -32,15 +32,8 @@ mac=$(ip netns exec "$NS_VM" cat /sys/class/net/eth0/address)
 busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager AttachInterface ssss \
   Default vm-web web "$mac" >/dev/null || vsi_fail "AttachInterface of vm-web failed"
 
-out=$VSI_TMP/udhcpc.out
-hook=$(vsd_hook udhcpc "$out")
-vsd_isolated "$NS_VM" udhcpc -f -i eth0 -s "$hook" -t 5 -T 1 -x hostname:dhcpname \
-  >"$VSI_TMP/udhcpc.log" 2>&1 &
-client=$!
-vsi_track_pid "$client"
-for ((i = 0; i < 100; i++)); do grep -q '^bound' "$out" 2>/dev/null && break; sleep 0.1; done
-ip=$(vsd_field "$(grep '^bound' "$out" | tail -n 1)" ip)
-[ -n "$ip" ] || vsi_fail "udhcpc got no lease: $(cat "$VSI_TMP/udhcpc.log")"
+vsd_udhcpc "$NS_VM" udhcpc -x hostname:dhcpname
+ip=$VSD_IP
 
 vmdig() { ip netns exec "$NS_VM" dig +time=6 +tries=1 "@$gw" "$@"; }
 vsi_assert_eq "A of the port's VM name" "$ip" "$(vmdig +short web.vswitch.internal A)"
@@ -64,13 +57,8 @@ ip -n "$NS_HOST" link add vm-late type veth peer name eth0 netns "$late_ns"
 ip -n "$NS_HOST" link set vm-late master vswitch0 up
 ip -n "$late_ns" link set eth0 up
 late_mac=$(ip netns exec "$late_ns" cat /sys/class/net/eth0/address)
-late_out=$VSI_TMP/udhcpc-late.out
-vsd_isolated "$late_ns" udhcpc -f -i eth0 -s "$(vsd_hook udhcpc "$late_out")" -t 5 -T 1 \
-  >"$VSI_TMP/udhcpc-late.log" 2>&1 &
-vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do grep -q '^bound' "$late_out" 2>/dev/null && break; sleep 0.1; done
-late_ip=$(vsd_field "$(grep '^bound' "$late_out" | tail -n 1)" ip)
-[ -n "$late_ip" ] || vsi_fail "udhcpc in $late_ns got no lease: $(cat "$VSI_TMP/udhcpc-late.log")"
+vsd_udhcpc "$late_ns" udhcpc-late
+late_ip=$VSD_IP
 vsi_assert_match "late before it is a port" 'status: NXDOMAIN' "$(vmdig late.vswitch.internal A 2>&1 || true)"
 busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager AttachInterface ssss \
   Default vm-late late "$late_mac" >/dev/null || vsi_fail "AttachInterface of vm-late failed"
@@ -87,8 +75,8 @@ busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager ListPorts |
 vsi_assert_match "late after ip link del" 'status: NXDOMAIN' "$(vmdig late.vswitch.internal A 2>&1 || true)"
 vsi_pass "ip link del behind the daemon's back removes the port and its name"
 
-# SIGUSR2 makes busybox udhcpc send a RELEASE; $client is the subshell
-# around it, the client is the one process in the VM namespace.
+# SIGUSR2 makes busybox udhcpc send a RELEASE; the client is the one
+# process in the VM namespace.
 for pid in $(ip netns pids "$NS_VM"); do kill -USR2 "$pid"; done
 for ((i = 0; i < 50; i++)); do grep -q ' web\.' "$VSI_RUN/hosts" || break; sleep 0.1; done
 # The released VM has no address left: a second one, static, asks.

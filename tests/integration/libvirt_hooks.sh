@@ -97,13 +97,8 @@ vsi_assert_eq "vnet2 stays in its own bridge" "master other0" "$(master_of vnet2
 vsi_pass "started: vnet0 and vnet1 attached as VM $VM with MACs $MAC0 $MAC1, vnet2 on other0 ignored (${HOOK_MS} ms)"
 
 # --- the VM's name resolves through the switch's DNS ----------------------------
-out=$VSI_TMP/udhcpc.out
-hook=$(vsd_hook udhcpc "$out")
-vsd_isolated "$NS_VM" udhcpc -f -i eth0 -s "$hook" -t 5 -T 1 >"$VSI_TMP/udhcpc.log" 2>&1 &
-vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do grep -q '^bound' "$out" 2>/dev/null && break; sleep 0.1; done
-ip=$(vsd_field "$(grep '^bound' "$out" | tail -n 1)" ip)
-[ -n "$ip" ] || vsi_fail "the guest got no lease: $(cat "$VSI_TMP/udhcpc.log")"
+vsd_udhcpc "$NS_VM" udhcpc
+ip=$VSD_IP
 vsi_assert_eq "A of $VM.vswitch.internal" "$ip" \
   "$(ip netns exec "$NS_VM" dig +time=6 +tries=1 "@$gw" +short "$VM.vswitch.internal" A)"
 vsi_pass "the guest's lease $ip resolves as $VM.vswitch.internal"

@@ -137,13 +137,8 @@ ip -n "$NS_VM" link set eth0 up
 mac=$(ip netns exec "$NS_VM" cat /sys/class/net/eth0/address)
 busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager AttachInterface ssss \
   Default vm-web web "$mac" >/dev/null || vsi_fail "AttachInterface of vm-web failed"
-out=$VSI_TMP/udhcpc.out
-hook=$(vsd_hook udhcpc "$out")
-vsd_isolated "$NS_VM" udhcpc -f -i eth0 -s "$hook" -t 5 -T 1 >"$VSI_TMP/udhcpc.log" 2>&1 &
-vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do grep -q '^bound' "$out" 2>/dev/null && break; sleep 0.1; done
-vm_ip=$(vsd_field "$(grep '^bound' "$out" | tail -n 1)" ip)
-[ -n "$vm_ip" ] || vsi_fail "udhcpc got no lease: $(cat "$VSI_TMP/udhcpc.log")"
+vsd_udhcpc "$NS_VM" udhcpc
+vm_ip=$VSD_IP
 
 # --- resolved appears: registered --------------------------------------------------
 vsr_start
