@@ -1,4 +1,5 @@
 #include "libvswitch/nft/batch.h"
+#include "libvswitch/nft/names.h"
 
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
@@ -78,8 +79,6 @@ Result<Batch> BatchBuilder::finish() && {
 
 // ---- describe -------------------------------------------------------------
 
-namespace {
-
 std::string family_name(uint32_t family) {
     switch (family) {
         case NFPROTO_INET:
@@ -94,6 +93,34 @@ std::string family_name(uint32_t family) {
             return "family" + std::to_string(family);
     }
 }
+
+// The comment a table or rule carries in its user data (what `nft list`
+// prints as comment "..."), or "".
+std::string udata_comment(const void* data, uint32_t len, uint8_t comment_type) {
+    struct Found {
+        uint8_t type;
+        std::string text;
+    } found{comment_type, {}};
+    if (!data) return {};
+    nftnl_udata_parse(
+        data, len,
+        [](const nftnl_udata* attr, void* out) noexcept -> int {
+            auto* f = static_cast<Found*>(out);
+            uint8_t n = nftnl_udata_len(attr);
+            if (nftnl_udata_type(attr) != f->type || n == 0) return 0;
+            try {
+                const char* p = static_cast<const char*>(nftnl_udata_get(attr));
+                f->text.assign(p, strnlen(p, n));
+            } catch (...) {
+                return -1;
+            }
+            return 0;
+        },
+        &found);
+    return found.text;
+}
+
+namespace {
 
 std::string hook_name(uint32_t hook) {
     switch (hook) {
@@ -192,32 +219,6 @@ std::string render_key(std::span<const uint8_t> key, const std::vector<uint32_t>
     }
     if (offset != key.size()) return hex(key);
     return out;
-}
-
-// The comment a table or rule carries in its user data (what `nft list`
-// prints as comment "..."), or "".
-std::string udata_comment(const void* data, uint32_t len, uint8_t comment_type) {
-    struct Found {
-        uint8_t type;
-        std::string text;
-    } found{comment_type, {}};
-    if (!data) return {};
-    nftnl_udata_parse(
-        data, len,
-        [](const nftnl_udata* attr, void* out) noexcept -> int {
-            auto* f = static_cast<Found*>(out);
-            uint8_t n = nftnl_udata_len(attr);
-            if (nftnl_udata_type(attr) != f->type || n == 0) return 0;
-            try {
-                const char* p = static_cast<const char*>(nftnl_udata_get(attr));
-                f->text.assign(p, strnlen(p, n));
-            } catch (...) {
-                return -1;
-            }
-            return 0;
-        },
-        &found);
-    return found.text;
 }
 
 // A u32 attribute of a set's user data, or 0.

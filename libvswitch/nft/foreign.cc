@@ -1,5 +1,6 @@
 // Walks probes through other programs' base chains (see foreign.h).
 #include "libvswitch/nft/foreign.h"
+#include "libvswitch/nft/names.h"
 
 #include <netinet/in.h>  // before the linux/ headers, which would redefine in_addr
 #include <linux/netfilter.h>
@@ -47,15 +48,6 @@ struct Step {
     enum { accept, drop, fall_through } how = fall_through;
     std::string by;
 };
-
-std::string family_name(uint32_t family) {
-    switch (family) {
-    case NFPROTO_IPV4: return "ip";
-    case NFPROTO_IPV6: return "ip6";
-    case NFPROTO_INET: return "inet";
-    default: return "family " + std::to_string(family);
-    }
-}
 
 Step walk_chain(const ForeignRuleset& rs, uint32_t family, const std::string& table,
                 const std::string& chain, const Probe& p, size_t depth) {

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "libvswitch/nft/foreign.h"
+#include "libvswitch/nft/names.h"
 #include "libvswitch/nft/nftnl_handles.h"
 
 namespace vswitch::nft {
@@ -41,22 +42,6 @@ Hook hook_of(uint32_t family, uint32_t num) {
     case NF_INET_POST_ROUTING: return Hook::postrouting;
     default: return Hook::other;
     }
-}
-
-std::string comment_of(const void* data, uint32_t len) {
-    std::string out;
-    nftnl_udata_parse(
-        data, len,
-        [](const nftnl_udata* attr, void* o) noexcept -> int {
-            if (nftnl_udata_type(attr) != NFTNL_UDATA_RULE_COMMENT) return 0;
-            const char* p = static_cast<const char*>(nftnl_udata_get(attr));
-            size_t n = nftnl_udata_len(attr);
-            auto* s = static_cast<std::string*>(o);
-            s->assign(p, strnlen(p, n));
-            return 0;
-        },
-        &out);
-    return out;
 }
 
 // What a register holds while the expressions of one rule are read.
@@ -236,7 +221,7 @@ Result<ForeignRule> parse_rule_message(std::span<const uint8_t> message) {
     if (nftnl_rule_is_set(r.get(), NFTNL_RULE_USERDATA)) {
         uint32_t len = 0;
         const void* d = nftnl_rule_get_data(r.get(), NFTNL_RULE_USERDATA, &len);
-        if (d) out.comment = comment_of(d, len);
+        if (d) out.comment = udata_comment(d, len, NFTNL_UDATA_RULE_COMMENT);
     }
     ExprReader reader{out, {}};
     nftnl_expr_foreach(
@@ -343,15 +328,6 @@ bool is_fix_for(const ForeignRule& r, std::string_view bridge) {
     std::string_view c = r.comment;
     if (c.substr(0, kFixCommentPrefix.size()) != kFixCommentPrefix) return false;
     return bridge.empty() || c.substr(kFixCommentPrefix.size()) == bridge;
-}
-
-std::string family_name(uint32_t family) {
-    switch (family) {
-    case NFPROTO_IPV4: return "ip";
-    case NFPROTO_IPV6: return "ip6";
-    case NFPROTO_INET: return "inet";
-    default: return std::to_string(family);
-    }
 }
 
 }  // namespace
