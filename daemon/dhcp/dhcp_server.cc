@@ -87,8 +87,7 @@ DhcpServer::~DhcpServer() {
 }
 
 std::optional<dhcp::Lease> DhcpServer::lease_of(const Mac& mac) const {
-    for (auto& l : core_.leases().leases())
-        if (l.mac == mac) return l;
+    if (const auto* l = core_.leases().find_by_mac(mac)) return *l;
     return std::nullopt;
 }
 
@@ -142,8 +141,8 @@ void DhcpServer::on_neighbour(Ipv4 a, const Mac& mac) {
     if (a == core_.server_id() || core_.pool().reserved(a)) return;
     // One of our clients (at its lease, or briefly at an old one after a
     // move) is not a stranger.
-    for (const auto& l : core_.leases().leases())
-        if (l.mac == mac) return;
+    if (const auto* l = core_.leases().find_by_address(a); l && l->mac == mac) return;  // the usual case
+    if (core_.leases().find_by_mac(mac)) return;
     if (const auto* l = core_.leases().find_by_address(a)) {
         log::warning("DHCP: " + mac.to_string() + " answers for " + a.to_string() + ", leased to " +
                          l->mac.to_string() + ", ignoring",

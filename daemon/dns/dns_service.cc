@@ -117,7 +117,13 @@ void DnsService::on_udp() {
         int n = recvmmsg(udp_.get(), b.msgs.data(), unsigned(kUdpBatch), MSG_DONTWAIT, nullptr);
         if (n <= 0) return;  // EAGAIN: drained
         taken += n;
+        // Answers made while the batch is read join it (send_udp); the
+        // guard ends the batch even if a query handler throws.
         batching_ = true;
+        struct EndBatch {
+            bool& flag;
+            ~EndBatch() { flag = false; }
+        } end_batch{batching_};
         for (int i = 0; i < n; ++i) {
             const sockaddr_in& from = b.from[size_t(i)];
             if (from.sin_family != AF_INET) continue;
@@ -146,11 +152,17 @@ void DnsService::flush_udp() {
         b.out_msgs[i].msg_hdr.msg_iovlen = 1;
     }
     // A full socket buffer drops the rest as the network could: the
-    // clients ask again. sendmmsg stops at the first datagram that fails,
-    // so step over it and go on with the others.
+    // clients ask again, so stop there rather than retry each datagram.
+    // sendmmsg stops at the first datagram that fails; one that fails for
+    // its own sake (e.g. an unreachable destination) is stepped over.
     for (size_t sent = 0; sent < count;) {
         int n = sendmmsg(udp_.get(), b.out_msgs.data() + sent, unsigned(count - sent), MSG_DONTWAIT | MSG_NOSIGNAL);
-        sent += n > 0 ? size_t(n) : 1;
+        if (n > 0) {
+            sent += size_t(n);
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == ENOMEM) break;
+        ++sent;
     }
     b.out.clear();
 }

@@ -1,13 +1,13 @@
 #include "daemon/health/checks.h"
 
+#include "libvswitch/base/text.h"
+
 namespace vswitch::health {
 
 namespace {
 
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
-    return s;
-}
+// A /proc/sys value as read: "1\n".
+std::string_view trimmed(std::string_view s) { return trim(s, " \t\n"); }
 
 }  // namespace
 

@@ -51,6 +51,12 @@ const Lease* LeaseTable::find_by_address(Ipv4 address) const {
     return it == by_address_.end() ? nullptr : it->second;
 }
 
+const Lease* LeaseTable::find_by_mac(const Mac& mac) const {
+    for (const auto& [key, lease] : by_key_)
+        if (lease.mac == mac) return &lease;
+    return nullptr;
+}
+
 uint32_t LeaseTable::leased_run(Ipv4 from, Ipv4 last, std::string_view except_key) const {
     uint32_t run = 0;
     uint32_t want = from.value();

@@ -44,6 +44,9 @@ class LeaseTable {
 public:
     const Lease* find_by_key(std::string_view key) const;
     const Lease* find_by_address(Ipv4 address) const;
+    // A lease held by this MAC (the first found when several client ids
+    // share one), without copying the table.
+    const Lease* find_by_mac(const Mac& mac) const;
     // How many consecutive addresses from `from` (up to `last`) are leased
     // to clients other than except_key: the pool steps over such a run in
     // one go instead of testing each address.

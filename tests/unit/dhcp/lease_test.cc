@@ -103,3 +103,17 @@ TEST(LeaseTable, AddressIndexFollowsReplacedAndErasedLeases) {
     EXPECT_EQ(t.find_by_address(Ipv4(10, 0, 0, 6)), nullptr);
     EXPECT_EQ(t.leases().size(), 1u);
 }
+
+TEST(LeaseTable, FindsALeaseByMac) {
+    LeaseTable t;
+    Lease a{"01:aa", *Mac::parse("52:54:00:00:00:01"), Ipv4(10, 0, 0, 2), "a", Clock::time_point{}};
+    Lease b{"01:bb", *Mac::parse("52:54:00:00:00:02"), Ipv4(10, 0, 0, 3), "b", Clock::time_point{}};
+    ASSERT_TRUE(t.upsert(a).ok());
+    ASSERT_TRUE(t.upsert(b).ok());
+    const Lease* found = t.find_by_mac(*Mac::parse("52:54:00:00:00:02"));
+    ASSERT_NE(found, nullptr);
+    EXPECT_EQ(found->address, Ipv4(10, 0, 0, 3));
+    EXPECT_EQ(t.find_by_mac(*Mac::parse("52:54:00:00:00:09")), nullptr);
+    (void)t.erase("01:bb");
+    EXPECT_EQ(t.find_by_mac(*Mac::parse("52:54:00:00:00:02")), nullptr);
+}
