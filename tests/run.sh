@@ -1,7 +1,7 @@
 #!/bin/bash
 # The README's test command: installs what the tests need, builds vswitch
 # twice (release with -Werror, and ASan+UBSan), runs every suite in both
-# (unit, integration, fuzz-regress), then runs each libFuzzer target for a
+# (unit, integration, fuzz-regress, e2e), then runs each libFuzzer target for a
 # bounded time. Must run as root: the integration suite builds network
 # namespaces (and never touches the machine's own network).
 set -euo pipefail

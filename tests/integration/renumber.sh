@@ -21,7 +21,7 @@ command -v dhcpcd >/dev/null || vsi_fail "dhcpcd is not installed (contrib/insta
 vsi_init renumber "$1"
 SW=/org/vswitch1/switch/Default
 MGR="busctl --system call org.vswitch1 /org/vswitch1 org.vswitch1.Manager"
-# Generous: the flood's whole cost in the daemon, in CPU seconds.
+# Generous: the flood's whole cost in the daemon, in CPU milliseconds.
 FLOOD_CPU_LIMIT_MS=${VSR_FLOOD_CPU_LIMIT_MS:-1500}
 
 vsi_topology
