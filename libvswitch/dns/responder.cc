@@ -109,12 +109,14 @@ Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& c
     if (auto plain = read_plain_query(*header, query, ctx)) {
         if (auto wire = fast_local_answer(*header, query, *plain)) {
             ++counters_.local;
+            ++counters_.fast_local;
             return Reply{std::move(*wire)};
         }
         // A name of the local zone is never looked up in the cache.
         if (!zone_.covers(plain->name)) {
             if (auto wire = fast_cached_answer(*header, query, *plain, now)) {
                 ++counters_.cached;
+                ++counters_.fast_cached;
                 return Reply{std::move(*wire)};
             }
         }

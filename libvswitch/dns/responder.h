@@ -64,6 +64,10 @@ struct ResponderCounters {
     uint64_t upstream_answers = 0;
     uint64_t servfail = 0;
     uint64_t truncated = 0;
+    // Of local and cached: answered by the fast paths, straight from the
+    // query bytes without ldns.
+    uint64_t fast_local = 0;
+    uint64_t fast_cached = 0;
 };
 
 // Responder holds no state but its counters; it reads the LocalZone and

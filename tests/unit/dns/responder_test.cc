@@ -441,6 +441,7 @@ TEST_F(ResponderTest, LocalAReplyIsTheSameBytesLdnsWrites) {
         EXPECT_EQ(r->wire, *want_wire) << c.name;
     }
     EXPECT_EQ(responder_.counters().local, 4u);
+    EXPECT_EQ(responder_.counters().fast_local, 4u);  // all four by the fast path
 }
 
 TEST_F(ResponderTest, NamesWithManyAddressesAndOddQueriesStillGetFullAnswers) {
@@ -504,8 +505,11 @@ TEST_F(ResponderTest, CachedFastPathSaysWhatTheLdnsPathSays) {
         ldns_pkt_push_rr(odd_pkt.get(), LDNS_SECTION_AUTHORITY, make_rr("x.example. 1 IN A 192.0.2.1").release());
         Bytes odd = *build_message(*odd_pkt);
 
+        uint64_t fast_before = responder_.counters().fast_cached;
         Decision fast = handle(plain, Transport::udp, kClient, t0 + seconds(40));
+        EXPECT_EQ(responder_.counters().fast_cached, fast_before + 1) << "not the fast path: " << c.opts.id;
         Decision slow = handle(odd, Transport::udp, kClient, t0 + seconds(40));
+        EXPECT_EQ(responder_.counters().fast_cached, fast_before + 1) << "the odd query took the fast path";
         auto* f = std::get_if<Reply>(&fast);
         auto* s = std::get_if<Reply>(&slow);
         ASSERT_TRUE(f && s) << c.opts.id;
@@ -526,5 +530,6 @@ TEST_F(ResponderTest, CachedFastPathSaysWhatTheLdnsPathSays) {
         EXPECT_EQ(first_ttl(fp.get(), LDNS_SECTION_ANSWER), 260u);  // 300, aged by 40 s
     }
     EXPECT_EQ(responder_.counters().cached, 6u);
+    EXPECT_EQ(responder_.counters().fast_cached, 3u);
     EXPECT_EQ(cache_.counters().hits, 6u);
 }
