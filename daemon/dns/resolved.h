@@ -67,7 +67,6 @@ public:
     // before this returns and the bridges go away.
     void revert_all();
 
-    bool resolved_present() const { return !owner_.empty(); }
 
 private:
     using SlotPtr = UniqueHandle<sd_bus_slot, sd_bus_slot_unref>;

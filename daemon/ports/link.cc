@@ -1,5 +1,7 @@
 #include "daemon/ports/link.h"
 
+#include "daemon/netlink/route_socket.h"
+
 #include <net/if.h>
 
 #include <algorithm>
@@ -130,12 +132,12 @@ void visit_plugged(nl_object* obj, void* arg) noexcept {
 }  // namespace
 
 Result<std::vector<LinkInfo>> LinkControl::list_plugged() {
-    const std::string what = "listing interfaces";
-    nl_cache* raw = nullptr;
-    if (int r = rtnl_link_alloc_cache(sock_.get(), AF_UNSPEC, &raw); r < 0) return nl_error(r, what);
-    UniqueHandle<nl_cache, nl_cache_free> cache(raw);
+    nl_sock* sk = sock_.get();
+    auto cache = netlink::dump_cache([sk](nl_cache** c) { return rtnl_link_alloc_cache(sk, AF_UNSPEC, c); },
+                                     "listing interfaces");
+    if (!cache) return cache.error();
     std::vector<LinkInfo> out;
-    nl_cache_foreach(cache.get(), visit_plugged, &out);
+    nl_cache_foreach(cache->get(), visit_plugged, &out);
     return out;
 }
 
