@@ -78,10 +78,11 @@ void Diagnostics::run() {
     check_forwarding();
     check_firewall();
     auto sws = switches_();
+    auto text = read_file(kBrNetfilterPath);  // one sysctl for every switch
+    std::optional<std::string> value = text ? std::optional<std::string>(*text) : std::nullopt;
     for (const auto& sw : sws) {
         if (!sw.problems) continue;
-        auto text = read_file(kBrNetfilterPath);
-        auto p = br_netfilter_problem(text ? std::optional<std::string>(*text) : std::nullopt, sw.bridge);
+        auto p = br_netfilter_problem(value, sw.bridge);
         if (p) sw.problems->raise(p->kind, p->message, p->fix);
         else sw.problems->clear("br-netfilter");
     }
