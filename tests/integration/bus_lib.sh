@@ -106,3 +106,19 @@ except OSError as e:
     fi
     exec setpriv --reuid="$1" --regid="$1" --clear-groups "$2" -c "$3"' sh "$uid" "$VSB_PYTHON" "$py"
 }
+
+# vsb_online_vm NAME: the usual start of a test of the running system: the
+# topology, a private bus, the daemon, and one VM (vm0 at .100 of today's
+# subnet) that reaches the simulated internet. Sets subnet, gateway and
+# vm_addr.
+vsb_online_vm() {
+  vsi_topology
+  vsi_daemon_dirs
+  vsb_start_bus "$1" open
+  vsi_start_daemon
+  subnet=$(vsi_subnet)
+  gateway=$(vsi_subnet_host "$subnet" 1)
+  vm_addr=$(vsi_subnet_host "$subnet" 100)
+  vsi_add_vm vm0 "$vm_addr/20" "$gateway"
+  vsi_ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR before the test"
+}

@@ -14,16 +14,7 @@ source "$(dirname "$0")/bus_lib.sh"
 vsi_require_root
 vsi_init fwheal "$1"
 CTL=$(readlink -f "$2")
-vsi_topology
-vsi_daemon_dirs
-vsb_start_bus fwheal open
-vsi_start_daemon
-
-subnet=$(vsi_subnet)
-gateway=$(vsi_subnet_host "$subnet" 1)
-vm_addr=$(vsi_subnet_host "$subnet" 100)
-vsi_add_vm vm0 "$vm_addr/20" "$gateway"
-vsi_ping_upstream || vsi_fail "VM cannot reach $VSI_INTERNET_ADDR before the test"
+vsb_online_vm fwheal
 
 # wait_table: ms until inet vswitch holds its forward chain again, or fails.
 wait_table() {
