@@ -18,7 +18,7 @@
 #include "daemon/dns/resolved.h"
 #include "daemon/health/diagnostics.h"
 #include "daemon/health/firewall_guard.h"
-#include "daemon/health/problems.h"
+#include "libvswitch/health/problems.h"
 #include "daemon/options.h"
 #include "daemon/ports/port_manager.h"
 #include "daemon/renumber.h"

@@ -7,7 +7,7 @@
 #include "daemon/bus/bus.h"
 #include "daemon/bus/errors.h"
 #include "daemon/bus/guard.h"
-#include "daemon/ports/limits.h"
+#include "libvswitch/ports/limits.h"
 #include "daemon/ports/port_manager.h"
 
 namespace vswitch::bus {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/ctl/command_line.h"
-#include "daemon/ctl/output.h"
+#include "libvswitch/ctl/command_line.h"
+#include "libvswitch/ctl/output.h"
 #include "libvswitch/base/handle.h"
 #include "vswitch-config.h"
 

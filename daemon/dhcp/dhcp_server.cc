@@ -14,7 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "daemon/dhcp/frame.h"
+#include "libvswitch/dhcp/frame.h"
 #include "daemon/dhcp/neighbours.h"
 #include "daemon/log.h"
 #include "libvswitch/dhcp/lease_file.h"
@@ -301,7 +301,7 @@ Status DhcpServer::send_udp(Ipv4 to, uint16_t port, std::span<const uint8_t> pay
 }
 
 Status DhcpServer::send_link_layer(const Mac& to, Ipv4 ip_to, std::span<const uint8_t> payload) {
-    auto frame = build_udp_frame(core_.server_id(), kServerPort, ip_to, kClientPort, payload);
+    auto frame = dhcp::build_udp_frame(core_.server_id(), kServerPort, ip_to, kClientPort, payload);
     sockaddr_ll ll{};
     ll.sll_family = AF_PACKET;
     ll.sll_protocol = htons(ETH_P_IP);

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/dns/resolved_link.h"
+#include "libvswitch/dns/resolved_link.h"
 #include "daemon/event/event.h"
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"

@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "daemon/health/checks.h"
+#include "libvswitch/health/checks.h"
 #include "daemon/log.h"
 #include "daemon/netlink/forwarding.h"
 #include "libvswitch/base/file.h"

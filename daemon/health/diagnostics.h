@@ -13,7 +13,7 @@
 
 #include "daemon/event/event.h"
 #include "daemon/firewall/firewall.h"
-#include "daemon/health/problems.h"
+#include "libvswitch/health/problems.h"
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"
 

@@ -13,7 +13,7 @@
 
 #include "daemon/event/event.h"
 #include "daemon/firewall/firewall.h"
-#include "daemon/health/backoff.h"
+#include "libvswitch/health/backoff.h"
 #include "libvswitch/base/result.h"
 
 namespace vswitch::health {

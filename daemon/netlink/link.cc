@@ -7,14 +7,14 @@
 #include <string>
 
 #include "daemon/netlink/route_socket.h"
+#include "libvswitch/base/hash.h"
+#include "libvswitch/base/text.h"
 
 namespace vswitch::netlink {
 
 namespace {
 
 constexpr const char* kBridgeKind = "bridge";
-
-std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
 
 Status check_name(std::string_view name) {
     if (name.empty() || name.size() >= IFNAMSIZ)
@@ -88,15 +88,9 @@ Status send_bridge_settings(nl_sock* sk, const std::string& name, int ifindex,
 }  // namespace
 
 Mac stable_bridge_mac(std::string_view bridge_name) {
-    // FNV-1a over a fixed prefix and the name: the same on every boot and
+    // A fixed hash of a prefix and the name: the same on every boot and
     // build, different per bridge.
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (std::string_view part : {std::string_view("vswitch-bridge-mac\0", 19), bridge_name}) {
-        for (unsigned char c : part) {
-            h ^= c;
-            h *= 0x100000001b3ull;
-        }
-    }
+    uint64_t h = fnv1a(bridge_name, fnv1a(std::string_view("vswitch-bridge-mac\0", 19)));
     std::array<uint8_t, 6> b{};
     for (auto& byte : b) {
         byte = uint8_t(h);

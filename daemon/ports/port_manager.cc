@@ -1,9 +1,10 @@
 #include "daemon/ports/port_manager.h"
 
 #include "daemon/log.h"
-#include "daemon/ports/limits.h"
+#include "libvswitch/ports/limits.h"
 #include "daemon/ports/tap.h"
 #include "libvswitch/base/file.h"
+#include "libvswitch/base/text.h"
 
 namespace vswitch::ports {
 
@@ -11,8 +12,6 @@ namespace {
 
 // The kernel numbers TAPs we name ourselves: vstap0, vstap1, ...
 constexpr const char* kTapNamePattern = "vstap%d";
-
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 }  // namespace
 

@@ -31,10 +31,10 @@
 #include <vector>
 
 #include "daemon/event/event.h"
-#include "daemon/ports/limits.h"
+#include "libvswitch/ports/limits.h"
 #include "daemon/ports/link.h"
 #include "daemon/ports/link_watch.h"
-#include "daemon/ports/port_record.h"
+#include "libvswitch/ports/port_record.h"
 #include "libvswitch/base/result.h"
 
 namespace vswitch::ports {

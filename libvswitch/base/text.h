@@ -1,7 +1,8 @@
 // Small text helpers shared by the line-oriented parsers (config, stored
-// subnet, leases, resolv.conf).
+// subnet, leases, resolv.conf, ports file) and by error messages.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace vswitch {
@@ -15,6 +16,16 @@ constexpr std::string_view trim(std::string_view s, std::string_view chars = kWh
     if (b == std::string_view::npos) return {};
     size_t e = s.find_last_not_of(chars);
     return s.substr(b, e - b + 1);
+}
+
+// A user-supplied value as error messages show it: 'vswitch0'.
+inline std::string quoted(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '\'';
+    out += s;
+    out += '\'';
+    return out;
 }
 
 }  // namespace vswitch

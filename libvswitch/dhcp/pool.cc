@@ -2,24 +2,10 @@
 
 #include <algorithm>
 
+#include "libvswitch/base/hash.h"
 #include "libvswitch/dhcp/limits.h"
 
 namespace vswitch::dhcp {
-
-namespace {
-
-// FNV-1a, 64 bit: fixed here (not std::hash) because the result must be
-// the same in every build and every run, or clients would move on upgrade.
-uint64_t fnv1a(std::string_view bytes) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : bytes) {
-        h ^= c;
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-}  // namespace
 
 Result<AddressPool> AddressPool::create(Ipv4Prefix subnet) {
     subnet = subnet.normalized();
@@ -34,6 +20,7 @@ Result<AddressPool> AddressPool::create(Ipv4Prefix subnet) {
 uint32_t AddressPool::preferred_index(std::string_view client_key) const {
     if (auto it = hints_.find(std::string(client_key)); it != hints_.end() && it->second < size())
         return it->second;
+    // A fixed hash (base/hash.h): clients would move on an upgrade otherwise.
     return uint32_t(fnv1a(client_key) % size());
 }
 

@@ -6,6 +6,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 
+#include "libvswitch/base/text.h"
 #include "libvswitch/nft/ruleset.h"
 
 namespace vswitch::nft {
@@ -84,8 +85,6 @@ bool chain_exists(const ForeignRuleset& rs, const ForeignChain& like, std::strin
         if (c.family == like.family && c.table == like.table && c.name == name) return true;
     return false;
 }
-
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string fix_commands(const ForeignChain& c, const std::string& fix_chain, std::string_view bridge,
                          bool forward) {

@@ -5,30 +5,20 @@
 #include <random>
 #include <vector>
 
+#include "libvswitch/base/hash.h"
+
 namespace vswitch::subnet {
 
 namespace {
 
-// FNV-1a, 64 bit: a fixed, documented hash, so the same (boot id, switch)
-// gives the same subnet on every build and platform (std::hash promises
-// neither).
-constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-
-uint64_t fnv1a(uint64_t h, std::string_view s) {
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= kFnvPrime;
-    }
-    return h;
-}
-
+// A fixed hash (base/hash.h), so the same (boot id, switch) gives the same
+// subnet on every build and platform.
 uint64_t seed_of(std::string_view boot_id, std::string_view switch_name) {
-    uint64_t h = fnv1a(kFnvOffset, boot_id);
+    uint64_t h = fnv1a(boot_id);
     // A separator that neither a UUID nor a switch name contains, so
     // ("ab", "c") and ("a", "bc") seed differently.
-    h = fnv1a(h, std::string_view("\0", 1));
-    return fnv1a(h, switch_name);
+    h = fnv1a(std::string_view("\0", 1), h);
+    return fnv1a(switch_name, h);
 }
 
 // A keyed bijection on [0, 2^bits): rounds of multiply-by-odd, add,

@@ -1,14 +1,14 @@
 // The IPv4/UDP frame daemon/dhcp writes around a reply to a client without
 // an address: header fields, both checksums verified the way a receiver
 // does, RFC 1071's worked example, and the RFC 768 zero-checksum rule.
-#include "daemon/dhcp/frame.h"
+#include "libvswitch/dhcp/frame.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
 using namespace vswitch;
-using namespace vswitch::dhcpd;
+using namespace vswitch::dhcp;
 
 namespace {
 

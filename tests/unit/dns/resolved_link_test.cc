@@ -1,4 +1,4 @@
-#include "daemon/dns/resolved_link.h"
+#include "libvswitch/dns/resolved_link.h"
 
 #include <gtest/gtest.h>
 

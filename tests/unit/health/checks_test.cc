@@ -1,4 +1,4 @@
-#include "daemon/health/checks.h"
+#include "libvswitch/health/checks.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
-#include "daemon/ports/port_record.h"
+#include "libvswitch/ports/port_record.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "daemon/ports/limits.h"
+#include "libvswitch/ports/limits.h"
 
 using namespace vswitch;
 using namespace vswitch::ports;
@@ -60,6 +60,12 @@ TEST(StableMac, SameVmAndIndexGiveSameQemuStyleMac) {
     EXPECT_NE(a, stable_mac("web1", 1));
     EXPECT_NE(a, stable_mac("web2", 0));
     EXPECT_FALSE(a.is_multicast());
+}
+
+TEST(StableMac, IsTheSameAsInEarlierReleases) {
+    // A VM that keeps its MAC keeps its DHCP lease: these must never move.
+    EXPECT_EQ(stable_mac("web", 0).to_string(), "52:54:00:0f:0e:c2");
+    EXPECT_EQ(stable_mac("web", 1).to_string(), "52:54:00:a8:53:1e");
 }
 
 TEST(StableMac, SpreadsOverManyNames) {

@@ -9,7 +9,7 @@
 
 #include "libvswitch/base/net.h"
 
-namespace vswitch::dhcpd {
+namespace vswitch::dhcp {
 
 inline constexpr uint8_t kUdpTtl = 64;
 
@@ -22,4 +22,4 @@ std::vector<uint8_t> build_udp_frame(Ipv4 source, uint16_t source_port, Ipv4 des
 uint32_t checksum_add(uint32_t sum, std::span<const uint8_t> bytes);
 uint16_t checksum_finish(uint32_t sum);
 
-}  // namespace vswitch::dhcpd
+}  // namespace vswitch::dhcp

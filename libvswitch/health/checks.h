@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/health/problems.h"
+#include "libvswitch/health/problems.h"
 
 namespace vswitch::health {
 

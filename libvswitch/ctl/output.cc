@@ -1,4 +1,4 @@
-#include "daemon/ctl/output.h"
+#include "libvswitch/ctl/output.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "daemon/ctl/command_line.h"
+#include "libvswitch/ctl/command_line.h"
 
 #include <charconv>
 #include <string_view>

@@ -1,8 +1,8 @@
-#include "daemon/ctl/command_line.h"
+#include "libvswitch/ctl/command_line.h"
 
 #include <gtest/gtest.h>
 
-#include "daemon/ctl/output.h"
+#include "libvswitch/ctl/output.h"
 
 using namespace vswitch;
 using namespace vswitch::ctl;

@@ -1,4 +1,4 @@
-#include "daemon/health/problems.h"
+#include "libvswitch/health/problems.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "daemon/health/backoff.h"
+#include "libvswitch/health/backoff.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
-#include "daemon/dhcp/frame.h"
+#include "libvswitch/dhcp/frame.h"
 
-namespace vswitch::dhcpd {
+namespace vswitch::dhcp {
 
 namespace {
 
@@ -63,4 +63,4 @@ std::vector<uint8_t> build_udp_frame(Ipv4 source, uint16_t source_port, Ipv4 des
     return b;
 }
 
-}  // namespace vswitch::dhcpd
+}  // namespace vswitch::dhcp

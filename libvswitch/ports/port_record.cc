@@ -1,16 +1,16 @@
-#include "daemon/ports/port_record.h"
+#include "libvswitch/ports/port_record.h"
 
 #include <charconv>
 
-#include "daemon/ports/limits.h"
+#include "libvswitch/base/hash.h"
+#include "libvswitch/base/text.h"
+#include "libvswitch/ports/limits.h"
 
 namespace vswitch::ports {
 
 namespace {
 
 constexpr std::string_view kPortsFileHeader = "# vswitch ports v1";
-
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 
@@ -115,16 +115,11 @@ Status validate_mtu(uint32_t mtu) {
 }
 
 Mac stable_mac(std::string_view vm, unsigned index) {
-    // FNV-1a over the name, a separator and the index: stable across
-    // builds and architectures, unlike std::hash.
-    uint64_t h = 0xcbf29ce484222325ull;
-    auto mix = [&h](uint8_t b) {
-        h ^= b;
-        h *= 0x100000001b3ull;
-    };
-    for (char c : vm) mix(static_cast<uint8_t>(c));
-    mix(0);
-    for (int i = 0; i < 4; ++i) mix(static_cast<uint8_t>(index >> (8 * i)));
+    // A fixed hash (base/hash.h) of the name, a separator and the index
+    // (little-endian): stable across builds and architectures.
+    char tail[5] = {0};
+    for (int i = 0; i < 4; ++i) tail[i + 1] = static_cast<char>(index >> (8 * i));
+    uint64_t h = fnv1a(std::string_view(tail, sizeof tail), fnv1a(vm));
     // Fold the high bits in: FNV's low bytes alone mix poorly for short input.
     uint64_t f = h ^ (h >> 24) ^ (h >> 48);
     return Mac({0x52, 0x54, 0x00, uint8_t(f >> 16), uint8_t(f >> 8), uint8_t(f)});
