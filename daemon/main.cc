@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <time.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "daemon/event/event.h"
+#include "daemon/event/watchdog.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
 #include "daemon/options.h"
@@ -26,32 +26,6 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-// systemd's watchdog (WatchdogSec=, WATCHDOG_USEC): a timer on the event
-// loop pings every quarter period, so only a loop that stops turning misses
-// the deadline. sd-event's own ping waits 1/2..3/4 of the period, which
-// leaves a loop that stalls briefly too little margin.
-constexpr uint64_t kWatchdogPingsPerPeriod = 4;
-
-int on_watchdog_timer(sd_event_source* s, uint64_t now, void* userdata) noexcept {
-    const uint64_t interval = *static_cast<const uint64_t*>(userdata);
-    sd_notify(0, "WATCHDOG=1");
-    int r = sd_event_source_set_time(s, now + interval);
-    if (r >= 0) r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-    return r < 0 ? r : 0;  // an error here disables the source: systemd then restarts us
-}
-
-// Arms the watchdog timer when systemd asked for one; an empty owner when not.
-Result<event::EventSourcePtr> arm_watchdog(sd_event* loop, uint64_t& interval) {
-    uint64_t period = 0;
-    if (sd_watchdog_enabled(0, &period) <= 0 || period == 0) return event::EventSourcePtr();
-    interval = period / kWatchdogPingsPerPeriod;
-    sd_event_source* s = nullptr;
-    int r = sd_event_add_time_relative(loop, &s, CLOCK_MONOTONIC, interval, interval / 8, on_watchdog_timer,
-                                       &interval);
-    if (r < 0) return errno_error(r, "arming the watchdog timer");
-    return event::EventSourcePtr(s);
-}
-
 int fail(int code, const Error& e) {
     log::error(e.message);
     sd_notifyf(0, "STATUS=Failed: %s\nERRNO=%d", e.message.c_str(), e.code);
@@ -63,8 +37,7 @@ int serve(Manager& manager) {
     auto loop = event::EventLoop::create();
     if (!loop) return fail(kExitFailure, loop.error());
 
-    if (auto s = manager.start(); !s) return fail(kExitFailure, s.error());
-    if (auto s = manager.start_api(loop->get()); !s) return fail(kExitFailure, s.error());
+    if (auto s = manager.start(loop->get()); !s) return fail(kExitFailure, s.error());
     // Start-up peaks (reading lease and port files, netlink dumps) leave free
     // heap that glibc keeps; a long-running daemon gives it back once.
     malloc_trim(0);
@@ -75,15 +48,14 @@ int serve(Manager& manager) {
         sd_notify(0, "STOPPING=1");
         loop->exit(0);
     };
-    auto term = loop->add_signal(SIGTERM, stop);
-    auto intr = loop->add_signal(SIGINT, stop);
-    auto hup = loop->add_signal(SIGHUP, [](const signalfd_siginfo&) {
+    auto term = event::add_signal(loop->get(), SIGTERM, "SIGTERM", stop);
+    auto intr = event::add_signal(loop->get(), SIGINT, "SIGINT", stop);
+    auto hup = event::add_signal(loop->get(), SIGHUP, "SIGHUP", [](const signalfd_siginfo&) {
         log::info("SIGHUP: reloading is not supported yet, ignoring");
     });
     if (!term || !intr || !hup) return fail(kExitFailure, (!term ? term : !intr ? intr : hup).error());
 
-    uint64_t watchdog_interval = 0;
-    auto watchdog = arm_watchdog(loop->get(), watchdog_interval);
+    auto watchdog = event::Watchdog::start(loop->get());
     if (!watchdog) return fail(kExitFailure, watchdog.error());
 
     std::string status = manager.status_text();

@@ -1,17 +1,17 @@
 #include "daemon/manager.h"
 
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "daemon/dns/hosts_file.h"
+#include "daemon/bus/bus.h"
 #include "daemon/firewall/firewall.h"
 #include "daemon/log.h"
-#include "daemon/netlink/address.h"
 #include "daemon/netlink/forwarding.h"
 #include "daemon/netlink/link.h"
+#include "daemon/switch/subnet_choice.h"
 #include "libvswitch/base/file.h"
+#include "libvswitch/dns/hosts_file.h"
 #include "libvswitch/nft/ruleset.h"
-#include "libvswitch/subnet/chooser.h"
-#include "libvswitch/subnet/state.h"
 
 namespace vswitch {
 
@@ -23,94 +23,63 @@ std::vector<const SwitchConfig*> all_switches(const Config& c) {
     return v;
 }
 
-std::string state_path(const Options& o, const std::string& name) {
-    return o.state_dir + "/" + name + ".subnet";
-}
-
-bool overlaps_any(const Ipv4Prefix& p, const std::vector<Ipv4Prefix>& list) {
-    for (const auto& q : list)
-        if (p.overlaps(q)) return true;
-    return false;
+std::string host_name() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) return {};
+    return host;
 }
 
 }  // namespace
 
-Manager::Manager(Options options, Config config)
-    : options_(std::move(options)), config_(std::move(config)) {}
+Manager::Manager(Options options, Config config) : options_(std::move(options)), config_(std::move(config)) {}
 
-Result<std::string> Manager::boot_id() const {
-    if (options_.boot_id) {
-        auto b = subnet::normalize_boot_id(*options_.boot_id);
-        if (!b) return b.error().context("--boot-id");
-        return b;
-    }
-    auto text = read_file("/proc/sys/kernel/random/boot_id");
-    if (!text) return text.error().context("reading the boot id");
-    auto b = subnet::normalize_boot_id(*text);
-    if (!b) return b.error().context("reading the boot id");
-    return b;
+Manager::~Manager() = default;
+
+SwitchServices Manager::services() {
+    SwitchServices s;
+    s.event = event_;
+    s.sock = sock_.get();
+    s.observer = observer_.get();
+    s.ports = ports_.get();
+    s.host = this;
+    s.state_dir = options_.state_dir;
+    s.resolv_conf = options_.resolv_conf;
+    s.boot_id = boot_id_;
+    s.host_name = host_name_;
+    return s;
 }
 
-// The stored choice wins while it is still valid for this boot and this
-// configuration and collides with nothing but our own bridge; a pinned
-// Subnet= always wins; otherwise the per-boot draw.
-Result<Ipv4Prefix> Manager::pick_subnet(const SwitchConfig& sw, const std::string& boot,
-                                        const std::vector<Ipv4Prefix>& also_taken) const {
-    auto taken = netlink::dump_taken_prefixes(sw.bridge);
-    if (!taken) return taken.error().context("reading the host's addresses and routes");
-    std::vector<Ipv4Prefix> busy = std::move(*taken);
-    busy.insert(busy.end(), also_taken.begin(), also_taken.end());
-
-    if (sw.subnet) {
-        if (overlaps_any(*sw.subnet, busy))
-            log::warning("switch '" + sw.name + "': pinned Subnet=" + sw.subnet->to_string() +
-                             " overlaps an address or route of the host, using it anyway",
-                         {{"VSWITCH_SWITCH", sw.name}});
-        return *sw.subnet;
-    }
-
-    if (auto text = read_file(state_path(options_, sw.name)); text) {
-        auto st = subnet::parse_subnet_state(*text);
-        if (st && st->boot_id == boot && st->subnet.length() == sw.prefix_length &&
-            sw.subnet_pool.contains(st->subnet) && !overlaps_any(st->subnet, sw.exclude_subnets)) {
-            if (!overlaps_any(st->subnet, busy)) return st->subnet;
-            log::warning("switch '" + sw.name + "': stored subnet " + st->subnet.to_string() +
-                             " now overlaps an address or route of the host, choosing another",
-                         {{"VSWITCH_SWITCH", sw.name}});
-        }
-    }
-
-    subnet::SubnetRequest req;
-    req.pool = sw.subnet_pool;
-    req.prefix_length = sw.prefix_length;
-    req.boot_id = boot;
-    req.switch_name = sw.name;
-    req.taken = busy;
-    req.excluded = sw.exclude_subnets;
-    auto chosen = subnet::choose_subnet(req);
-    if (!chosen) return chosen.error().context("switch '" + sw.name + "'");
-    return chosen;
+Switch* Manager::find_switch(std::string_view name) const {
+    for (const auto& sw : switches_)
+        if (sw->name() == name) return sw.get();
+    return nullptr;
 }
 
-Status Manager::build_switch(SwitchRuntime& rt) {
-    const auto& sw = rt.config;
-    auto existing = netlink::link_index(sw.bridge);
-    rt.created_bridge = !existing.ok();
-    auto ifindex = netlink::ensure_bridge(sw.bridge, sw.mtu);
-    if (!ifindex) return ifindex.error().context("switch '" + sw.name + "'");
-    rt.ifindex = *ifindex;
-    if (sw.type != SwitchType::private_) {
-        auto s = netlink::set_bridge_address(rt.ifindex, Ipv4Prefix(rt.gateway, rt.subnet.length()));
-        if (!s) return s.error().context("switch '" + sw.name + "'");
+Status Manager::build_switches() {
+    std::vector<Ipv4Prefix> chosen;
+    for (const SwitchConfig* cfg : all_switches(config_)) {
+        auto subnet = choose_start_subnet(*sock_, *cfg, options_.state_dir, boot_id_, chosen);
+        if (!subnet) return subnet.error();
+        auto sw = Switch::create(services(), *cfg, *subnet);
+        if (!sw) return sw.error();
+        chosen.push_back((*sw)->subnet());
+        switches_.push_back(std::move(*sw));
     }
-    if (auto s = netlink::set_link_up(rt.ifindex); !s)
-        return s.error().context("switch '" + sw.name + "'");
     return {};
+}
+
+void Manager::roll_back() {
+    for (const auto& sw : switches_) {
+        if (!sw->created_bridge()) continue;
+        if (auto s = netlink::delete_link_if_exists(*sock_, sw->bridge()); !s)
+            log::warning(s.error().message + ", ignoring");
+    }
+    switches_.clear();
 }
 
 Status Manager::apply_firewall() {
     nft::Ruleset rules;
-    for (const auto& rt : switches_) rules.switches.push_back({rt.config.bridge, rt.subnet, rt.config.type});
+    for (const auto& sw : switches_) rules.switches.push_back({sw->bridge(), sw->subnet(), sw->type()});
     // Through the guard's socket, once it runs: it ignores its own changes.
     if (fw_guard_) return fw_guard_->firewall().apply(rules);
     auto fw = firewall::Firewall::create();
@@ -118,99 +87,194 @@ Status Manager::apply_firewall() {
     return fw->apply(rules);
 }
 
-void Manager::roll_back() {
-    for (const auto& rt : switches_) {
-        if (!rt.created_bridge) continue;
-        if (auto s = netlink::delete_link_if_exists(rt.config.bridge); !s)
-            log::warning(s.error().message + ", ignoring");
-    }
-}
-
-Status Manager::start() {
-    auto boot = boot_id();
+Status Manager::start(sd_event* event) {
+    event_ = event;
+    auto boot = read_boot_id(options_.boot_id);
     if (!boot) return boot.error();
+    boot_id_ = std::move(*boot);
+    host_name_ = host_name();
     if (auto s = make_directories(options_.state_dir, 0755); !s) return s.error().context("state directory");
-    if (auto s = make_directories(options_.runtime_dir, 0755); !s)
-        return s.error().context("runtime directory");
+    if (auto s = make_directories(options_.runtime_dir, 0755); !s) return s.error().context("runtime directory");
 
-    std::vector<Ipv4Prefix> chosen;
-    for (const SwitchConfig* sw : all_switches(config_)) {
-        auto subnet = pick_subnet(*sw, *boot, chosen);
-        if (!subnet) return subnet.error();
-        SwitchRuntime rt;
-        rt.config = *sw;
-        rt.subnet = subnet->normalized();
-        rt.gateway = subnet::gateway_of(rt.subnet);
-        chosen.push_back(rt.subnet);
+    auto sock = netlink::RouteSocket::open();
+    if (!sock) return sock.error();
+    sock_ = std::make_unique<netlink::RouteSocket>(std::move(*sock));
+    // Watching first, then building: a change in between is not missed.
+    auto observer = netlink::Observer::create(event);
+    if (!observer) return observer.error();
+    observer_ = std::move(*observer);
+    auto store = ports::PortStore::create(options_.state_dir, *sock_, ports::kMaxPorts, event);
+    if (!store) return store.error();
+    ports_ = std::move(*store);
 
-        subnet::SubnetState st;
-        st.boot_id = *boot;
-        st.subnet = rt.subnet;
-        st.switch_name = sw->name;
-        if (auto s = write_file_atomic(state_path(options_, sw->name), subnet::format_subnet_state(st)); !s)
-            return s.error().context("storing the subnet of switch '" + sw->name + "'");
-        switches_.push_back(std::move(rt));
+    Status s = build_switches();
+    if (s) s = netlink::enable_ip_forwarding();
+    if (s) {
+        s = apply_firewall();
+        if (!s) s = s.error().context("replacing nftables table inet vswitch");
     }
-
-    for (auto& rt : switches_) {
-        if (auto s = build_switch(rt); !s) {
-            roll_back();
-            return s;
-        }
-    }
-    if (auto s = netlink::enable_ip_forwarding(); !s) {
+    if (!s) {
         roll_back();
         return s;
     }
-    if (auto s = apply_firewall(); !s) {
-        roll_back();
-        return s.error().context("replacing nftables table inet vswitch");
+    for (const auto& sw : switches_) {
+        log::info("switch '" + sw->name() + "' (" + std::string(to_string(sw->type())) + ") serves " +
+                      sw->subnet().to_string() + " on '" + sw->bridge() + "', gateway " + sw->gateway().to_string() +
+                      (sw->created_bridge() ? "" : " (bridge adopted)"),
+                  {{"VSWITCH_SWITCH", sw->name()},
+                   {"VSWITCH_SUBNET", sw->subnet().to_string()},
+                   {"VSWITCH_BRIDGE", sw->bridge()}});
     }
-    make_problems();
-    for (const auto& rt : switches_) {
-        log::info("switch '" + rt.config.name + "' (" + std::string(to_string(rt.config.type)) + ") serves " +
-                      rt.subnet.to_string() + " on '" + rt.config.bridge + "', gateway " +
-                      rt.gateway.to_string() + (rt.created_bridge ? "" : " (bridge adopted)"),
-                  {{"VSWITCH_SWITCH", rt.config.name},
-                   {"VSWITCH_SUBNET", rt.subnet.to_string()},
-                   {"VSWITCH_BRIDGE", rt.config.bridge}});
-    }
+    return start_services();
+}
+
+Status Manager::start_services() {
+    for (const auto& sw : switches_)
+        if (auto s = sw->start_dhcp(); !s) return s;
+    // A ports file we cannot read loses the old ports' records, not the
+    // switches: serve on without them.
+    if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
+    link_watch_ = observer_->watch_links([this](const netlink::LinkEvent& ev) { ports_->on_link(ev); },
+                                         [this] { ports_->on_links_overrun(); });
+    auto hosts = dns::HostsWriter::create(event_, options_.runtime_dir + "/hosts", [this] { return hosts_text(); });
+    if (!hosts) return hosts.error();
+    hosts_ = std::move(*hosts);
+    for (const auto& sw : switches_)
+        if (auto s = sw->start_dns(); !s) return s;
+    if (auto s = hosts_->flush(); !s) log::warning(s.error().message + ", ignoring");
+    // Runtime conflicts: a VPN or LAN route over a switch's subnet renumbers it.
+    prefix_watch_ = observer_->watch_host_prefixes([this] { check_subnets(); });
+    // A table flushed by others is put back; foreign drops are reported.
+    if (auto s = start_health(); !s)
+        log::warning(s.error().context("firewall guard and diagnostics").message + ", serving without them");
+    start_bus();
     return {};
 }
 
-void Manager::make_problems() {
-    for (const auto& rt : switches_) {
-        if (problems_.count(rt.config.name)) continue;
-        auto p = std::make_unique<health::Problems>(rt.config.name);
-        p->set_on_change([this, name = rt.config.name](const health::Problem& pr, bool cleared) {
-            // Logged here, once per change: the registry drops repeats.
-            if (cleared)
-                log::info("switch '" + name + "': problem '" + pr.kind + "' is gone",
-                          {{"VSWITCH_SWITCH", name}, {"VSWITCH_PROBLEM", pr.kind}});
-            else
-                log::warning("switch '" + name + "': " + pr.message +
-                                 (pr.fix.empty() ? "" : "; fix: " + pr.fix),
-                             {{"VSWITCH_SWITCH", name}, {"VSWITCH_PROBLEM", pr.kind}});
-            if (bus_) bus_->on_problem_changed(name, {pr.kind, pr.message, pr.fix});
-        });
-        problems_.emplace(rt.config.name, std::move(p));
+void Manager::check_subnets() {
+    auto host = netlink::dump_host_prefixes(*sock_);
+    if (!host) {
+        log::warning(host.error().context("re-checking the switches' subnets").message + ", ignoring");
+        return;
     }
+    for (const auto& sw : switches_) sw->check_subnet(*host);
 }
 
-health::Problems* Manager::problems(std::string_view switch_name) {
-    auto it = problems_.find(switch_name);
-    return it == problems_.end() ? nullptr : it->second.get();
+Status Manager::start_health() {
+    auto fw = firewall::Firewall::create();
+    if (!fw) return fw.error();
+    health::FirewallGuard::Hooks hooks;
+    hooks.reapply = [this] { return apply_firewall(); };
+    hooks.on_ruleset_changed = [this] {
+        if (diagnostics_) diagnostics_->run();
+    };
+    hooks.on_repaired = [this](uint64_t) {
+        if (bus_) bus_->on_firewall_repaired();
+    };
+    // The table serves every switch: a fight concerns them all.
+    hooks.raise = [this](std::string kind, std::string message, std::string fix) {
+        for (const auto& sw : switches_) sw->problems().raise(kind, message, fix);
+    };
+    hooks.clear = [this](std::string_view kind) {
+        for (const auto& sw : switches_) sw->problems().clear(kind);
+    };
+    auto guard = health::FirewallGuard::create(event_, std::move(*fw), std::move(hooks));
+    if (!guard) return guard.error();
+    fw_guard_ = std::move(*guard);
+
+    auto switches = [this] {
+        std::vector<health::SwitchCheck> out;
+        for (const auto& sw : switches_) {
+            health::SwitchCheck c;
+            c.name = sw->name();
+            c.bridge = sw->bridge();
+            c.nat = sw->type() == SwitchType::nat;
+            c.has_address = sw->has_address();
+            c.fix_foreign = sw->config().fix_foreign_firewall;
+            c.problems = &sw->problems();
+            out.push_back(std::move(c));
+        }
+        return out;
+    };
+    auto diag = health::Diagnostics::create(*observer_, fw_guard_->firewall(), std::move(switches));
+    if (!diag) return diag.error();
+    diagnostics_ = std::move(*diag);
+    diagnostics_->run();
+    return {};
 }
 
-std::vector<bus::ProblemView> Manager::bus_problems(std::string_view switch_name) const {
-    std::vector<bus::ProblemView> out;
-    auto it = problems_.find(switch_name);
-    if (it == problems_.end()) return out;
-    for (const auto& p : it->second->list()) out.push_back({p.kind, p.message, p.fix});
+void Manager::start_bus() {
+    // The data plane (NAT, DHCP, DNS) serves VMs without D-Bus; a host
+    // without a system bus gets the switches, not a daemon that quits.
+    auto b = bus::Bus::create(event_, *this);
+    if (!b) {
+        log::warning(b.error().context("D-Bus API unavailable").message + ", serving without it");
+        return;
+    }
+    bus_ = std::move(*b);
+    // Last: resolved is told about a DNS server only once it answers.
+    auto r = dns::ResolvedClient::create(bus_->get(), resolved_links());
+    if (!r)
+        log::warning(r.error().message + ", ignoring");
+    else
+        resolved_ = std::move(*r);
+}
+
+std::vector<dns::ResolvedLinkSettings> Manager::resolved_links() const {
+    std::vector<dns::ResolvedLinkSettings> out;
+    for (const auto& sw : switches_)
+        if (auto l = sw->resolved_link()) out.push_back(std::move(*l));
     return out;
 }
 
-Status Manager::teardown() {
+std::string Manager::hosts_text() const {
+    std::vector<dns::HostEntry> all;
+    for (const auto& sw : switches_) {
+        auto h = sw->hosts();
+        all.insert(all.end(), h.begin(), h.end());
+    }
+    return dns::format_hosts(all);
+}
+
+std::vector<Ipv4> Manager::gateways() const {
+    std::vector<Ipv4> out;
+    for (const auto& sw : switches_) out.push_back(sw->gateway());
+    return out;
+}
+
+std::vector<Ipv4Prefix> Manager::subnets_besides(const Switch& self) const {
+    std::vector<Ipv4Prefix> out;
+    for (const auto& sw : switches_)
+        if (sw.get() != &self) out.push_back(sw->subnet());
+    return out;
+}
+
+void Manager::on_lease_changed(Switch& sw, const dhcp::Lease& lease) {
+    if (bus_) bus_->on_lease_changed(sw, lease);
+}
+
+void Manager::on_problem_changed(Switch& sw, const health::Problem& problem, bool /*cleared*/) {
+    if (bus_) bus_->on_problem_changed(sw, problem);
+}
+
+void Manager::on_port_vanished(Switch& sw, const ports::PortRecord& port) {
+    if (bus_) bus_->announce_port_removed(port.ifname, sw.name());
+}
+
+void Manager::on_names_changed(Switch&) {
+    if (hosts_) hosts_->changed();
+}
+
+void Manager::on_renumbered(Switch& sw) {
+    if (resolved_) resolved_->refresh(resolved_links());
+    if (bus_) bus_->on_subnet_changed(sw);
+    sd_notifyf(0, "STATUS=%s", status_text().c_str());
+}
+
+Status Manager::teardown_running() {
+    // Before the bridges go: resolved must not keep routing ~Domain to them.
+    if (resolved_) resolved_->revert_all();
+    prefix_watch_.reset();  // no renumbering of switches being torn down
     // Before the table goes: the guard would put it back.
     diagnostics_.reset();
     fw_guard_.reset();
@@ -220,19 +284,33 @@ Status Manager::teardown() {
         log::warning(s.error().message);
         if (first) first = s;
     };
-    // Ports first: TAPs the daemon made outlive their bridge otherwise.
-    if (!ports_) {
-        auto pm = make_port_manager();
-        if (pm) {
-            ports_ = std::move(*pm);
-            note(ports_->load());
-        } else {
-            note(pm.error());
-        }
+    for (const auto& sw : switches_) note(sw->teardown());
+    auto fw = firewall::Firewall::create();
+    if (!fw) {
+        note(fw.error());
+    } else {
+        auto s = fw->remove();
+        note(s ? s : Status(s.error().context("removing nftables table inet vswitch")));
+        note(health::remove_foreign_fixes(*fw));
     }
-    if (ports_) note(ports_->remove_all());
+    switches_.clear();  // their objects leave the bus with them
+    if (hosts_) hosts_->changed();
+    return first;
+}
+
+Status Manager::teardown() {
+    Status first;
+    auto note = [&](Status s) {
+        if (s) return;
+        log::warning(s.error().message);
+        if (first) first = s;
+    };
+    auto sock = netlink::RouteSocket::open();
+    if (!sock) return sock.error();
+    // Ports first: TAPs the daemon made outlive their bridge otherwise.
+    note(ports::PortStore::remove_recorded(options_.state_dir, *sock));
     for (const SwitchConfig* sw : all_switches(config_)) {
-        auto s = netlink::delete_link_if_exists(sw->bridge);
+        auto s = netlink::delete_link_if_exists(*sock, sw->bridge);
         note(s ? s : Status(s.error().context("switch '" + sw->name + "'")));
     }
     auto fw = firewall::Firewall::create();
@@ -246,209 +324,11 @@ Status Manager::teardown() {
     return first;
 }
 
-Result<std::unique_ptr<ports::PortManager>> Manager::make_port_manager() {
-    return ports::PortManager::create(options_.state_dir, [this](std::string_view name) -> std::optional<std::string> {
-        for (const auto& rt : switches_) {
-            if (rt.config.name == name) return rt.config.bridge;
-        }
-        return std::nullopt;
-    });
-}
-
-static bus::LeaseView to_lease_view(const dhcp::Lease& l) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(l.expiry.time_since_epoch()).count();
-    return {l.mac, l.address, l.hostname, us < 0 ? 0 : uint64_t(us)};
-}
-
-// One DHCP server per switch that has an address on its bridge (nat,
-// internal); a private switch has none to serve from.
-Status Manager::start_dhcp(sd_event* event) {
-    for (const auto& rt : switches_) {
-        if (rt.config.type == SwitchType::private_) continue;
-        dhcpd::DhcpServerParams p;
-        p.switch_name = rt.config.name;
-        p.bridge = rt.config.bridge;
-        p.ifindex = rt.ifindex;
-        p.core.subnet = rt.subnet;
-        p.core.gateway = rt.gateway;
-        p.core.domain = rt.config.domain;
-        p.core.lease_time = std::chrono::seconds(rt.config.lease_time_sec);
-        p.core.mtu = uint16_t(rt.config.mtu.value_or(1500));
-        p.lease_path = options_.state_dir + "/" + rt.config.name + ".leases";
-        auto server = dhcpd::DhcpServer::create(event, std::move(p));
-        if (!server) return server.error();
-        std::string name = rt.config.name;
-        (*server)->add_lease_listener([this, name](dhcp::LeaseEvent, const dhcp::Lease& l) {
-            if (bus_) bus_->on_lease_changed(name, to_lease_view(l));
-        });
-        dhcp_.push_back(std::move(*server));
-    }
-    return {};
-}
-
-dhcpd::DhcpServer* Manager::dhcp_server(std::string_view switch_name) const {
-    for (const auto& s : dhcp_)
-        if (s->switch_name() == switch_name) return s.get();
-    return nullptr;
-}
-
-std::vector<bus::LeaseView> Manager::bus_leases(std::string_view switch_name) const {
-    std::vector<bus::LeaseView> out;
-    if (const auto* s = dhcp_server(switch_name))
-        for (const auto& l : s->leases()) out.push_back(to_lease_view(l));
-    return out;
-}
-
-// One DNS server per switch with an address (nat, internal), on its
-// gateway. Names: the host's own → gateway; DHCP host names and port VM
-// names → the leased address. Every change rewrites the hosts file.
-Status Manager::start_dns(sd_event* event) {
-    std::vector<Ipv4> gateways;
-    for (const auto& rt : switches_) gateways.push_back(rt.gateway);
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
-    for (const auto& rt : switches_) {
-        if (rt.config.type == SwitchType::private_) continue;
-        dns::DnsServiceConfig c{rt.config.name, rt.config.bridge, rt.subnet, rt.gateway, rt.config.domain,
-                                options_.resolv_conf, gateways};
-        auto svc = dns::DnsService::create(event, std::move(c));
-        if (!svc) return svc.error();
-        dns::DnsService& dns = **svc;
-        if (host[0] != 0) {
-            if (auto s = dns.set_name(dns::RecordSource::host, "host", host, rt.gateway); !s)
-                log::warning(s.error().context("host name '" + std::string(host) + "'").message + ", ignoring");
-        }
-        if (auto* dhcp = dhcp_server(rt.config.name)) {
-            for (const auto& l : dhcp->leases()) on_lease_names(dns, dhcp::LeaseEvent::added, l);
-            // Looked up at each event: the listener may outlive the service.
-            dhcp->add_lease_listener([this, name = rt.config.name](dhcp::LeaseEvent ev, const dhcp::Lease& l) {
-                for (const auto& d : dns_)
-                    if (d->switch_name() == name) on_lease_names(*d, ev, l);
-            });
-        }
-        dns.set_on_names_changed([this] { write_hosts(); });
-        dns_.push_back(std::move(*svc));
-    }
-    write_hosts();
-    return {};
-}
-
-void Manager::on_lease_names(dns::DnsService& dns, dhcp::LeaseEvent ev, const dhcp::Lease& l) {
-    const std::string mac = l.mac.to_string();
-    const auto* port = ports_ ? ports_->find_by_mac(dns.switch_name(), l.mac) : nullptr;
-    bool gone = ev == dhcp::LeaseEvent::released || ev == dhcp::LeaseEvent::expired;
-    if (gone) {
-        dns.remove_name(dns::RecordSource::lease, mac);
-        if (port) dns.remove_name(dns::RecordSource::port, port->ifname);
-        return;
-    }
-    if (!l.hostname.empty()) {
-        if (auto s = dns.set_name(dns::RecordSource::lease, mac, l.hostname, l.address); !s)
-            log::debug(s.error().context("DNS name of lease " + mac).message + ", ignoring");
-    }
-    if (port && !port->vm.empty()) {
-        if (auto s = dns.set_name(dns::RecordSource::port, port->ifname, port->vm, l.address); !s)
-            log::debug(s.error().context("DNS name of port '" + port->ifname + "'").message + ", ignoring");
-    }
-}
-
-void Manager::write_hosts() const {
-    std::vector<dns::HostEntry> all;
-    for (const auto& d : dns_) {
-        auto h = d->zone().hosts();
-        all.insert(all.end(), h.begin(), h.end());
-    }
-    if (auto s = dns::write_hosts_file(options_.runtime_dir + "/hosts", all); !s)
-        log::warning(s.error().message + ", ignoring");
-}
-
-Status Manager::start_api(sd_event* event) {
-    if (auto s = start_dhcp(event); !s) return s;
-    auto pm = make_port_manager();
-    if (!pm) return pm.error();
-    ports_ = std::move(*pm);
-    // A ports file we cannot read loses the old ports' records, not the
-    // switches: serve on without them.
-    if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
-    if (auto s = start_dns(event); !s) return s;
-    // Ports come and go: a VM's name resolves as soon as its port is
-    // attached with a MAC that holds a lease (lease events cover the other
-    // order), and a port deleted behind our back is announced on the bus.
-    ports_->add_listener([this](ports::PortEvent ev, const ports::PortRecord& p) {
-        if (ev == ports::PortEvent::vanished && bus_) bus_->announce_port_removed(p.ifname, p.switch_name);
-        for (const auto& d : dns_) {
-            if (d->switch_name() != p.switch_name) continue;
-            if (ev != ports::PortEvent::attached) {
-                d->remove_name(dns::RecordSource::port, p.ifname);
-                continue;
-            }
-            auto* dhcp = dhcp_server(p.switch_name);
-            auto lease = dhcp && !p.vm.empty() ? dhcp->lease_of(p.mac) : std::nullopt;
-            if (!lease) continue;
-            if (auto s = d->set_name(dns::RecordSource::port, p.ifname, p.vm, lease->address); !s)
-                log::debug(s.error().context("DNS name of port '" + p.ifname + "'").message + ", ignoring");
-        }
-    });
-    // Runtime conflicts: a VPN or LAN route over a switch's subnet renumbers it.
-    auto rn = Renumberer::create(*this, event);
-    if (!rn) return rn.error();
-    renumber_ = std::move(*rn);
-    // A table flushed by others is put back; foreign drops are reported.
-    if (auto s = start_health(event); !s)
-        log::warning(s.error().context("firewall guard and diagnostics").message + ", serving without them");
-    // The data plane (NAT, DHCP, DNS) serves VMs without D-Bus; a host
-    // without a system bus gets the switches, not a daemon that quits.
-    auto b = bus::Bus::create(event, *this);
-    if (!b) {
-        log::warning(b.error().context("D-Bus API unavailable").message + ", serving without it");
-        return {};
-    }
-    bus_ = std::move(*b);
-    // Last: resolved is told about a DNS server only once it answers.
-    auto r = dns::ResolvedClient::create(bus_->get(), resolved_links());
-    if (!r)
-        log::warning(r.error().message + ", ignoring");
-    else
-        resolved_ = std::move(*r);
-    return {};
-}
-
-std::vector<dns::ResolvedLinkSettings> Manager::resolved_links() const {
-    std::vector<dns::ResolvedSwitch> v;
-    for (const auto& rt : switches_)
-        v.push_back({rt.config.name, rt.config.type, rt.config.bridge, rt.ifindex, rt.gateway, rt.config.domain});
-    return dns::resolved_link_settings(v);
-}
-
-void Manager::refresh_resolved() {
-    if (resolved_) resolved_->refresh(resolved_links());
-}
-
-std::vector<bus::SwitchView> Manager::bus_switches() const {
-    std::vector<bus::SwitchView> out;
-    for (const auto& rt : switches_) {
-        out.push_back({rt.config.name, std::string(to_string(rt.config.type)), rt.config.bridge,
-                       rt.subnet.to_string(), rt.gateway.to_string(), rt.config.domain});
-    }
-    return out;
-}
-
-Status Manager::bus_teardown() {
-    // Before the bridges go: resolved must not keep routing ~Domain to them.
-    if (resolved_) resolved_->revert_all();
-    renumber_.reset();  // no renumbering of switches being torn down
-    Status s = teardown();
-    dns_.clear();
-    dhcp_.clear();
-    switches_.clear();  // their objects leave the bus with them
-    return s;
-}
-
 std::string Manager::status_text() const {
     std::string s;
-    for (const auto& rt : switches_) {
+    for (const auto& sw : switches_) {
         if (!s.empty()) s += "; ";
-        s += rt.config.name + " " + rt.subnet.to_string() + " on " + rt.config.bridge;
+        s += sw->name() + " " + sw->subnet().to_string() + " on " + sw->bridge();
     }
     return s.empty() ? "no switches" : "Serving " + s;
 }

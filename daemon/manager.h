@@ -1,113 +1,107 @@
-// Manager: owns every switch's runtime state and the firewall, and builds
-// the data plane in dependency order (config → subnet → bridge → address →
-// forwarding → nftables). main() drives it: start() once, then the event
-// loop; teardown() for --teardown. It never leaves a half-built switch
-// behind: a failure rolls back the bridges this run created.
+// Manager: holds the switches (daemon/switch/, one object each) and the
+// services they share, and builds them in dependency order:
+//   route socket, observer, port store → each switch (subnet, bridge,
+//   address) → ip_forward → the nft table → DHCP → ports restored → DNS →
+//   hosts file → subnet checks, firewall guard and diagnostics → D-Bus →
+//   systemd-resolved.
+// main() drives it: start() once, then the event loop; teardown() for
+// --teardown. It never leaves a half-built switch behind: a failure in
+// start() removes the bridges this run created. It is the SwitchHost of
+// its switches (the table, the bus, the hosts file and resolved are
+// shared) and what the D-Bus objects look the switches and ports up in.
 #pragma once
 
-#include <map>
+#include <systemd/sd-event.h>
+
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "daemon/bus/bus.h"
-#include "daemon/bus/context.h"
-#include "daemon/dhcp/dhcp_server.h"
-#include "daemon/dns/dns_service.h"
+#include "daemon/dns/hosts_writer.h"
 #include "daemon/dns/resolved.h"
 #include "daemon/health/diagnostics.h"
 #include "daemon/health/firewall_guard.h"
-#include "libvswitch/health/problems.h"
+#include "daemon/netlink/observer.h"
+#include "daemon/netlink/route_socket.h"
 #include "daemon/options.h"
-#include "daemon/ports/port_manager.h"
-#include "daemon/renumber.h"
-#include "libvswitch/base/net.h"
+#include "daemon/ports/port_store.h"
+#include "daemon/switch/switch.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/config/config.h"
 
 namespace vswitch {
 
-struct SwitchRuntime {
-    SwitchConfig config;
-    Ipv4Prefix subnet;  // network/len
-    Ipv4 gateway;
-    int ifindex = 0;
-    bool created_bridge = false;  // this run created it (rolled back on failure)
-};
+namespace bus {
+class Bus;
+}
 
-// Also the bus::Context of the D-Bus API (switches, ports, teardown).
-class Manager : public bus::Context {
+class Manager final : private SwitchHost {
 public:
     Manager(Options options, Config config);
+    ~Manager() override;
+    Manager(const Manager&) = delete;
+    Manager& operator=(const Manager&) = delete;
 
-    // Builds every switch and the firewall. On error, what this call built
-    // is removed again and the error names the switch and the step.
-    Status start();
+    // Builds every switch, the firewall, DHCP, DNS, the ports and the
+    // D-Bus API on `event`. On error, the bridges this call created are
+    // removed again and the error names the switch and the step.
+    Status start(sd_event* event);
 
-    // Removes every configured switch's bridge and the nftables table.
-    // Keeps going after an error and reports the first one.
+    // --teardown: removes every configured switch's bridge, the ports the
+    // ports file and the interface aliases know, and the nftables table,
+    // with no switch running. Keeps going after an error, returns the first.
     Status teardown();
+    // Teardown over D-Bus: the same for the running switches, which are
+    // gone afterwards.
+    Status teardown_running();
 
-    // After start(), before READY=1: the ports of every switch (restored
-    // from the state directory) and the D-Bus API on the loop.
-    Status start_api(sd_event* event);
-
-    const std::vector<SwitchRuntime>& switches() const { return switches_; }
+    const std::vector<std::unique_ptr<Switch>>& switches() const { return switches_; }
+    Switch* find_switch(std::string_view name) const;
+    ports::PortStore& ports() { return *ports_; }
+    uint64_t firewall_repairs() const { return fw_guard_ ? fw_guard_->repairs() : 0; }
     std::string status_text() const;  // for sd_notify STATUS=
-
-    // The DHCP server of a nat/internal switch, once start_api() ran; null
-    // otherwise. Subscribe to its leases with add_lease_listener().
-    dhcpd::DhcpServer* dhcp_server(std::string_view switch_name) const;
-
-    // The problems registry of a switch (null for an unknown name). Checks
-    // raise and clear; each raise is logged once and told to the bus.
-    health::Problems* problems(std::string_view switch_name);
-
-    // Registers the switches' bridges with systemd-resolved anew, from
-    // switches_ as they are now: call after a renumber or a recreated bridge.
-    void refresh_resolved();
-
-    // bus::Context
-    std::vector<bus::SwitchView> bus_switches() const override;
-    std::vector<bus::ProblemView> bus_problems(std::string_view switch_name) const override;
-    uint64_t bus_firewall_repairs() const override { return fw_guard_ ? fw_guard_->repairs() : 0; }
-    ports::PortManager& bus_ports() override { return *ports_; }
-    Status bus_teardown() override;
-    std::vector<bus::LeaseView> bus_leases(std::string_view switch_name) const override;
+    const dns::HostsWriter* hosts_writer() const { return hosts_.get(); }
 
 private:
-    friend class Renumberer;  // moves a switch to a fresh block at runtime (daemon/renumber.cc)
+    // SwitchHost
+    Status apply_firewall() override;
+    std::vector<Ipv4> gateways() const override;
+    std::vector<Ipv4Prefix> subnets_besides(const Switch& self) const override;
+    void on_lease_changed(Switch& sw, const dhcp::Lease& lease) override;
+    void on_problem_changed(Switch& sw, const health::Problem& problem, bool cleared) override;
+    void on_port_vanished(Switch& sw, const ports::PortRecord& port) override;
+    void on_names_changed(Switch& sw) override;
+    void on_renumbered(Switch& sw) override;
 
-    Result<std::unique_ptr<ports::PortManager>> make_port_manager();
-    Result<std::string> boot_id() const;
-    Result<Ipv4Prefix> pick_subnet(const SwitchConfig& sw, const std::string& boot_id,
-                                   const std::vector<Ipv4Prefix>& also_taken) const;
-    Status build_switch(SwitchRuntime& rt);
-    Status apply_firewall();
-    Status start_dhcp(sd_event* event);
-    Status start_dns(sd_event* event);
-    void on_lease_names(dns::DnsService& dns, dhcp::LeaseEvent ev, const dhcp::Lease& l);
-    void write_hosts() const;
-    std::vector<dns::ResolvedLinkSettings> resolved_links() const;
+    Status build_switches();
     void roll_back();
-    void make_problems();
-    Status start_health(sd_event* event);  // daemon/health/manager_health.cc
+    Status start_services();
+    void check_subnets();
+    Status start_health();
+    void start_bus();
+    std::vector<dns::ResolvedLinkSettings> resolved_links() const;
+    std::string hosts_text() const;
+    SwitchServices services();
 
     Options options_;
     Config config_;
-    std::vector<SwitchRuntime> switches_;
-    std::unique_ptr<ports::PortManager> ports_;
-    // One per switch, by name; stable addresses (checks keep pointers).
-    std::map<std::string, std::unique_ptr<health::Problems>, std::less<>> problems_;
+    sd_event* event_ = nullptr;
+    std::string boot_id_;
+    std::string host_name_;
+    std::unique_ptr<netlink::RouteSocket> sock_;
+    std::unique_ptr<netlink::Observer> observer_;
+    std::unique_ptr<ports::PortStore> ports_;
+    // In configuration order (Default first); each owns its services.
+    std::vector<std::unique_ptr<Switch>> switches_;
+    std::unique_ptr<dns::HostsWriter> hosts_;
+    netlink::Subscription link_watch_;     // ports whose interface vanished
+    netlink::Subscription prefix_watch_;   // runtime subnet conflicts
     // Re-applies inet vswitch when others remove it; owns the nft socket.
     std::unique_ptr<health::FirewallGuard> fw_guard_;
     std::unique_ptr<health::Diagnostics> diagnostics_;  // uses fw_guard_'s socket: dies first
-    std::vector<std::unique_ptr<dhcpd::DhcpServer>> dhcp_;  // flushed to the lease files when destroyed
-    std::vector<std::unique_ptr<dns::DnsService>> dns_;  // reads ports_ and dhcp_ names
-    std::unique_ptr<bus::Bus> bus_;  // last: its objects read the members above
+    std::unique_ptr<bus::Bus> bus_;  // its objects read the members above
     std::unique_ptr<dns::ResolvedClient> resolved_;  // borrows bus_'s connection: dies first
-    std::unique_ptr<Renumberer> renumber_;  // watches routes, drives the members above: dies first
 };
 
 }  // namespace vswitch

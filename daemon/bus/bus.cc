@@ -1,8 +1,11 @@
 #include "daemon/bus/bus.h"
 
+#include <cstdlib>
+#include <cstring>
+
 #include "daemon/bus/guard.h"
 #include "daemon/log.h"
-#include "daemon/ports/port_manager.h"
+#include "daemon/manager.h"
 
 namespace vswitch::bus {
 
@@ -37,8 +40,23 @@ std::string path_name(const char* path, const char* prefix) {
     return p.get();
 }
 
-Result<std::unique_ptr<Bus>> Bus::create(sd_event* event, Context& context) {
-    auto b = std::make_unique<Bus>(Key(), context);
+int node_list(const std::vector<std::string>& paths, char*** nodes) {
+    char** out = static_cast<char**>(calloc(paths.size() + 1, sizeof(char*)));
+    if (!out) return -ENOMEM;
+    for (size_t i = 0; i < paths.size(); ++i) {
+        out[i] = strdup(paths[i].c_str());
+        if (!out[i]) {
+            for (size_t j = 0; j < i; ++j) free(out[j]);
+            free(out);
+            return -ENOMEM;
+        }
+    }
+    *nodes = out;
+    return 0;
+}
+
+Result<std::unique_ptr<Bus>> Bus::create(sd_event* event, Manager& manager) {
+    auto b = std::make_unique<Bus>(Key(), manager);
     sd_bus* raw = nullptr;
     if (int r = sd_bus_open_system_with_description(&raw, "vswitchd"); r < 0)
         return errno_error(r, "connecting to the system bus");
@@ -106,15 +124,15 @@ void Bus::announce_port_removed(std::string_view ifname, std::string_view switch
                      "PropertiesChanged");
 }
 
-void Bus::on_lease_changed(std::string_view switch_name, const LeaseView& lease) {
+void Bus::on_lease_changed(const Switch& sw, const dhcp::Lease& lease) {
     (void)guarded([&] {
-        std::string sw(switch_name), mac = lease.mac.to_string(), addr = lease.address.to_string();
+        std::string mac = lease.mac.to_string(), addr = lease.address.to_string();
         log_emit_failure(sd_bus_emit_signal(bus_.get(), kRootPath, kManagerInterface, "LeaseChanged",
-                                            "ssss", sw.c_str(), mac.c_str(), addr.c_str(),
+                                            "ssss", sw.name().c_str(), mac.c_str(), addr.c_str(),
                                             lease.hostname.c_str()),
                          "LeaseChanged");
-        if (const auto* p = context_.bus_ports().find_by_mac(switch_name, lease.mac)) {
-            log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), port_path(p->ifname).c_str(),
+        if (const auto* p = sw.ports().find_by_mac(lease.mac)) {
+            log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), port_path(p->record.ifname).c_str(),
                                                             kPortInterface, "Address", "Hostname",
                                                             nullptr),
                              "PropertiesChanged");
@@ -123,15 +141,23 @@ void Bus::on_lease_changed(std::string_view switch_name, const LeaseView& lease)
     });
 }
 
-void Bus::on_problem_changed(std::string_view switch_name, const ProblemView& problem) {
+void Bus::on_problem_changed(const Switch& sw, const health::Problem& problem) {
     (void)guarded([&] {
-        std::string sw(switch_name);
         log_emit_failure(sd_bus_emit_signal(bus_.get(), kRootPath, kManagerInterface, "ProblemChanged",
-                                            "ssss", sw.c_str(), problem.kind.c_str(),
+                                            "ssss", sw.name().c_str(), problem.kind.c_str(),
                                             problem.message.c_str(), problem.fix.c_str()),
                          "ProblemChanged");
-        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), switch_path(sw).c_str(),
+        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), switch_path(sw.name()).c_str(),
                                                         kSwitchInterface, "Problems", nullptr),
+                         "PropertiesChanged");
+        return 0;
+    });
+}
+
+void Bus::on_subnet_changed(const Switch& sw) {
+    (void)guarded([&] {
+        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), switch_path(sw.name()).c_str(),
+                                                        kSwitchInterface, "Subnet", "Gateway", nullptr),
                          "PropertiesChanged");
         return 0;
     });

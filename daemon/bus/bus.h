@@ -3,7 +3,9 @@
 // org.vswitch1 objects on it: the Manager at /org/vswitch1, one Switch per
 // switch, one Port per port, and the ObjectManager. The Manager creates it
 // after the switches and ports exist; only then is the name requested, so a
-// client that sees the name sees every object.
+// client that sees the name sees every object. The Switch and Port objects
+// are found by path in the Manager (find callbacks, as networkd's
+// link_object_find): their handlers get the real Switch or Port.
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -14,13 +16,22 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/bus/context.h"
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"
 
-namespace vswitch::ports {
+namespace vswitch {
+class Manager;
+class Switch;
+namespace dhcp {
+struct Lease;
+}
+namespace health {
+struct Problem;
+}
+namespace ports {
 struct PortRecord;
 }
+}  // namespace vswitch
 
 namespace vswitch::bus {
 
@@ -36,6 +47,8 @@ std::string switch_path(std::string_view name);
 std::string port_path(std::string_view ifname);
 // The name encoded in a path under prefix, or "" when it is not one.
 std::string path_name(const char* path, const char* prefix);
+// A node enumerator's answer: a NULL-terminated strv sd-bus frees.
+int node_list(const std::vector<std::string>& paths, char*** nodes);
 
 class Bus {
 public:
@@ -45,19 +58,20 @@ public:
         friend class Bus;
         Key() = default;
     };
-    Bus(Key, Context& context) : context_(context) {}
+    Bus(Key, Manager& manager) : manager_(manager) {}
     // Connects to the system bus, publishes the objects, then takes the name.
-    static Result<std::unique_ptr<Bus>> create(sd_event* event, Context& context);
+    static Result<std::unique_ptr<Bus>> create(sd_event* event, Manager& manager);
     ~Bus();
     Bus(const Bus&) = delete;
     Bus& operator=(const Bus&) = delete;
 
     // From the DHCP side: emits LeaseChanged and the port's Address/Hostname.
-    void on_lease_changed(std::string_view switch_name, const LeaseView& lease);
-
+    void on_lease_changed(const Switch& sw, const dhcp::Lease& lease);
     // From health::Problems: emits ProblemChanged (message "" when the
     // problem was cleared) and the Switch's Problems PropertiesChanged.
-    void on_problem_changed(std::string_view switch_name, const ProblemView& problem);
+    void on_problem_changed(const Switch& sw, const health::Problem& problem);
+    // A renumber: the Switch's Subnet and Gateway changed.
+    void on_subnet_changed(const Switch& sw);
     // From the firewall guard: the Manager's FirewallRepairs changed.
     void on_firewall_repaired();
 
@@ -67,7 +81,7 @@ public:
     void announce_port_removed(std::string_view ifname, std::string_view switch_name);
     void announce_port_restored(std::string_view ifname);
 
-    Context& context() { return context_; }
+    Manager& manager() { return manager_; }
     sd_bus* get() const { return bus_.get(); }
 
 private:
@@ -76,7 +90,7 @@ private:
 
     Status publish();
 
-    Context& context_;
+    Manager& manager_;
     BusPtr bus_;  // before slots_: slots are released first
     std::vector<SlotPtr> slots_;
     friend Status add_manager_object(Bus& bus);

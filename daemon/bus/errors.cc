@@ -1,12 +1,12 @@
 #include "daemon/bus/errors.h"
 
 #include "libvswitch/base/handle.h"
+#include "libvswitch/base/text.h"
 
 namespace vswitch::bus {
 
 const char* error_name(int code) {
     switch (code < 0 ? -code : code) {
-        case ENOENT: return kErrorNoSuchSwitch;
         case ENODEV: return kErrorNoSuchPort;
         case EINVAL:
         case ERANGE:
@@ -25,6 +25,11 @@ int reply_error(sd_bus_error* ret, const Error& error) {
     int code = error.code > 0 ? error.code : EIO;
     sd_bus_error_set(ret, error_name(code), error.message.c_str());
     return -code;
+}
+
+int reply_no_such_switch(sd_bus_error* ret, std::string_view name) {
+    sd_bus_error_set(ret, kErrorNoSuchSwitch, ("no switch " + quoted(name)).c_str());
+    return -ENOENT;
 }
 
 Status require_root(sd_bus_message* m, const std::string& action) {

@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include <string>
+#include <string_view>
 
 #include "libvswitch/base/result.h"
 
@@ -18,14 +19,20 @@ inline constexpr const char* kErrorAccessDenied = "org.vswitch1.Error.AccessDeni
 inline constexpr const char* kErrorLimitExceeded = "org.vswitch1.Error.LimitExceeded";
 inline constexpr const char* kErrorFailed = "org.vswitch1.Error.Failed";
 
-// ENOENT NoSuchSwitch, ENODEV NoSuchPort, EINVAL/ERANGE/EBADMSG
-// InvalidArgument, EEXIST/EBUSY Exists, EPERM/EACCES AccessDenied,
-// E2BIG LimitExceeded, anything else Failed.
+// ENODEV NoSuchPort, EINVAL/ERANGE/EBADMSG/ENXIO InvalidArgument,
+// EEXIST/EBUSY Exists, EPERM/EACCES AccessDenied, E2BIG LimitExceeded,
+// anything else Failed. No errno means NoSuchSwitch: a kernel "not found"
+// (libnl's NLE_OBJ_NOTFOUND is ENOENT) says nothing about switches, and
+// only the handlers, which look switches up themselves, know that one is
+// missing (reply_no_such_switch).
 const char* error_name(int code);
 
 // Fills ret with the named error and returns the negative errno sd-bus
 // expects from a handler.
 int reply_error(sd_bus_error* ret, const Error& error);
+
+// NoSuchSwitch, "no switch 'Nope'".
+int reply_no_such_switch(sd_bus_error* ret, std::string_view name);
 
 // EPERM unless the sender of m runs as uid 0 (its effective uid, from the
 // bus's view of its credentials, not from anything the caller says).

@@ -8,7 +8,7 @@
 #include "daemon/bus/errors.h"
 #include "daemon/bus/guard.h"
 #include "libvswitch/ports/limits.h"
-#include "daemon/ports/port_manager.h"
+#include "daemon/manager.h"
 
 namespace vswitch::bus {
 
@@ -23,8 +23,8 @@ int method_list_switches(sd_bus_message* m, void* userdata, sd_bus_error* /*erro
         if (r < 0) return r;
         UniqueHandle<sd_bus_message, sd_bus_message_unref> reply(raw);
         if ((r = sd_bus_message_open_container(raw, 'a', "(so)")) < 0) return r;
-        for (const auto& sw : bus_of(userdata).context().bus_switches()) {
-            r = sd_bus_message_append(raw, "(so)", sw.name.c_str(), switch_path(sw.name).c_str());
+        for (const auto& sw : bus_of(userdata).manager().switches()) {
+            r = sd_bus_message_append(raw, "(so)", sw->name().c_str(), switch_path(sw->name()).c_str());
             if (r < 0) return r;
         }
         if ((r = sd_bus_message_close_container(raw)) < 0) return r;
@@ -39,10 +39,10 @@ int method_list_ports(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/
         if (r < 0) return r;
         UniqueHandle<sd_bus_message, sd_bus_message_unref> reply(raw);
         if ((r = sd_bus_message_open_container(raw, 'a', "(sssso)")) < 0) return r;
-        for (const auto* p : bus_of(userdata).context().bus_ports().list()) {
-            r = sd_bus_message_append(raw, "(sssso)", p->ifname.c_str(), p->switch_name.c_str(),
-                                      p->vm.c_str(), p->mac.to_string().c_str(),
-                                      port_path(p->ifname).c_str());
+        for (const auto* port : bus_of(userdata).manager().ports().list()) {
+            const auto& p = port->record;
+            r = sd_bus_message_append(raw, "(sssso)", p.ifname.c_str(), p.switch_name.c_str(), p.vm.c_str(),
+                                      p.mac.to_string().c_str(), port_path(p.ifname).c_str());
             if (r < 0) return r;
         }
         if ((r = sd_bus_message_close_container(raw)) < 0) return r;
@@ -113,17 +113,18 @@ int method_attach_adapter(sd_bus_message* m, void* userdata, sd_bus_error* error
         int r = sd_bus_message_read(m, "sss", &sw, &vm, &mac_text);
         if (r < 0) return r;
         ports::AdapterRequest req;
-        req.switch_name = sw;
         req.vm = vm;
         auto mac = parse_optional_mac(mac_text);
         if (!mac) return reply_error(error, mac.error());
         req.mac = *mac;
         if (auto s = read_attach_options(m, req); !s) return reply_error(error, s.error());
-        auto res = bus.context().bus_ports().attach_adapter(req);
+        Switch* target = bus.manager().find_switch(sw);
+        if (!target) return reply_no_such_switch(error, sw);
+        auto res = target->ports().attach_adapter(req);
         if (!res) return reply_error(error, res.error());
-        if (res->added) bus.announce_port_added(*res->port);
-        return sd_bus_reply_method_return(m, "so", res->port->ifname.c_str(),
-                                          port_path(res->port->ifname).c_str());
+        const ports::PortRecord& p = res->port->record;
+        if (res->added) bus.announce_port_added(p);
+        return sd_bus_reply_method_return(m, "so", p.ifname.c_str(), port_path(p.ifname).c_str());
     });
 }
 
@@ -136,10 +137,12 @@ int method_attach_interface(sd_bus_message* m, void* userdata, sd_bus_error* err
         if (r < 0) return r;
         auto mac = parse_optional_mac(mac_text);
         if (!mac) return reply_error(error, mac.error());
-        auto res = bus.context().bus_ports().attach_interface(sw, ifname, vm, *mac);
+        Switch* target = bus.manager().find_switch(sw);
+        if (!target) return reply_no_such_switch(error, sw);
+        auto res = target->ports().attach_interface(ifname, vm, *mac);
         if (!res) return reply_error(error, res.error());
-        if (res->added) bus.announce_port_added(*res->port);
-        return sd_bus_reply_method_return(m, "o", port_path(res->port->ifname).c_str());
+        if (res->added) bus.announce_port_added(res->port->record);
+        return sd_bus_reply_method_return(m, "o", port_path(res->port->record.ifname).c_str());
     });
 }
 
@@ -150,15 +153,15 @@ int method_detach_adapter(sd_bus_message* m, void* userdata, sd_bus_error* error
         const char* ifname = nullptr;
         int r = sd_bus_message_read(m, "s", &ifname);
         if (r < 0) return r;
-        auto& pm = bus.context().bus_ports();
-        const auto* port = pm.find(ifname);
+        const ports::Port* port = bus.manager().ports().find(ifname);
         if (!port) return reply_error(error, make_error(ENODEV, std::string("no port '") + ifname + "'"));
-        std::string sw = port->switch_name, name = port->ifname;
+        std::string sw = port->record.switch_name, name = port->record.ifname;
+        ports::PortSet& set = *port->set;
         // InterfacesRemoved lists the object's interfaces, so it goes out
         // while the port still exists.
         bus.announce_port_removing(name);
-        if (auto s = pm.detach(name); !s) {
-            if (pm.find(name)) bus.announce_port_restored(name);
+        if (auto s = set.detach(name); !s) {
+            if (set.find(name)) bus.announce_port_restored(name);
             return reply_error(error, s.error());
         }
         bus.announce_port_removed(name, sw);
@@ -171,11 +174,11 @@ int method_teardown(sd_bus_message* m, void* userdata, sd_bus_error* error) {
         Bus& bus = bus_of(userdata);
         if (auto s = require_root(m, "tear down the switches"); !s) return reply_error(error, s.error());
         std::vector<std::pair<std::string, std::string>> gone;
-        for (const auto* p : bus.context().bus_ports().list()) {
-            gone.emplace_back(p->ifname, p->switch_name);
-            bus.announce_port_removing(p->ifname);
+        for (const auto* p : bus.manager().ports().list()) {
+            gone.emplace_back(p->record.ifname, p->record.switch_name);
+            bus.announce_port_removing(p->record.ifname);
         }
-        Status s = bus.context().bus_teardown();
+        Status s = bus.manager().teardown_running();
         for (const auto& [ifname, sw] : gone) bus.announce_port_removed(ifname, sw);
         if (!s) return reply_error(error, s.error());
         return sd_bus_reply_method_return(m, "");
@@ -186,7 +189,7 @@ int get_firewall_repairs(sd_bus* /*bus*/, const char* /*path*/, const char* /*in
                          const char* /*property*/, sd_bus_message* reply, void* userdata,
                          sd_bus_error* /*error*/) {
     return guarded([&] {
-        return sd_bus_message_append(reply, "t", bus_of(userdata).context().bus_firewall_repairs());
+        return sd_bus_message_append(reply, "t", bus_of(userdata).manager().firewall_repairs());
     });
 }
 

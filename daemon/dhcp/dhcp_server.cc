@@ -14,9 +14,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "libvswitch/dhcp/frame.h"
-#include "daemon/dhcp/neighbours.h"
 #include "daemon/log.h"
+#include "daemon/netlink/neighbours.h"
+#include "libvswitch/dhcp/frame.h"
 #include "libvswitch/dhcp/lease_file.h"
 #include "libvswitch/subnet/renumber.h"
 
@@ -34,42 +34,52 @@ Status set_int_option(int fd, int level, int name, int value, const char* what) 
     return {};
 }
 
+uint64_t usec(std::chrono::milliseconds ms) { return uint64_t(std::chrono::microseconds(ms).count()); }
+
 }  // namespace
 
-DhcpServer::DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core)
-    : event_(event), params_(std::move(params)), core_(std::move(core)) {}
+DhcpServer::DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core,
+                       netlink::RouteSocket& sock)
+    : event_(event), params_(std::move(params)), core_(std::move(core)), sock_(sock) {}
 
-Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServerParams params) {
+Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServerParams params,
+                                                       netlink::RouteSocket& sock, netlink::Observer& observer) {
     const std::string what = "DHCP server of switch '" + params.switch_name + "'";
     auto core = dhcp::ServerCore::create(params.core);
     if (!core) return core.error().context(what);
-    auto s = std::make_unique<DhcpServer>(Key(), event, std::move(params), std::move(*core));
-    s->core_.set_listener(s.get());
+    auto s = std::make_unique<DhcpServer>(Key(), event, std::move(params), std::move(*core), sock);
+    DhcpServer* self = s.get();
+    s->core_.set_listener(self);
     if (auto st = s->load_leases(); !st) return st.error().context(what);
     if (auto st = s->open_sockets(); !st) return st.error().context(what);
 
-    sd_event_source* raw = nullptr;
-    int r = sd_event_add_io(event, &raw, s->udp_.get(), EPOLLIN, on_io, s.get());
-    if (r < 0) return errno_error(r, "watching the DHCP socket").context(what);
-    s->io_.reset(raw);
-    // Both timers exist from the start, disabled, and are re-armed in place
-    // (no allocation per packet).
-    r = sd_event_add_time(event, &raw, CLOCK_MONOTONIC, 0, 0, on_save_timer, s.get());
-    if (r < 0) return errno_error(r, "adding the lease save timer").context(what);
-    s->save_timer_.reset(raw);
-    sd_event_source_set_enabled(raw, SD_EVENT_OFF);
+    auto io = event::add_io(event, s->udp_.get(), EPOLLIN, "DHCP socket" + what.substr(11),
+                            [self](uint32_t) { self->receive(); });
+    if (!io) return io.error().context(what);
+    s->io_ = std::move(*io);
+    // The throttle and the timer exist from the start and are re-armed in
+    // place (no allocation per packet).
+    auto save = event::Throttle::create(event, "saving the leases" + what.substr(11),
+                                        {usec(kLeaseSaveDelay), usec(kLeaseSaveInterval)}, [self] {
+                                            if (auto st = self->flush(); !st)
+                                                log::warning(st.error().message + ", retrying at the next change",
+                                                             {{"VSWITCH_SWITCH", self->params_.switch_name}});
+                                        });
+    if (!save) return save.error().context(what);
+    s->save_ = std::move(*save);
     // Lease expiry is on the wall clock, like the leases themselves.
-    r = sd_event_add_time(event, &raw, CLOCK_REALTIME, 0, 0, on_expiry_timer, s.get());
-    if (r < 0) return errno_error(r, "adding the lease expiry timer").context(what);
-    s->expiry_timer_.reset(raw);
-    sd_event_source_set_enabled(raw, SD_EVENT_OFF);
+    auto expiry = event::Timer::create(event, "expiring the leases" + what.substr(11), [self] {
+        self->expire();
+        self->arm_expiry();
+    }, CLOCK_REALTIME);
+    if (!expiry) return expiry.error().context(what);
+    s->expiry_ = std::move(*expiry);
 
     s->expire();  // leases that ran out while the daemon was away
     // Watch first, then dump: a host that shows up in between is not missed.
-    auto watch = NeighbourWatch::create(event, s->params_.ifindex, s->core_.config().subnet,
-                                        [p = s.get()](Ipv4 a, const Mac& mac) { p->on_neighbour(a, mac); });
-    if (!watch) return watch.error().context(what);
-    s->neighbours_ = std::move(*watch);
+    // An overrun may have hidden one: dump again.
+    s->neighbours_ = observer.watch_neighbours([self](const netlink::NeighbourEvent& ev) { self->on_neighbour(ev); },
+                                               [self] { self->reserve_neighbours(); });
     s->reserve_neighbours();
     s->arm_expiry();
     if (s->dirty_) {
@@ -124,12 +134,13 @@ Status DhcpServer::load_leases() {
 // Hosts already on the segment that hold no lease of ours keep their
 // address: it is reserved rather than probed for at each offer.
 void DhcpServer::reserve_neighbours() {
-    auto n = dump_neighbours(params_.ifindex, core_.config().subnet);
+    auto n = netlink::dump_neighbours(sock_, params_.ifindex, core_.config().subnet);
     if (!n) {
         log::warning(n.error().message + ", ignoring", {{"VSWITCH_SWITCH", params_.switch_name}});
         return;
     }
-    for (Ipv4 a : *n) {
+    for (const auto& nb : *n) {
+        Ipv4 a = nb.address;
         if (a == core_.server_id() || core_.leases().find_by_address(a)) continue;
         if (auto st = core_.reserve(a); !st) continue;
         log::info("DHCP: " + a.to_string() + " is in use on '" + params_.bridge + "' without a lease, not offering it",
@@ -137,7 +148,12 @@ void DhcpServer::reserve_neighbours() {
     }
 }
 
-void DhcpServer::on_neighbour(Ipv4 a, const Mac& mac) {
+void DhcpServer::on_neighbour(const netlink::NeighbourEvent& ev) {
+    if (ev.deleted || ev.ifindex != params_.ifindex || !(ev.state & netlink::kLiveNeighbourStates) ||
+        ev.mac.is_zero() || !core_.config().subnet.contains(ev.address))
+        return;
+    const Ipv4 a = ev.address;
+    const Mac& mac = ev.mac;
     if (a == core_.server_id() || core_.pool().reserved(a)) return;
     // One of our clients (at its lease, or briefly at an old one after a
     // move) is not a stranger.
@@ -181,36 +197,6 @@ Status DhcpServer::open_sockets() {
     if (raw < 0) return errno_error(errno, "creating the DHCP packet socket");
     packet_.reset(raw);
     return {};
-}
-
-int DhcpServer::on_io(sd_event_source*, int, uint32_t, void* userdata) noexcept {
-    try {
-        static_cast<DhcpServer*>(userdata)->receive();
-    } catch (...) {
-        log::error("DHCP: unexpected exception while handling a packet, ignoring");
-    }
-    return 0;
-}
-
-int DhcpServer::on_save_timer(sd_event_source*, uint64_t, void* userdata) noexcept {
-    try {
-        auto* self = static_cast<DhcpServer*>(userdata);
-        if (auto st = self->flush(); !st)
-            log::warning(st.error().message + ", retrying at the next change",
-                         {{"VSWITCH_SWITCH", self->params_.switch_name}});
-    } catch (...) {
-    }
-    return 0;
-}
-
-int DhcpServer::on_expiry_timer(sd_event_source*, uint64_t, void* userdata) noexcept {
-    try {
-        auto* self = static_cast<DhcpServer*>(userdata);
-        self->expire();
-        self->arm_expiry();
-    } catch (...) {
-    }
-    return 0;
 }
 
 void DhcpServer::receive() {
@@ -324,36 +310,25 @@ void DhcpServer::expire() {
 void DhcpServer::arm_expiry() {
     auto next = core_.next_expiry();
     if (!next) {
-        sd_event_source_set_enabled(expiry_timer_.get(), SD_EVENT_OFF);
+        expiry_.disarm();
         return;
     }
-    sd_event_source_set_time(expiry_timer_.get(), to_usec(*next));
-    sd_event_source_set_enabled(expiry_timer_.get(), SD_EVENT_ONESHOT);
+    expiry_.arm_at(to_usec(*next));
 }
 
 void DhcpServer::schedule_save() {
     dirty_ = true;
-    if (!save_timer_) return;  // still in create(): it flushes at its end
-    int enabled = SD_EVENT_OFF;
-    sd_event_source_get_enabled(save_timer_.get(), &enabled);
-    if (enabled != SD_EVENT_OFF) return;  // a write is already coming
-    uint64_t now = 0;
-    sd_event_now(event_, CLOCK_MONOTONIC, &now);
-    uint64_t when = now + uint64_t(std::chrono::microseconds(kLeaseSaveDelay).count());
-    uint64_t earliest = last_save_usec_ + uint64_t(std::chrono::microseconds(kLeaseSaveInterval).count());
-    if (last_save_usec_ != 0 && when < earliest) when = earliest;
-    sd_event_source_set_time(save_timer_.get(), when);
-    sd_event_source_set_enabled(save_timer_.get(), SD_EVENT_ONESHOT);
+    save_.request();  // none yet while in create(): it flushes at its end
 }
 
 Status DhcpServer::flush() {
     if (!dirty_) return {};
-    if (save_timer_) sd_event_source_set_enabled(save_timer_.get(), SD_EVENT_OFF);
+    save_.cancel();
     auto leases = core_.leases().leases();
     if (auto st = dhcp::save_lease_file(params_.lease_path, leases); !st)
         return st.error().context("saving leases of switch '" + params_.switch_name + "'");
     dirty_ = false;
-    if (event_) sd_event_now(event_, CLOCK_MONOTONIC, &last_save_usec_);
+    save_.ran();
     return {};
 }
 
@@ -376,14 +351,7 @@ Status DhcpServer::renumber(Ipv4Prefix subnet, Ipv4 gateway) {
         if (fresh->leases().find_by_key(l.client_key)) moved.push_back(std::move(l));
     }
     core_ = std::move(*fresh);
-    core_.set_listener(this);
-    // The neighbour watch filters on the subnet: follow the new one.
-    auto watch = NeighbourWatch::create(event_, params_.ifindex, subnet.normalized(),
-                                        [this](Ipv4 a, const Mac& mac) { on_neighbour(a, mac); });
-    if (watch)
-        neighbours_ = std::move(*watch);
-    else
-        log::warning(watch.error().message + ", ignoring", {{"VSWITCH_SWITCH", params_.switch_name}});
+    core_.set_listener(this);  // the neighbour events filter on core_'s subnet: they follow it
     log::info("DHCP serves " + core_.config().subnet.to_string() + " on '" + params_.bridge + "' now (" +
                   std::to_string(moved.size()) + " leases moved from " + old.to_string() + ")",
               {{"VSWITCH_SWITCH", params_.switch_name}});

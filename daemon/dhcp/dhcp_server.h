@@ -1,8 +1,9 @@
 // DhcpServer: the DHCP service of one switch. Owns the ServerCore (leases,
-// pool), the sockets on the switch's bridge, the lease file and the timers
-// that save it and expire leases. The Manager creates one per nat/internal
-// switch once the bridge carries its gateway address, before READY=1; the
-// sd-event loop drives it; destroying it (clean stop) flushes the leases.
+// pool), the sockets on the switch's bridge, the lease file, the throttle
+// that saves it, the timer that expires leases and its subscription to the
+// observer's neighbour events. Its Switch creates it (nat and internal
+// switches) once the bridge carries its gateway address, before READY=1;
+// the sd-event loop drives it; destroying it (clean stop) flushes the leases.
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -15,8 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/dhcp/neighbours.h"
 #include "daemon/event/event.h"
+#include "daemon/event/throttle.h"
+#include "daemon/netlink/observer.h"
+#include "daemon/netlink/route_socket.h"
 #include "libvswitch/base/fd.h"
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
@@ -58,12 +61,14 @@ public:
         friend class DhcpServer;
         Key() = default;
     };
-    DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core);
+    DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core, netlink::RouteSocket& sock);
     using LeaseFn = std::function<void(dhcp::LeaseEvent, const dhcp::Lease&)>;
 
     // Loads the lease file (tolerantly), opens the sockets on the bridge and
-    // registers them on `event`. Errors name the switch and the step.
-    static Result<std::unique_ptr<DhcpServer>> create(sd_event* event, DhcpServerParams params);
+    // registers them on `event`; reads the bridge's neighbours and follows
+    // them through `observer`. Errors name the switch and the step.
+    static Result<std::unique_ptr<DhcpServer>> create(sd_event* event, DhcpServerParams params,
+                                                      netlink::RouteSocket& sock, netlink::Observer& observer);
     ~DhcpServer() override;  // flushes pending lease changes
 
     DhcpServer(const DhcpServer&) = delete;
@@ -87,7 +92,7 @@ public:
     Status flush();
 
     // The switch moved to another block (a conflict at runtime, see
-    // daemon/renumber.cc): from now on offers come from `subnet` with
+    // daemon/switch/renumber.cc): from now on offers come from `subnet` with
     // `gateway` as router, DNS and server id, and requests for the old
     // block are NAKed. Every lease keeps its host offset in the new block
     // and its expiry; listeners are told (renewed) with the new address.
@@ -98,12 +103,8 @@ private:
     Status open_sockets();
     Status load_leases();
     void reserve_neighbours();
-    // From the NeighbourWatch: a host answers for `a` on the bridge.
-    void on_neighbour(Ipv4 a, const Mac& mac);
-
-    static int on_io(sd_event_source* s, int fd, uint32_t revents, void* userdata) noexcept;
-    static int on_save_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
-    static int on_expiry_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
+    // From the observer: a host answers for `a` on the bridge.
+    void on_neighbour(const netlink::NeighbourEvent& ev);
 
     void receive();
     void handle_datagram(std::span<const uint8_t> bytes);
@@ -119,14 +120,14 @@ private:
     sd_event* event_;
     DhcpServerParams params_;
     dhcp::ServerCore core_;
+    netlink::RouteSocket& sock_;
     Fd udp_;     // UDP 67 bound to the bridge: requests in, unicast/relay replies out
     Fd packet_;  // AF_PACKET on the bridge: replies to clients without an address
-    event::EventSourcePtr io_;
-    event::EventSourcePtr save_timer_;
-    event::EventSourcePtr expiry_timer_;
-    std::unique_ptr<NeighbourWatch> neighbours_;
+    event::Source io_;
+    event::Throttle save_;
+    event::Timer expiry_;  // CLOCK_REALTIME, like the leases
+    netlink::Subscription neighbours_;
     bool dirty_ = false;
-    uint64_t last_save_usec_ = 0;  // CLOCK_MONOTONIC
     std::vector<LeaseFn> listeners_;
 };
 

@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "daemon/dns/limits.h"
-#include "daemon/dns/sources.h"
 #include "daemon/log.h"
 
 namespace vswitch::dns {
@@ -72,10 +71,11 @@ Status DnsService::open_sockets() {
     if (!tcp) return tcp.error();
     udp_ = std::move(*udp);
     tcp_ = std::move(*tcp);
-    auto uio = add_io(ev_, udp_.get(), EPOLLIN, [this](uint32_t) { on_udp(); });
+    const std::string sw = "DNS of switch '" + config_.switch_name + "'";
+    auto uio = event::add_io(ev_, udp_.get(), EPOLLIN, sw + ": UDP", [this](uint32_t) { on_udp(); });
     if (!uio) return uio.error();
     udp_io_ = std::move(*uio);
-    auto tio = add_io(ev_, tcp_.get(), EPOLLIN, [this](uint32_t) { on_accept(); });
+    auto tio = event::add_io(ev_, tcp_.get(), EPOLLIN, sw + ": TCP listener", [this](uint32_t) { on_accept(); });
     if (!tio) return tio.error();
     tcp_io_ = std::move(*tio);
     return {};
@@ -83,8 +83,11 @@ Status DnsService::open_sockets() {
 
 Result<std::string> DnsService::set_name(RecordSource source, std::string_view owner, std::string_view name,
                                          Ipv4 address) {
+    // The zone's serial moves only when a record changed: a renewal that
+    // sets the same name to the same address again changes nothing.
+    const uint32_t serial = zone_.serial();
     auto label = zone_.set(source, owner, name, address);
-    if (label) names_changed();
+    if (label && zone_.serial() != serial) names_changed();
     return label;
 }
 
@@ -260,44 +263,32 @@ void DnsService::on_accept() {
         conn->client = Ipv4::from_network(from.sin_addr.s_addr);
         conn->in = TcpDeframer(kMaxTcpQueryLength);
         uint64_t id = conn->id;
-        auto io = add_io(ev_, conn->fd.get(), EPOLLIN, [this, id](uint32_t revents) { on_tcp(id, revents); });
-        if (!io) {
-            log::warning(io.error().message + ", dropping a DNS TCP connection");
+        auto io = event::add_io(ev_, conn->fd.get(), EPOLLIN, "DNS over TCP from " + conn->client.to_string(),
+                                [this, id](uint32_t revents) { on_tcp(id, revents); });
+        // RFC 7766 §6.2.3: an idle connection is closed; one waiting on
+        // upstream is not idle.
+        auto idle = event::Timer::create(ev_, "DNS over TCP idle timeout", [this, id] {
+            closed_.clear();
+            auto it = conns_.find(id);
+            if (it == conns_.end()) return;
+            if (it->second->in_flight > 0)
+                arm_idle(*it->second);
+            else
+                close_conn(id);
+        }, CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
+        if (!io || !idle) {
+            log::warning((!io ? io.error() : idle.error()).message + ", dropping a DNS TCP connection");
             continue;
         }
         conn->io = std::move(*io);
+        conn->idle = std::move(*idle);
         TcpConn& ref = *conn;
         conns_.emplace(id, std::move(conn));
         arm_idle(ref);
     }
 }
 
-void DnsService::arm_idle(TcpConn& conn) {
-    disable(conn.idle);
-    uint64_t id = conn.id;
-    auto t = add_timer(ev_, now_usec(ev_) + kTcpIdleTimeoutUsec, [this, id] {
-        closed_.clear();
-        auto it = conns_.find(id);
-        if (it == conns_.end()) return;
-        // RFC 7766 §6.2.3: an idle connection is closed; one waiting on
-        // upstream is not idle.
-        if (it->second->in_flight > 0)
-            arm_idle(*it->second);
-        else
-            close_conn(id);
-    });
-    if (!t) {
-        close_conn(id);
-        return;
-    }
-    // The old timer may be the one running now: keep it until the next callback.
-    if (conn.idle) {
-        auto holder = std::make_unique<TcpConn>();
-        holder->idle = std::move(conn.idle);
-        closed_.push_back(std::move(holder));
-    }
-    conn.idle = std::move(*t);
-}
+void DnsService::arm_idle(TcpConn& conn) { conn.idle.arm_in(kTcpIdleTimeoutUsec); }
 
 void DnsService::on_tcp(uint64_t conn_id, uint32_t revents) {
     closed_.clear();
@@ -315,7 +306,7 @@ void DnsService::on_tcp(uint64_t conn_id, uint32_t revents) {
     if (n <= 0) {
         // The client is done sending; answers still owed go out first.
         conn.read_closed = true;
-        (void)set_io_events(conn.io, conn.out.empty() ? 0u : uint32_t(EPOLLOUT));
+        (void)conn.io.set_io_events(conn.out.empty() ? 0u : uint32_t(EPOLLOUT));
         return maybe_close(conn);
     }
     arm_idle(conn);
@@ -354,7 +345,7 @@ void DnsService::flush_tcp(TcpConn& conn) {
         conn.out.erase(conn.out.begin(), conn.out.begin() + n);
     }
     uint32_t events = (conn.read_closed ? 0u : uint32_t(EPOLLIN)) | (conn.out.empty() ? 0u : uint32_t(EPOLLOUT));
-    (void)set_io_events(conn.io, events);
+    (void)conn.io.set_io_events(events);
     maybe_close(conn);
 }
 
@@ -366,7 +357,7 @@ void DnsService::close_conn(uint64_t conn_id) {
     auto it = conns_.find(conn_id);
     if (it == conns_.end()) return;
     disable(it->second->io);
-    disable(it->second->idle);
+    it->second->idle.disarm();
     closed_.push_back(std::move(it->second));
     conns_.erase(it);
     // Its forwarded queries finish into the void (on_forwarded finds no

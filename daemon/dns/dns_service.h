@@ -79,7 +79,7 @@ private:
         Fd fd;
         Ipv4 client;
         event::Source io;
-        event::Source idle;
+        event::Timer idle;
         TcpDeframer in;
         Bytes out;
         size_t in_flight = 0;

@@ -10,7 +10,6 @@
 #include <cstring>
 
 #include "daemon/dns/limits.h"
-#include "daemon/dns/sources.h"
 #include "daemon/log.h"
 #include "libvswitch/base/file.h"
 
@@ -27,7 +26,7 @@ void disable(event::Source& s) {
 
 uint16_t random_id() {
     uint16_t id = 0;
-    if (getrandom(&id, sizeof id, GRND_NONBLOCK) != sizeof id) id = uint16_t(now_usec(nullptr) ^ 0x5a5a);
+    if (getrandom(&id, sizeof id, GRND_NONBLOCK) != sizeof id) id = uint16_t(event::now(nullptr) ^ 0x5a5a);
     return id;
 }
 
@@ -105,9 +104,11 @@ Status Forwarder::start(uint64_t token, const Question& q, const UpstreamQueryOp
     job->opts = opts;
     job->servers = servers;
     Job& j = *job;
-    auto deadline = add_timer(ev_, now_usec(ev_) + kForwardTimeoutUsec, [this, token] { finish(token, nullptr); });
+    auto deadline = event::Timer::create(
+        ev_, "DNS forward deadline", [this, token] { finish(token, nullptr); }, CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
     if (!deadline) return deadline.error();
     j.deadline = std::move(*deadline);
+    j.deadline.arm_in(kForwardTimeoutUsec);
     jobs_.emplace(token, std::move(job));
     // A server we cannot even send to is skipped at once.
     while (j.server < j.servers.size()) {
@@ -143,7 +144,8 @@ Status Forwarder::send_attempt(Job& job, bool tcp) {
     }
     job.sock = std::move(sock);
     uint64_t token = job.token;
-    auto io = add_io(ev_, job.sock.get(), tcp ? EPOLLOUT : EPOLLIN, [this, token](uint32_t revents) {
+    auto io = event::add_io(ev_, job.sock.get(), tcp ? EPOLLOUT : EPOLLIN, "DNS upstream " + ns.text,
+                            [this, token](uint32_t revents) {
         bury();
         auto it = jobs_.find(token);
         if (it == jobs_.end()) return;
@@ -154,13 +156,16 @@ Status Forwarder::send_attempt(Job& job, bool tcp) {
     });
     if (!io) return io.error();
     job.io = std::move(*io);
-    auto timer = add_timer(ev_, now_usec(ev_) + kAttemptTimeoutUsec, [this, token] {
-        bury();
-        auto it = jobs_.find(token);
-        if (it != jobs_.end()) next_server(*it->second);
-    });
-    if (!timer) return timer.error();
-    job.attempt_timer = std::move(*timer);
+    if (!job.attempt_timer) {
+        auto timer = event::Timer::create(ev_, "DNS upstream attempt timeout", [this, token] {
+            bury();
+            auto it = jobs_.find(token);
+            if (it != jobs_.end()) next_server(*it->second);
+        }, CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
+        if (!timer) return timer.error();
+        job.attempt_timer = std::move(*timer);
+    }
+    job.attempt_timer.arm_in(kAttemptTimeoutUsec);
     return {};
 }
 
@@ -199,7 +204,7 @@ void Forwarder::on_tcp(Job& job, uint32_t revents) {
         if (!framed || send(job.sock.get(), framed->data(), framed->size(), MSG_NOSIGNAL) != ssize_t(framed->size()))
             return next_server(job);
         job.tcp_sent = true;
-        (void)set_io_events(job.io, EPOLLIN);
+        (void)job.io.set_io_events(EPOLLIN);
         return;
     }
     uint8_t buf[16384];
@@ -240,8 +245,8 @@ void Forwarder::finish(uint64_t token, const ldns_pkt* reply) {
     jobs_.erase(it);
     auto& dead = *graveyard_.back();
     disable(dead.io);
-    disable(dead.attempt_timer);
-    disable(dead.deadline);
+    dead.attempt_timer.disarm();
+    dead.deadline.disarm();
     done_(token, reply);
 }
 
@@ -256,9 +261,8 @@ void Forwarder::cancel(uint64_t token) {
 // freed at the next callback.
 void Forwarder::retire(Job& job) {
     disable(job.io);
-    disable(job.attempt_timer);
+    job.attempt_timer.disarm();  // re-armed in place by the next attempt
     retired_sources_.push_back(std::move(job.io));
-    retired_sources_.push_back(std::move(job.attempt_timer));
     retired_fds_.push_back(std::move(job.sock));
 }
 

@@ -59,8 +59,8 @@ private:
         Bytes query;
         Fd sock;
         event::Source io;
-        event::Source attempt_timer;
-        event::Source deadline;
+        event::Timer attempt_timer;
+        event::Timer deadline;
         TcpDeframer deframer{kMaxTcpMessage};
     };
 

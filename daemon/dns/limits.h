@@ -19,6 +19,10 @@ inline constexpr size_t kMaxPendingQueries = 512;
 inline constexpr uint64_t kAttemptTimeoutUsec = 1'200'000;
 inline constexpr uint64_t kForwardTimeoutUsec = 3'500'000;
 
+// How late a DNS timer (forward deadline, attempt, TCP idle) may fire: the
+// loop wakes once for all that fall into the same window.
+inline constexpr uint64_t kDnsTimerAccuracyUsec = 10'000;
+
 // Client TCP (RFC 7766): connections at once, idle time before we close
 // (§6.2.3 suggests seconds), queries of one connection in flight at once,
 // and bytes of answers queued for a client that does not read.

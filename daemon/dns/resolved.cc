@@ -124,13 +124,12 @@ Result<std::unique_ptr<ResolvedClient>> ResolvedClient::create(
     if (auto s = c->watch(); !s)
         return s.error().context("watching for systemd-resolved on the bus");
     if (sd_event* event = sd_bus_get_event(bus)) {
-        sd_event_source* src = nullptr;
-        int r = sd_event_add_exit(event, &src, on_loop_exit, c.get());
-        if (r < 0) return errno_error(r, "adding the systemd-resolved exit handler");
-        c->exit_.reset(src);
         // Before the bus's own exit handler (attached at NORMAL) closes it.
-        if ((r = sd_event_source_set_priority(src, SD_EVENT_PRIORITY_IMPORTANT)) < 0)
-            return errno_error(r, "ordering the systemd-resolved exit handler");
+        ResolvedClient* self = c.get();
+        auto exit = event::add_exit(event, "reverting the systemd-resolved links", SD_EVENT_PRIORITY_IMPORTANT,
+                                    [self] { self->revert_leaving(); });
+        if (!exit) return exit.error();
+        c->exit_ = std::move(*exit);
     }
     return c;
 }
@@ -203,7 +202,7 @@ void ResolvedClient::on_owner(std::string_view owner) {
     owner_ = std::string(owner);
     ++generation_;  // replies from an earlier resolved no longer count
     for (auto& [ifindex, link] : links_) {
-        link->retry.reset();
+        link->retry.disarm();
         link->retries_left = kResolvedNoSuchLinkRetries;
     }
     if (owner_.empty()) {
@@ -340,18 +339,20 @@ void ResolvedClient::on_reply(Call& call, sd_bus_message* reply) {
 // All three calls of an attempt fail alike: the first arms the timer, the
 // others find it armed.
 void ResolvedClient::schedule_retry(Link& link) {
-    if (link.retry) return;
-    sd_event* event = sd_bus_get_event(bus_);
-    sd_event_source* src = nullptr;
-    int r = event ? sd_event_add_time_relative(event, &src, CLOCK_MONOTONIC,
-                                               kResolvedRetryDelayUsec, 0, on_retry, &link)
-                  : -ENOTCONN;
-    if (r < 0) {
-        log::debug(errno_error(r, "arming the systemd-resolved retry timer").message +
-                   ", ignoring");
-        return;
+    if (link.retry.armed()) return;
+    if (!link.retry) {
+        sd_event* event = sd_bus_get_event(bus_);
+        Link* l = &link;
+        auto t = event ? event::Timer::create(event, "retrying systemd-resolved for " + describe(link.settings),
+                                              [l] { l->client->register_link(*l); })
+                       : Result<event::Timer>(make_error(ENOTCONN, "the bus has no event loop"));
+        if (!t) {
+            log::debug(t.error().context("arming the systemd-resolved retry timer").message + ", ignoring");
+            return;
+        }
+        link.retry = std::move(*t);
     }
-    link.retry.reset(src);
+    link.retry.arm_in(kResolvedRetryDelayUsec);
     --link.retries_left;
     log::debug("systemd-resolved does not know " + describe(link.settings) + " yet, retrying");
 }
@@ -396,23 +397,6 @@ int ResolvedClient::on_call_reply(sd_bus_message* m, void* userdata, sd_bus_erro
     return bus::guarded([&] {
         auto* call = static_cast<Call*>(userdata);
         call->client->on_reply(*call, m);
-        return 0;
-    });
-}
-
-int ResolvedClient::on_loop_exit(sd_event_source*, void* userdata) noexcept {
-    return bus::guarded([&] {
-        static_cast<ResolvedClient*>(userdata)->revert_leaving();
-        return 0;
-    });
-}
-
-int ResolvedClient::on_retry(sd_event_source*, uint64_t, void* userdata) noexcept {
-    return bus::guarded([&] {
-        auto* link = static_cast<Link*>(userdata);
-        // Unreffing a source from its own callback is allowed by sd-event.
-        link->retry.reset();
-        link->client->register_link(*link);
         return 0;
     });
 }

@@ -76,7 +76,7 @@ private:
         ResolvedLinkSettings settings;
         unsigned retries_left = kResolvedNoSuchLinkRetries;
         bool failed = false;  // this attempt failed and said so: log once
-        event::EventSourcePtr retry;
+        event::Timer retry;
     };
     // One method call in flight; its slot dies with it (a reply that comes
     // after the client is gone is never delivered).
@@ -103,8 +103,6 @@ private:
     static int on_name_owner_changed(sd_bus_message* m, void* userdata, sd_bus_error*) noexcept;
     static int on_get_name_owner(sd_bus_message* m, void* userdata, sd_bus_error*) noexcept;
     static int on_call_reply(sd_bus_message* m, void* userdata, sd_bus_error*) noexcept;
-    static int on_retry(sd_event_source*, uint64_t, void* userdata) noexcept;
-    static int on_loop_exit(sd_event_source*, void* userdata) noexcept;
 
     sd_bus* bus_;  // borrowed: the daemon's system bus connection
     std::map<int32_t, std::unique_ptr<Link>> links_;  // by ifindex
@@ -113,7 +111,7 @@ private:
     SlotPtr match_;
     SlotPtr owner_query_;
     std::list<Call> calls_;
-    event::EventSourcePtr exit_;  // reverts the links when the loop exits
+    event::Source exit_;  // reverts the links when the loop exits
 };
 
 }  // namespace vswitch::dns

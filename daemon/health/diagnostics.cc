@@ -1,9 +1,6 @@
 #include "daemon/health/diagnostics.h"
 
 #include <linux/netfilter/nf_tables.h>
-#include <linux/rtnetlink.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 
@@ -34,34 +31,13 @@ Result<nft::ForeignRuleset> dump_ruleset(firewall::Firewall& fw) {
 
 }  // namespace
 
-Result<std::unique_ptr<Diagnostics>> Diagnostics::create(sd_event* event, firewall::Firewall& fw,
+Result<std::unique_ptr<Diagnostics>> Diagnostics::create(netlink::Observer& observer, firewall::Firewall& fw,
                                                          SwitchesFn switches) {
     auto d = std::make_unique<Diagnostics>(Key(), fw, std::move(switches));
-    Socket s(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK));
-    if (!s) return errno_error(errno, "opening a netconf socket");
-    if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0) return errno_error(errno, "binding a netconf socket");
-    int group = RTNLGRP_IPV4_NETCONF;
-    if (mnl_socket_setsockopt(s.get(), NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
-        return errno_error(errno, "subscribing to IPv4 netconf changes");
-    sd_event_source* raw = nullptr;
-    int r = sd_event_add_io(event, &raw, mnl_socket_get_fd(s.get()), EPOLLIN, on_netconf, d.get());
-    if (r < 0) return errno_error(r, "watching IPv4 netconf changes");
-    d->netconf_io_.reset(raw);
-    d->netconf_ = std::move(s);
+    // The notification only says that something changed; the file says what.
+    Diagnostics* self = d.get();
+    d->netconf_ = observer.watch_netconf([self] { self->check_forwarding(); });
     return d;
-}
-
-int Diagnostics::on_netconf(sd_event_source*, int fd, uint32_t, void* userdata) noexcept {
-    // The messages only say that something changed; the file says what.
-    char buf[8192];
-    while (::recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0 || errno == ENOBUFS) {
-    }
-    try {
-        static_cast<Diagnostics*>(userdata)->check_forwarding();
-    } catch (const std::exception& e) {
-        log::warning(std::string("checking ip_forward: ") + e.what() + ", ignoring");
-    }
-    return 0;
 }
 
 void Diagnostics::raise_all(const std::vector<SwitchCheck>& sws, const Problem& p) {

@@ -3,18 +3,14 @@
 // ip_forward turned off — and raises each as a Problem with its fix.
 #pragma once
 
-#include <libmnl/libmnl.h>
-#include <systemd/sd-event.h>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "daemon/event/event.h"
 #include "daemon/firewall/firewall.h"
+#include "daemon/netlink/observer.h"
 #include "libvswitch/health/problems.h"
-#include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"
 
 namespace vswitch::health {
@@ -28,11 +24,11 @@ struct SwitchCheck {
     Problems* problems = nullptr;
 };
 
-// Owns a netconf watch (RTNLGRP_IPV4_NETCONF) so that ip_forward turned off
-// is seen and restored at once. Uses the FirewallGuard's socket to dump the
-// ruleset and add fix rules (so the guard does not take them for another
-// program's). The Manager creates it; the guard calls run() after foreign
-// nftables changes, the netconf watch calls check_forwarding().
+// Owns a subscription to the observer's netconf changes, so that ip_forward
+// turned off is seen and restored at once. Uses the FirewallGuard's socket
+// to dump the ruleset and add fix rules (so the guard does not take them for
+// another program's). The Manager creates it; the guard calls run() after
+// foreign nftables changes, a netconf change calls check_forwarding().
 class Diagnostics {
 public:
     using SwitchesFn = std::function<std::vector<SwitchCheck>()>;
@@ -42,7 +38,7 @@ public:
     };
     Diagnostics(Key, firewall::Firewall& fw, SwitchesFn switches)
         : fw_(fw), switches_(std::move(switches)) {}
-    static Result<std::unique_ptr<Diagnostics>> create(sd_event* event, firewall::Firewall& fw,
+    static Result<std::unique_ptr<Diagnostics>> create(netlink::Observer& observer, firewall::Firewall& fw,
                                                        SwitchesFn switches);
 
     // Every check, now.
@@ -51,15 +47,12 @@ public:
     void check_forwarding();
 
 private:
-    using Socket = UniqueHandle<mnl_socket, mnl_socket_close>;
-    static int on_netconf(sd_event_source* s, int fd, uint32_t revents, void* userdata) noexcept;
     void raise_all(const std::vector<SwitchCheck>& sws, const Problem& p);
     void clear_all(const std::vector<SwitchCheck>& sws, std::string_view kind);
 
     firewall::Firewall& fw_;
     SwitchesFn switches_;
-    Socket netconf_;
-    event::EventSourcePtr netconf_io_;
+    netlink::Subscription netconf_;
     uint64_t forwarding_restored_ = 0;
 };
 

@@ -21,103 +21,68 @@ std::string seconds_text(uint64_t usec) {
 Result<std::unique_ptr<FirewallGuard>> FirewallGuard::create(sd_event* event, firewall::Firewall fw,
                                                              Hooks hooks) {
     auto g = std::make_unique<FirewallGuard>(Key(), event, std::move(fw), std::move(hooks));
+    FirewallGuard* self = g.get();
     if (auto s = g->fw_.start_monitor(); !s) return s.error();
-    sd_event_source* raw = nullptr;
-    int r = sd_event_add_io(event, &raw, g->fw_.monitor_fd(), EPOLLIN, on_io, g.get());
-    if (r < 0) return errno_error(r, "watching nftables notifications");
-    g->io_.reset(raw);
-    r = sd_event_add_time(event, &raw, CLOCK_MONOTONIC, 0, 0, on_timer, g.get());
-    if (r < 0) return errno_error(r, "adding the firewall repair timer");
-    g->timer_.reset(raw);
-    sd_event_source_set_enabled(raw, SD_EVENT_OFF);
+    auto io = event::add_io(event, g->fw_.monitor_fd(), EPOLLIN, "nftables notifications",
+                            [self](uint32_t) { self->handle_notifications(); });
+    if (!io) return io.error();
+    g->io_ = std::move(*io);
+    auto repair = event::Throttle::create(event, "repairing table inet vswitch", {kRepairDelayUsec, 0},
+                                          [self] { self->repair(); });
+    if (!repair) return repair.error();
+    g->repair_ = std::move(*repair);
+    auto diagnose = event::Throttle::create(event, "diagnosing other programs' nftables changes",
+                                            {kRepairDelayUsec, 0}, [self] {
+                                                if (self->hooks_.on_ruleset_changed) self->hooks_.on_ruleset_changed();
+                                            });
+    if (!diagnose) return diagnose.error();
+    g->diagnose_ = std::move(*diagnose);
+    auto fight = event::Timer::create(event, "ending a firewall fight", [self] { self->end_fight(); });
+    if (!fight) return fight.error();
+    g->fight_over_ = std::move(*fight);
     return g;
 }
 
-uint64_t FirewallGuard::now() const {
-    uint64_t t = 0;
-    sd_event_now(event_, CLOCK_MONOTONIC, &t);
-    return t;
-}
+uint64_t FirewallGuard::now() const { return event::now(event_); }
 
-int FirewallGuard::on_io(sd_event_source*, int, uint32_t, void* userdata) noexcept {
-    auto* g = static_cast<FirewallGuard*>(userdata);
-    try {
-        g->handle_notifications(g->now());
-    } catch (const std::exception& e) {
-        log::warning(std::string("handling nftables notifications: ") + e.what() + ", ignoring");
-    }
-    return 0;
-}
-
-int FirewallGuard::on_timer(sd_event_source*, uint64_t usec, void* userdata) noexcept {
-    try {
-        static_cast<FirewallGuard*>(userdata)->handle_timer(usec);
-    } catch (const std::exception& e) {
-        log::warning(std::string("repairing the nftables table: ") + e.what() + ", ignoring");
-    }
-    return 0;
-}
-
-void FirewallGuard::arm(uint64_t when) {
-    uint64_t current = 0;
-    int enabled = SD_EVENT_OFF;
-    sd_event_source_get_enabled(timer_.get(), &enabled);
-    if (enabled != SD_EVENT_OFF && sd_event_source_get_time(timer_.get(), &current) >= 0 &&
-        current <= when)
-        return;  // an earlier wake-up is already set; it re-arms for the rest
-    sd_event_source_set_time(timer_.get(), when);
-    sd_event_source_set_enabled(timer_.get(), SD_EVENT_ONESHOT);
-}
-
-void FirewallGuard::handle_notifications(uint64_t now) {
+void FirewallGuard::handle_notifications() {
     auto n = fw_.read_notifications();
     if (!n) {
         log::warning(n.error().message + ", ignoring");
         return;
     }
-    if (n->others && diagnose_due_ == 0) {
-        diagnose_due_ = now + kRepairDelayUsec;
-        arm(diagnose_due_);
-    }
+    if (n->others) diagnose_.request();
     if (!n->ours) return;
-    last_removal_ = now;
+    const uint64_t t = now();
+    last_removal_ = t;
     last_pid_ = n->pid;
     last_what_ = n->what;
     if (n->pid) last_what_ += " by process " + std::to_string(n->pid) + " (" + n->process + ")";
-    if (repair_due_ != 0) return;  // already scheduled: part of the same burst
-    first_seen_ = now;
-    repair_due_ = now + backoff_.delay(now);
-    arm(repair_due_);
+    if (fight_raised_) fight_over_.arm_at(last_removal_ + kFightWindowUsec);
+    if (repair_.pending()) return;  // already scheduled: part of the same burst
+    first_seen_ = t;
+    repair_.request_in(backoff_.delay(t));
 }
 
-void FirewallGuard::handle_timer(uint64_t now) {
-    if (repair_due_ != 0 && now >= repair_due_) repair(now);
-    if (diagnose_due_ != 0 && now >= diagnose_due_) {
-        diagnose_due_ = 0;
-        if (hooks_.on_ruleset_changed) hooks_.on_ruleset_changed();
+// A fight ends after a whole window without removals.
+void FirewallGuard::end_fight() {
+    if (!fight_raised_) return;
+    if (repair_.pending() || now() < last_removal_ + kFightWindowUsec) {
+        fight_over_.arm_at(std::max(last_removal_ + kFightWindowUsec, now() + 1));
+        return;
     }
-    // A fight ends after a whole window without removals.
-    if (fight_raised_ && repair_due_ == 0 && now >= last_removal_ + kFightWindowUsec) {
-        fight_raised_ = false;
-        if (hooks_.clear) hooks_.clear("firewall-fight");
-    }
-    uint64_t next = 0;
-    for (uint64_t t : {repair_due_, diagnose_due_, fight_raised_ ? last_removal_ + kFightWindowUsec : 0})
-        if (t != 0 && (next == 0 || t < next)) next = t;
-    if (next != 0) {
-        sd_event_source_set_time(timer_.get(), std::max(next, now + 1));
-        sd_event_source_set_enabled(timer_.get(), SD_EVENT_ONESHOT);
-    }
+    fight_raised_ = false;
+    if (hooks_.clear) hooks_.clear("firewall-fight");
 }
 
-void FirewallGuard::repair(uint64_t now) {
-    repair_due_ = 0;
+void FirewallGuard::repair() {
+    const uint64_t now = this->now();
     backoff_.record_repair(now);
     Status s = hooks_.reapply ? hooks_.reapply() : Status();
     if (!s) {
         log::warning(s.error().context("re-applying table inet vswitch after " + last_what_).message +
                      ", retrying later");
-        repair_due_ = now + backoff_.delay(now);
+        repair_.request_in(backoff_.delay(now));
         return;
     }
     ++repairs_;
@@ -127,6 +92,7 @@ void FirewallGuard::repair(uint64_t now) {
     if (hooks_.on_repaired) hooks_.on_repaired(repairs_);
     if (backoff_.fighting(now) && hooks_.raise) {
         fight_raised_ = true;
+        fight_over_.arm_at(last_removal_ + kFightWindowUsec);
         std::string who = last_pid_ ? "ps -o pid,args -p " + std::to_string(last_pid_) + "  # then " : "";
         hooks_.raise("firewall-fight",
                      "table inet vswitch was removed " + std::to_string(backoff_.recent(now)) +

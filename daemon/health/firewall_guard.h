@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "daemon/event/event.h"
+#include "daemon/event/throttle.h"
 #include "daemon/firewall/firewall.h"
 #include "libvswitch/health/backoff.h"
 #include "libvswitch/base/result.h"
@@ -20,7 +21,8 @@ namespace vswitch::health {
 
 // Owns the daemon's nftables socket (the Manager applies through it, so
 // the guard can tell its own transactions from others'), the notification
-// watch on the loop and one timer. The Manager creates it in start_api and
+// watch on the loop, a throttle for the repair and one for the diagnosis,
+// and the timer that ends a fight. The Manager creates it in start_api and
 // destroys it before teardown. A removal is repaired after a short delay
 // that absorbs the burst; repeated removals back off (RepairBackoff) and
 // raise the problem "firewall-fight" until a whole window passes quietly.
@@ -50,27 +52,22 @@ public:
     uint64_t repairs() const { return repairs_; }
 
 private:
-    static int on_io(sd_event_source* s, int fd, uint32_t revents, void* userdata) noexcept;
-    static int on_timer(sd_event_source* s, uint64_t usec, void* userdata) noexcept;
-    void handle_notifications(uint64_t now);
-    void handle_timer(uint64_t now);
-    void repair(uint64_t now);
-    void arm(uint64_t when);
+    void handle_notifications();
+    void repair();
+    void end_fight();
     uint64_t now() const;
 
     sd_event* event_;
     firewall::Firewall fw_;
     Hooks hooks_;
-    event::EventSourcePtr io_;
-    event::EventSourcePtr timer_;
+    event::Source io_;
+    event::Throttle repair_;     // its delay comes from backoff_ each time
+    event::Throttle diagnose_;   // after a burst of others' changes
+    event::Timer fight_over_;    // a whole window without removals
     RepairBackoff backoff_;
     uint64_t repairs_ = 0;
-    // A repair is due at repair_due_ (0: none pending); first_seen_ is
-    // when the removal it answers was noticed, for the log.
-    uint64_t repair_due_ = 0;
-    uint64_t first_seen_ = 0;
-    uint64_t diagnose_due_ = 0;   // 0: no foreign change pending
-    uint64_t last_removal_ = 0;   // to clear the fight after a quiet window
+    uint64_t first_seen_ = 0;     // when the removal being repaired was noticed, for the log
+    uint64_t last_removal_ = 0;
     bool fight_raised_ = false;
     std::string last_what_;      // "table deleted by process 123 (nft)"
     uint32_t last_pid_ = 0;

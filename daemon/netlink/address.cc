@@ -1,6 +1,7 @@
 #include "daemon/netlink/address.h"
 
 #include <netinet/in.h>
+#include <netlink/errno.h>
 
 #include <algorithm>
 #include <cstring>
@@ -10,7 +11,7 @@
 
 #include "daemon/netlink/link.h"
 #include "daemon/netlink/route_socket.h"
-#include "daemon/netlink/watch.h"
+#include "daemon/netlink/host_prefixes.h"
 
 namespace vswitch::netlink {
 
@@ -34,9 +35,9 @@ struct Address {
     std::optional<Ipv4> broadcast;
 };
 
-Result<std::vector<Address>> dump_ipv4_addresses(nl_sock* sk, std::optional<int> only_ifindex) {
-    auto cache = dump_cache([sk](nl_cache** c) { return rtnl_addr_alloc_cache(sk, c); },
-                      "dumping IPv4 addresses");
+Result<std::vector<Address>> dump_ipv4_addresses(RouteSocket& sock, std::optional<int> only_ifindex) {
+    auto cache = sock.dump([](nl_sock* sk, nl_cache** c) { return rtnl_addr_alloc_cache(sk, c); },
+                           "dumping IPv4 addresses");
     if (!cache) return cache.error();
     std::vector<Address> out;
     for (nl_object* obj = nl_cache_get_first(cache->get()); obj; obj = nl_cache_get_next(obj)) {
@@ -59,20 +60,20 @@ Result<std::vector<Address>> dump_ipv4_addresses(nl_sock* sk, std::optional<int>
 
 }  // namespace
 
-Result<std::vector<Ipv4Prefix>> dump_taken_prefixes(std::string_view ignore_ifname) {
+Result<std::vector<Ipv4Prefix>> dump_taken_prefixes(RouteSocket& sock, std::string_view ignore_ifname) {
     const std::string what = "listing the host's IPv4 addresses and routes";
     // No such interface (the bridge before its first creation): nothing to
     // ignore. Index 0 is never a real interface.
     int ignored = 0;
     if (!ignore_ifname.empty()) {
-        auto idx = link_index(ignore_ifname);
+        auto idx = link_index(sock, ignore_ifname);
         if (idx) ignored = *idx;
         else if (idx.error().code != ENODEV) return idx.error().context(what);
     }
 
     // The bridge's own addresses and the routes that only lead into it are
     // the switch itself, not something it must avoid.
-    auto host = dump_host_prefixes();
+    auto host = dump_host_prefixes(sock);
     if (!host) return host.error();
     std::vector<Ipv4Prefix> taken;
     for (const auto& p : *host)
@@ -85,10 +86,8 @@ Result<std::vector<Ipv4Prefix>> dump_taken_prefixes(std::string_view ignore_ifna
     return taken;
 }
 
-Status set_bridge_address(int ifindex, Ipv4Prefix gateway) {
-    auto sk = open_route_socket();
-    if (!sk) return sk.error().context("setting the address of interface #" + std::to_string(ifindex));
-    const std::string label = interface_label(sk->get(), ifindex);
+Status set_bridge_address(RouteSocket& sock, int ifindex, Ipv4Prefix gateway) {
+    const std::string label = sock.interface_label(ifindex);
     const std::string what = "setting address " + gateway.to_string() + " on interface " + label;
     if (gateway.length() == 0 || gateway.length() > 30 || gateway.address() == gateway.network() ||
         gateway.address() == gateway.broadcast())
@@ -100,7 +99,7 @@ Status set_bridge_address(int ifindex, Ipv4Prefix gateway) {
                a.broadcast == want_broadcast;
     };
 
-    auto current = dump_ipv4_addresses(sk->get(), ifindex);
+    auto current = dump_ipv4_addresses(sock, ifindex);
     if (!current) return current.error().context(what);
     bool have = false;
     bool removed_any = false;
@@ -109,18 +108,19 @@ Status set_bridge_address(int ifindex, Ipv4Prefix gateway) {
             have = true;  // already right: keep it, no flap of the prefix route
             continue;
         }
-        int err = rtnl_addr_delete(sk->get(), a.object.get(), 0);
+        nl_sock* sk = sock.get();
+        int err = sk ? rtnl_addr_delete(sk, a.object.get(), 0) : -NLE_BAD_SOCK;
         // Removing a primary address takes its secondaries with it: already
         // gone is fine.
         if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)
-            return nl_error(err, "removing address " +
+            return sock.error(err, "removing address " +
                                      Ipv4Prefix(a.local, a.prefix_length).to_string() +
                                      " from interface " + label);
         removed_any = true;
     }
     if (have && removed_any) {
         // The wanted address may have been a secondary of one just removed.
-        auto after = dump_ipv4_addresses(sk->get(), ifindex);
+        auto after = dump_ipv4_addresses(sock, ifindex);
         if (!after) return after.error().context(what);
         have = std::any_of(after->begin(), after->end(), is_wanted);
     }
@@ -138,7 +138,9 @@ Status set_bridge_address(int ifindex, Ipv4Prefix gateway) {
     rtnl_addr_set_prefixlen(addr.get(), gateway.length());
     if (int err = rtnl_addr_set_broadcast(addr.get(), broadcast->get()); err < 0)
         return nl_error(err, what);
-    if (int err = rtnl_addr_add(sk->get(), addr.get(), 0); err < 0) return nl_error(err, what);
+    nl_sock* sk = sock.get();
+    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
+    if (int err = rtnl_addr_add(sk, addr.get(), 0); err < 0) return sock.error(err, what);
     return {};
 }
 

@@ -1,196 +1,171 @@
 #include "daemon/netlink/link.h"
 
-#include <linux/if_link.h>
 #include <net/if.h>
+#include <netlink/errno.h>
 
+#include <algorithm>
 #include <array>
-#include <string>
 
-#include "daemon/netlink/route_socket.h"
-#include "libvswitch/base/hash.h"
 #include "libvswitch/base/text.h"
 
 namespace vswitch::netlink {
 
 namespace {
 
-constexpr const char* kBridgeKind = "bridge";
+// libnl reports a missing link as NLE_OBJ_NOTFOUND or NLE_NODEV, depending
+// on the call and the kernel's errno: both are ENODEV here.
+bool is_missing(int nlerr) { return nlerr == -NLE_OBJ_NOTFOUND || nlerr == -NLE_NODEV; }
 
-Status check_name(std::string_view name) {
+Result<LinkInfo> get_impl(RouteSocket& sock, int ifindex, const char* name, const std::string& what) {
+    nl_sock* sk = sock.get();
+    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
+    rtnl_link* raw = nullptr;
+    int err = rtnl_link_get_kernel(sk, ifindex, name, &raw);
+    LinkHandle link(raw);
+    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
+    if (err < 0) return sock.error(err, what);
+    return to_link_info(link.get());
+}
+
+void visit_plugged(nl_object* obj, void* arg) noexcept {
+    auto* out = static_cast<std::vector<LinkInfo>*>(arg);
+    auto* link = reinterpret_cast<rtnl_link*>(obj);  // libnl's documented downcast
+    if (rtnl_link_get_master(link) == 0) return;
+    try {
+        out->push_back(to_link_info(link));
+    } catch (...) {
+        // Out of memory: the list comes back short, as a dump can.
+    }
+}
+
+}  // namespace
+
+Status check_ifname_length(std::string_view name) {
     if (name.empty() || name.size() >= IFNAMSIZ)
         return make_error(EINVAL, "interface name " + quoted(name) + " must be 1 to " +
                                       std::to_string(IFNAMSIZ - 1) + " bytes long");
     return {};
 }
 
-// The link by name, or nullptr when there is none.
-Result<LinkHandle> find_link(nl_sock* sk, const std::string& name, std::string_view what) {
-    rtnl_link* raw = nullptr;
-    int err = rtnl_link_get_kernel(sk, 0, name.c_str(), &raw);
-    LinkHandle link(raw);
-    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return LinkHandle{};
-    if (err < 0) return nl_error(err, what);
-    return link;
+LinkInfo to_link_info(rtnl_link* link) {
+    LinkInfo info;
+    info.ifindex = rtnl_link_get_ifindex(link);
+    if (const char* n = rtnl_link_get_name(link)) info.name = n;
+    info.master = rtnl_link_get_master(link);
+    if (const char* k = rtnl_link_get_type(link)) info.kind = k;
+    info.up = rtnl_link_get_flags(link) & IFF_UP;
+    info.carrier = rtnl_link_get_carrier(link) != 0;
+    if (const char* alias = rtnl_link_get_ifalias(link)) info.alias = alias;
+    if (nl_addr* a = rtnl_link_get_addr(link); a && nl_addr_get_len(a) == 6) {
+        std::array<uint8_t, 6> b{};
+        const auto* p = static_cast<const uint8_t*>(nl_addr_get_binary_addr(a));
+        std::copy(p, p + 6, b.begin());
+        info.mac = Mac(b);
+    }
+    return info;
 }
 
-Error no_such_device(std::string_view what) { return errno_error(ENODEV, what); }
-
-std::string describe_kind(const char* kind) {
-    if (!kind) return "a device without a link kind (a physical or loopback interface)";
-    std::string k(kind);
-    bool vowel = std::string_view("aeiou").find(k[0]) != std::string_view::npos;
-    return (vowel ? "an " : "a ") + k;
+Result<LinkInfo> get_link(RouteSocket& sock, std::string_view ifname) {
+    std::string name(ifname);
+    if (auto ok = check_ifname_length(name); !ok) return ok.error();
+    return get_impl(sock, 0, name.c_str(), "looking up interface " + quoted(name));
 }
 
-// What one RTM_NEWLINK for the bridge carries; unset fields are left out.
-struct BridgeSettings {
-    std::optional<Mac> address;
-    std::optional<uint32_t> mtu;
-    std::optional<uint32_t> stp_state;
-    std::optional<uint32_t> forward_delay;
-};
+Result<LinkInfo> get_link(RouteSocket& sock, int ifindex) {
+    return get_impl(sock, ifindex, nullptr, "looking up interface #" + std::to_string(ifindex));
+}
 
-// RTM_NEWLINK carrying the bridge attributes libnl-route has no setters for
-// (IFLA_BR_STP_STATE, IFLA_BR_FORWARD_DELAY), built with libnl's message
-// API on the same socket. ifindex 0 creates (NLM_F_EXCL: never silently
-// take over a link that appeared meanwhile); otherwise the existing bridge
-// is changed in place.
-Status send_bridge_settings(nl_sock* sk, const std::string& name, int ifindex,
-                            const BridgeSettings& settings) {
-    const int flags = ifindex == 0 ? NLM_F_CREATE | NLM_F_EXCL : 0;
-    MsgHandle msg(nlmsg_alloc_simple(RTM_NEWLINK, flags));
-    if (!msg) return make_error(ENOMEM, "allocating a netlink message: out of memory");
-    ifinfomsg ifi{};
-    ifi.ifi_family = AF_UNSPEC;
-    ifi.ifi_index = ifindex;
-    nl_msg* m = msg.get();
-    auto put_u32 = [m](int type, std::optional<uint32_t> v) { return !v || nla_put_u32(m, type, *v) >= 0; };
-    nlattr* linkinfo = nullptr;
-    nlattr* data = nullptr;
-    bool built = nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) >= 0 &&
-                 nla_put_string(m, IFLA_IFNAME, name.c_str()) >= 0 &&
-                 (!settings.address ||
-                  nla_put(m, IFLA_ADDRESS, int(settings.address->bytes().size()),
-                          settings.address->bytes().data()) >= 0) &&
-                 put_u32(IFLA_MTU, settings.mtu) &&
-                 (linkinfo = nla_nest_start(m, IFLA_LINKINFO)) != nullptr &&
-                 nla_put_string(m, IFLA_INFO_KIND, kBridgeKind) >= 0 &&
-                 (data = nla_nest_start(m, IFLA_INFO_DATA)) != nullptr &&
-                 put_u32(IFLA_BR_STP_STATE, settings.stp_state) &&
-                 put_u32(IFLA_BR_FORWARD_DELAY, settings.forward_delay) &&
-                 nla_nest_end(m, data) >= 0 && nla_nest_end(m, linkinfo) >= 0;
-    if (!built) return make_error(EMSGSIZE, "building the request: message too large");
-    // nl_send_sync frees the message whatever happens, and waits for the ack.
-    if (int err = nl_send_sync(sk, msg.release()); err < 0) return nl_error(err, "");
+Result<int> link_index(RouteSocket& sock, std::string_view ifname) {
+    auto link = get_link(sock, ifname);
+    if (!link) return link.error();
+    return link->ifindex;
+}
+
+Status change_link(RouteSocket& sock, const LinkInfo& link, const LinkChange& c) {
+    const std::string what = "changing interface " + quoted(link.name.empty() ? "#" + std::to_string(link.ifindex)
+                                                                                : link.name);
+    LinkHandle orig(rtnl_link_alloc());
+    LinkHandle req(rtnl_link_alloc());
+    if (!orig || !req) return make_error(ENOMEM, what + ": out of memory");
+    rtnl_link_set_ifindex(orig.get(), link.ifindex);
+    if (c.master) rtnl_link_set_master(req.get(), *c.master);
+    if (c.mtu) rtnl_link_set_mtu(req.get(), *c.mtu);
+    if (c.carrier) rtnl_link_set_carrier(req.get(), *c.carrier ? 1 : 0);
+    if (c.alias) rtnl_link_set_ifalias(req.get(), c.alias->c_str());
+    if (c.up) {
+        if (*c.up) rtnl_link_set_flags(req.get(), IFF_UP);
+        else rtnl_link_unset_flags(req.get(), IFF_UP);
+    }
+    NlAddrHandle addr;
+    if (c.mac) {
+        addr.reset(nl_addr_build(AF_LLC, c.mac->bytes().data(), 6));
+        if (!addr) return make_error(ENOMEM, what + ": out of memory");
+        rtnl_link_set_addr(req.get(), addr.get());
+    }
+    nl_sock* sk = sock.get();
+    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
+    int err = rtnl_link_change(sk, orig.get(), req.get(), 0);
+    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
+    if (err < 0) return sock.error(err, what);
     return {};
 }
 
-}  // namespace
-
-Mac stable_bridge_mac(std::string_view bridge_name) {
-    // A fixed hash of a prefix and the name: the same on every boot and
-    // build, different per bridge.
-    uint64_t h = fnv1a(bridge_name, fnv1a(std::string_view("vswitch-bridge-mac\0", 19)));
-    std::array<uint8_t, 6> b{};
-    for (auto& byte : b) {
-        byte = uint8_t(h);
-        h >>= 8;
-    }
-    b[0] = uint8_t((b[0] & 0xfc) | 0x02);  // locally administered, unicast
-    return Mac(b);
-}
-
-Result<int> ensure_bridge(std::string_view name_view, std::optional<uint32_t> mtu) {
-    if (auto ok = check_name(name_view); !ok) return ok.error();
-    const std::string name(name_view);
-    auto sk = open_route_socket();
-    if (!sk) return sk.error().context("creating bridge " + quoted(name));
-
-    auto existing = find_link(sk->get(), name, "looking up interface " + quoted(name));
-    if (!existing) return existing.error();
-    const bool adopt = *existing != nullptr;
-    const std::string what = (adopt ? "configuring existing bridge " : "creating bridge ") + quoted(name);
-    int ifindex = 0;
-    if (adopt) {
-        const char* kind = rtnl_link_get_type(existing->get());
-        if (!kind || std::string_view(kind) != kBridgeKind)
-            return make_error(EEXIST, "interface " + quoted(name) + " exists but is " +
-                                          describe_kind(kind) + ", not a bridge");
-        ifindex = rtnl_link_get_ifindex(existing->get());
-    }
-    if (!adopt) {
-        // A new bridge starts with STP off, so one request sets everything.
-        // Its MAC is given explicitly: a bridge with a kernel-chosen MAC
-        // takes the lowest MAC of its ports, so the guests' gateway would
-        // change MAC whenever a VM comes or goes (libvirt pins it too).
-        BridgeSettings settings{stable_bridge_mac(name), mtu, 0, 0};
-        if (auto sent = send_bridge_settings(sk->get(), name, 0, settings); !sent)
-            return sent.error().context(what);
-    } else {
-        // The kernel checks the forward delay against STP's 2..30 s range
-        // while STP is still on (it applies IFLA_BR_FORWARD_DELAY before
-        // IFLA_BR_STP_STATE), so on a bridge someone left with STP on,
-        // STP must go off in a request of its own first.
-        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {std::nullopt, mtu, 0, std::nullopt}); !sent)
-            return sent.error().context(what + ": turning STP off");
-        if (auto sent = send_bridge_settings(sk->get(), name, ifindex, {std::nullopt, std::nullopt, std::nullopt, 0});
-            !sent)
-            return sent.error().context(what + ": setting forward delay 0");
-    }
-    if (adopt) return ifindex;
-
-    auto created = find_link(sk->get(), name, "looking up new bridge " + quoted(name));
-    if (!created) return created.error();
-    if (!*created) return no_such_device("bridge " + quoted(name) + " vanished right after creation");
-    return rtnl_link_get_ifindex(created->get());
-}
-
-Result<int> link_index(std::string_view name_view) {
-    if (auto ok = check_name(name_view); !ok) return ok.error();
-    const std::string name(name_view);
-    const std::string what = "looking up interface " + quoted(name);
-    auto sk = open_route_socket();
-    if (!sk) return sk.error().context(what);
-    auto link = find_link(sk->get(), name, what);
-    if (!link) return link.error();
-    if (!*link) return no_such_device(what);
-    return rtnl_link_get_ifindex(link->get());
-}
-
-Status set_link_up(int ifindex) {
-    auto sk = open_route_socket();
-    if (!sk) return sk.error().context("bringing up interface #" + std::to_string(ifindex));
-    const std::string what = "bringing up interface " + interface_label(sk->get(), ifindex);
+Status set_link_up(RouteSocket& sock, int ifindex) {
+    const std::string what = "bringing up interface " + sock.interface_label(ifindex);
     LinkHandle orig(rtnl_link_alloc());
     LinkHandle change(rtnl_link_alloc());
     if (!orig || !change) return make_error(ENOMEM, what + ": out of memory");
     rtnl_link_set_ifindex(orig.get(), ifindex);
     rtnl_link_set_flags(change.get(), IFF_UP);
-    int err = rtnl_link_change(sk->get(), orig.get(), change.get(), 0);
-    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return no_such_device(what);
-    if (err < 0) return nl_error(err, what);
+    nl_sock* sk = sock.get();
+    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
+    int err = rtnl_link_change(sk, orig.get(), change.get(), 0);
+    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
+    if (err < 0) return sock.error(err, what);
     return {};
 }
 
-Status delete_link(std::string_view name_view) {
-    if (auto ok = check_name(name_view); !ok) return ok.error();
-    const std::string name(name_view);
+Status remove_link(RouteSocket& sock, const LinkInfo& link) {
+    const std::string what = "deleting interface " + quoted(link.name);
+    LinkHandle req(rtnl_link_alloc());
+    if (!req) return make_error(ENOMEM, what + ": out of memory");
+    rtnl_link_set_ifindex(req.get(), link.ifindex);
+    nl_sock* sk = sock.get();
+    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
+    int err = rtnl_link_delete(sk, req.get());
+    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
+    if (err < 0) return sock.error(err, what);
+    return {};
+}
+
+Status delete_link(RouteSocket& sock, std::string_view ifname) {
+    if (auto ok = check_ifname_length(ifname); !ok) return ok.error();
+    const std::string name(ifname);
     const std::string what = "deleting interface " + quoted(name);
-    auto sk = open_route_socket();
-    if (!sk) return sk.error().context(what);
-    LinkHandle link(rtnl_link_alloc());
-    if (!link) return make_error(ENOMEM, what + ": out of memory");
-    rtnl_link_set_name(link.get(), name.c_str());
-    int err = rtnl_link_delete(sk->get(), link.get());
-    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return no_such_device(what);
-    if (err < 0) return nl_error(err, what);
+    LinkHandle req(rtnl_link_alloc());
+    if (!req) return make_error(ENOMEM, what + ": out of memory");
+    rtnl_link_set_name(req.get(), name.c_str());
+    nl_sock* sk = sock.get();
+    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
+    int err = rtnl_link_delete(sk, req.get());
+    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
+    if (err < 0) return sock.error(err, what);
     return {};
 }
 
-Status delete_link_if_exists(std::string_view name) {
-    auto r = delete_link(name);
+Status delete_link_if_exists(RouteSocket& sock, std::string_view ifname) {
+    auto r = delete_link(sock, ifname);
     if (!r && r.error().code == ENODEV) return {};
     return r;
+}
+
+Result<std::vector<LinkInfo>> list_plugged(RouteSocket& sock) {
+    auto cache = sock.dump([](nl_sock* sk, nl_cache** c) { return rtnl_link_alloc_cache(sk, AF_UNSPEC, c); },
+                           "listing interfaces");
+    if (!cache) return cache.error();
+    std::vector<LinkInfo> out;
+    nl_cache_foreach(cache->get(), visit_plugged, &out);
+    return out;
 }
 
 }  // namespace vswitch::netlink

@@ -173,6 +173,8 @@ Result<std::string> LocalZone::set(RecordSource source, std::string_view owner,
                                       "' is outside subnet " + subnet_.to_string());
     Key key{source, std::string(owner)};
     auto it = records_.find(key);
+    // The same record again (a renewal): nothing changes, not the serial.
+    if (it != records_.end() && it->second.label == *label && it->second.address == address) return *label;
     if (it != records_.end()) {
         unlink(it->second);
         records_.erase(it);

@@ -63,8 +63,9 @@ public:
 
     // Adds or replaces the record owned by (source, owner), e.g. (lease,
     // "52:54:00:12:34:56") or (port, "vsw-web0") or (host, "host"). Returns
-    // the label used. EINVAL for a name without a valid label or an address
-    // outside the subnet, E2BIG past kMaxLocalRecords.
+    // the label used. The same name and address again (a DHCP renewal)
+    // changes nothing, not even serial(). EINVAL for a name without a valid
+    // label or an address outside the subnet, E2BIG past kMaxLocalRecords.
     Result<std::string> set(RecordSource source, std::string_view owner, std::string_view name,
                             Ipv4 address);
     // false when (source, owner) had no record.

@@ -41,11 +41,39 @@ vsi_assert_eq "A of the DHCP host name" "$ip" "$(vmdig +short dhcpname.vswitch.i
 vsi_assert_match "PTR of $ip" '^(web|dhcpname)\.vswitch\.internal\.' "$(vmdig +short -x "$ip")"
 vsi_pass "VM name web and DHCP host name dhcpname resolve to the lease $ip, and PTR back"
 
+# The hosts file is written through a throttle (at most once a second).
+for ((i = 0; i < 30; i++)); do
+  grep -qxF "$ip web.vswitch.internal web" "$VSI_RUN/hosts" &&
+    grep -qxF "$ip dhcpname.vswitch.internal dhcpname" "$VSI_RUN/hosts" && break
+  sleep 0.1
+done
 grep -qxF "$ip web.vswitch.internal web" "$VSI_RUN/hosts" ||
   vsi_fail "hosts file lacks '$ip web.vswitch.internal web': $(cat "$VSI_RUN/hosts")"
 grep -qxF "$ip dhcpname.vswitch.internal dhcpname" "$VSI_RUN/hosts" ||
   vsi_fail "hosts file lacks '$ip dhcpname.vswitch.internal dhcpname': $(cat "$VSI_RUN/hosts")"
 vsi_pass "$VSI_RUN/hosts lists both names"
+
+# Renewals of a named lease change no name: the zone's serial stays and the
+# hosts file is not written again (issue 12: it was rewritten and fsynced
+# on every renewal).
+soa_serial() { vmdig +short vswitch.internal SOA | awk '{print $3}'; }
+sleep 1.2 # past the hosts throttle's interval: nothing is pending now
+inode=$(stat -c %i "$VSI_RUN/hosts")
+serial=$(soa_serial)
+[ -n "$serial" ] || vsi_fail "no SOA serial for vswitch.internal"
+renews=$(grep -c '^renew' "$VSI_TMP/udhcpc.out" || true)
+for ((n = 1; n <= 5; n++)); do
+  for pid in $(ip netns pids "$NS_VM"); do kill -USR1 "$pid"; done # busybox udhcpc: renew now
+  for ((i = 0; i < 50; i++)); do
+    [ "$(grep -c '^renew' "$VSI_TMP/udhcpc.out" || true)" -ge $((renews + n)) ] && break
+    sleep 0.1
+  done
+done
+vsi_assert_eq "renewals answered" $((renews + 5)) "$(grep -c '^renew' "$VSI_TMP/udhcpc.out" || true)"
+sleep 1.2 # a write the renewals asked for would have happened by now
+vsi_assert_eq "SOA serial after 5 renewals" "$serial" "$(soa_serial)"
+vsi_assert_eq "hosts file inode after 5 renewals" "$inode" "$(stat -c %i "$VSI_RUN/hosts")"
+vsi_pass "5 renewals of a named lease: same zone serial ($serial), hosts file not rewritten"
 
 # The other order: a VM that already holds a lease (its interface plugged
 # into the bridge by hand) is attached afterwards; its VM name resolves at
@@ -78,7 +106,7 @@ vsi_pass "ip link del behind the daemon's back removes the port and its name"
 # SIGUSR2 makes busybox udhcpc send a RELEASE; the client is the one
 # process in the VM namespace.
 for pid in $(ip netns pids "$NS_VM"); do kill -USR2 "$pid"; done
-for ((i = 0; i < 50; i++)); do grep -q ' web\.' "$VSI_RUN/hosts" || break; sleep 0.1; done
+for ((i = 0; i < 50; i++)); do grep -q 'web\|dhcpname' "$VSI_RUN/hosts" || break; sleep 0.1; done
 # The released VM has no address left: a second one, static, asks.
 vsi_add_vm vm2 "$(vsi_subnet_host "$subnet" 4000)/20" "$gw" "$NS_VM-2"
 vsi_assert_match "web after the release" 'status: NXDOMAIN' \

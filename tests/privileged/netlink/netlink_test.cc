@@ -16,10 +16,14 @@
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include <netlink/errno.h>
+
 #include "daemon/netlink/address.h"
+#include "daemon/netlink/bridge.h"
 #include "daemon/netlink/forwarding.h"
 #include "daemon/netlink/link.h"
 #include "daemon/netlink/route_socket.h"
@@ -107,7 +111,7 @@ std::vector<std::string> ipv4_addresses(const std::string& dev) {
 
 // Creation time (1/100 s since boot) of an address, read through libnl.
 long create_time_of(int ifindex, Ipv4 local) {
-    auto sk = open_route_socket();
+    auto sk = RouteSocket::open();
     if (!sk) return -1;
     nl_cache* raw = nullptr;
     if (rtnl_addr_alloc_cache(sk->get(), &raw) < 0) return -1;
@@ -132,6 +136,9 @@ protected:
                "parent's or PID 1's); run through tests/privileged/run-in-netns.sh "
                "(unshare --net)";
         ASSERT_EQ(::geteuid(), 0u) << "needs root";
+        auto sock = RouteSocket::open();
+        ASSERT_TRUE(sock.ok()) << sock.error().message;
+        sock_.emplace(std::move(*sock));
     }
     void TearDown() override {
         if (!in_private_netns()) return;
@@ -144,16 +151,18 @@ protected:
     }
 
     std::vector<std::string> cleanup_;
+    // The one persistent socket every call shares, as in the daemon.
+    std::optional<RouteSocket> sock_;
 };
 
 }  // namespace
 
 TEST_F(Netlink, EnsureBridgeCreatesBridgeWithoutStpAndWithZeroForwardDelay) {
     const auto br = owned("vsw-t1");
-    auto idx = ensure_bridge(br, std::nullopt);
+    auto idx = ensure_bridge(*sock_, br, std::nullopt);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
     EXPECT_GT(*idx, 0);
-    auto again = link_index(br);
+    auto again = link_index(*sock_, br);
     ASSERT_TRUE(again.ok()) << again.error().message;
     EXPECT_EQ(*again, *idx);
     std::string details = output_of("ip -d link show dev " + br);
@@ -167,7 +176,7 @@ TEST_F(Netlink, EnsureBridgeCreatesBridgeWithoutStpAndWithZeroForwardDelay) {
 TEST_F(Netlink, NewBridgeKeepsItsMacWhenPortsJoin) {
     const auto br = owned("vsw-m1");
     const auto port = owned("vsw-m1p");
-    ASSERT_TRUE(ensure_bridge(br, std::nullopt).ok());
+    ASSERT_TRUE(ensure_bridge(*sock_, br, std::nullopt).ok());
     auto mac = Mac::parse(field_after(output_of("ip link show dev " + br), "link/ether"));
     ASSERT_TRUE(mac.ok());
     EXPECT_EQ(*mac, stable_bridge_mac(br));
@@ -179,8 +188,8 @@ TEST_F(Netlink, NewBridgeKeepsItsMacWhenPortsJoin) {
     ASSERT_EQ(run("ip link set " + port + " master " + br), 0);
     EXPECT_EQ(field_after(output_of("ip link show dev " + br), "link/ether"), mac->to_string());
 
-    ASSERT_TRUE(delete_link(br).ok());
-    ASSERT_TRUE(ensure_bridge(br, std::nullopt).ok());
+    ASSERT_TRUE(delete_link(*sock_, br).ok());
+    ASSERT_TRUE(ensure_bridge(*sock_, br, std::nullopt).ok());
     EXPECT_EQ(field_after(output_of("ip link show dev " + br), "link/ether"), mac->to_string());
 }
 
@@ -191,11 +200,11 @@ TEST_F(Netlink, EnsureBridgeAdoptsExistingBridgeAndReappliesSettings) {
     ASSERT_EQ(run("ip link add " + port + " type veth peer name vsw-t2q && ip link set " + port +
                   " master " + br),
               0);
-    auto before = link_index(br);
+    auto before = link_index(*sock_, br);
     ASSERT_TRUE(before.ok()) << before.error().message;
     ASSERT_EQ(field_after(output_of("ip -d link show dev " + br), "stp_state"), "1");
 
-    auto idx = ensure_bridge(br, 1400);
+    auto idx = ensure_bridge(*sock_, br, 1400);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
     EXPECT_EQ(*idx, *before);  // adopted, not recreated
     std::string details = output_of("ip -d link show dev " + br);
@@ -205,7 +214,7 @@ TEST_F(Netlink, EnsureBridgeAdoptsExistingBridgeAndReappliesSettings) {
     // The port survived: the bridge was changed in place.
     EXPECT_EQ(field_after(output_of("ip link show dev " + port), "master"), br);
 
-    auto second = ensure_bridge(br, 1400);
+    auto second = ensure_bridge(*sock_, br, 1400);
     ASSERT_TRUE(second.ok()) << second.error().message;
     EXPECT_EQ(*second, *before);
 }
@@ -213,7 +222,7 @@ TEST_F(Netlink, EnsureBridgeAdoptsExistingBridgeAndReappliesSettings) {
 TEST_F(Netlink, EnsureBridgeRefusesAnInterfaceThatIsNotABridge) {
     const auto veth = owned("vsw-t3");
     ASSERT_EQ(run("ip link add " + veth + " type veth peer name vsw-t3p"), 0);
-    auto r = ensure_bridge(veth, std::nullopt);
+    auto r = ensure_bridge(*sock_, veth, std::nullopt);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, EEXIST);
     EXPECT_EQ(r.error().message, "interface 'vsw-t3' exists but is a veth, not a bridge");
@@ -222,47 +231,47 @@ TEST_F(Netlink, EnsureBridgeRefusesAnInterfaceThatIsNotABridge) {
 
     const auto tap = owned("vsw-t3t");
     ASSERT_EQ(run("ip tuntap add " + tap + " mode tap"), 0);
-    r = ensure_bridge(tap, std::nullopt);
+    r = ensure_bridge(*sock_, tap, std::nullopt);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message, "interface 'vsw-t3t' exists but is a tun, not a bridge");
 
     // Loopback has no link kind at all.
-    r = ensure_bridge("lo", std::nullopt);
+    r = ensure_bridge(*sock_, "lo", std::nullopt);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("exists but is a device without a link kind"), std::string::npos)
         << r.error().message;
 }
 
 TEST_F(Netlink, EnsureBridgeRefusesBadNames) {
-    auto r = ensure_bridge("a-name-much-too-long", std::nullopt);
+    auto r = ensure_bridge(*sock_, "a-name-much-too-long", std::nullopt);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, EINVAL);
-    EXPECT_FALSE(ensure_bridge("", std::nullopt).ok());
+    EXPECT_FALSE(ensure_bridge(*sock_, "", std::nullopt).ok());
 }
 
 TEST_F(Netlink, SetBridgeAddressReplacesYesterdaysAddress) {
     const auto br = owned("vsw-t4");
-    auto idx = ensure_bridge(br, std::nullopt);
+    auto idx = ensure_bridge(*sock_, br, std::nullopt);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
     ASSERT_EQ(run("ip addr add 203.0.113.1/24 brd + dev " + br), 0);
     ASSERT_EQ(run("ip addr add 192.0.2.5/24 dev " + br), 0);
 
-    auto r = set_bridge_address(*idx, prefix("198.51.100.1/25", true));
+    auto r = set_bridge_address(*sock_, *idx, prefix("198.51.100.1/25", true));
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(ipv4_addresses(br), std::vector<std::string>{"198.51.100.1/25 brd 198.51.100.127"});
 }
 
 TEST_F(Netlink, SetBridgeAddressKeepsARightAddressInPlace) {
     const auto br = owned("vsw-t5");
-    auto idx = ensure_bridge(br, std::nullopt);
+    auto idx = ensure_bridge(*sock_, br, std::nullopt);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
     auto gw = prefix("203.0.113.1/24", true);
-    ASSERT_TRUE(set_bridge_address(*idx, gw).ok());
+    ASSERT_TRUE(set_bridge_address(*sock_, *idx, gw).ok());
     long created = create_time_of(*idx, gw.address());
     ASSERT_GE(created, 0);
     // Creation times tick in 1/100 s: a re-added address would show it.
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    auto r = set_bridge_address(*idx, gw);
+    auto r = set_bridge_address(*sock_, *idx, gw);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(create_time_of(*idx, gw.address()), created);
     EXPECT_EQ(ipv4_addresses(br), std::vector<std::string>{"203.0.113.1/24 brd 203.0.113.255"});
@@ -272,20 +281,20 @@ TEST_F(Netlink, SetBridgeAddressKeepsARightAddressInPlace) {
 // primary drops it too (no promote_secondaries), so it must come back.
 TEST_F(Netlink, SetBridgeAddressSurvivesRemovingItsPrimary) {
     const auto br = owned("vsw-t6");
-    auto idx = ensure_bridge(br, std::nullopt);
+    auto idx = ensure_bridge(*sock_, br, std::nullopt);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
     ASSERT_EQ(run("ip addr add 203.0.113.9/24 brd + dev " + br), 0);
     ASSERT_EQ(run("ip addr add 203.0.113.1/24 brd + dev " + br), 0);
-    auto r = set_bridge_address(*idx, prefix("203.0.113.1/24", true));
+    auto r = set_bridge_address(*sock_, *idx, prefix("203.0.113.1/24", true));
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(ipv4_addresses(br), std::vector<std::string>{"203.0.113.1/24 brd 203.0.113.255"});
 }
 
 TEST_F(Netlink, SetBridgeAddressRefusesNetworkAddress) {
     const auto br = owned("vsw-t7");
-    auto idx = ensure_bridge(br, std::nullopt);
+    auto idx = ensure_bridge(*sock_, br, std::nullopt);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
-    auto r = set_bridge_address(*idx, prefix("203.0.113.0/24"));
+    auto r = set_bridge_address(*sock_, *idx, prefix("203.0.113.0/24"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, EINVAL);
     EXPECT_NE(r.error().message.find("'vsw-t7'"), std::string::npos) << r.error().message;
@@ -302,12 +311,12 @@ TEST_F(Netlink, DumpTakenPrefixesSeesAddressesAndRoutesInEveryTable) {
     ASSERT_EQ(run("ip route add 198.51.100.0/25 via 192.0.2.1 table 100"), 0);
     ASSERT_EQ(run("ip route add unreachable default table 100"), 0);
     ASSERT_EQ(run("ip route add blackhole 198.51.100.192/26 table 200"), 0);
-    auto idx = ensure_bridge(br, std::nullopt);
+    auto idx = ensure_bridge(*sock_, br, std::nullopt);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
-    ASSERT_TRUE(set_bridge_address(*idx, prefix("203.0.113.1/24", true)).ok());
-    ASSERT_TRUE(set_link_up(*idx).ok());
+    ASSERT_TRUE(set_bridge_address(*sock_, *idx, prefix("203.0.113.1/24", true)).ok());
+    ASSERT_TRUE(set_link_up(*sock_, *idx).ok());
 
-    auto taken = dump_taken_prefixes(br);
+    auto taken = dump_taken_prefixes(*sock_, br);
     ASSERT_TRUE(taken.ok()) << taken.error().message;
     const auto& t = *taken;
     EXPECT_TRUE(has(t, prefix("192.0.2.0/24"))) << join(t);          // address + prefix route
@@ -321,13 +330,13 @@ TEST_F(Netlink, DumpTakenPrefixesSeesAddressesAndRoutesInEveryTable) {
     }));
 
     // Without the bridge ignored, its subnet shows up: the filter is real.
-    auto all = dump_taken_prefixes("");
+    auto all = dump_taken_prefixes(*sock_, "");
     ASSERT_TRUE(all.ok()) << all.error().message;
     EXPECT_TRUE(has(*all, prefix("203.0.113.0/24"))) << join(*all);
     EXPECT_TRUE(has(*all, prefix("203.0.113.1/32"))) << join(*all);
 
     // An ignored name that does not exist (yet) ignores nothing.
-    auto none = dump_taken_prefixes("vsw-absent");
+    auto none = dump_taken_prefixes(*sock_, "vsw-absent");
     ASSERT_TRUE(none.ok()) << none.error().message;
     EXPECT_EQ(*none, *all);
     run("ip route flush table 100; ip route flush table 200; ip route del default");
@@ -336,26 +345,26 @@ TEST_F(Netlink, DumpTakenPrefixesSeesAddressesAndRoutesInEveryTable) {
 TEST_F(Netlink, SetLinkUpAndDeleteLink) {
     const auto dummy = owned("vsw-t8");
     ASSERT_EQ(run("ip link add " + dummy + " type veth peer name vsw-t8p"), 0);
-    auto idx = link_index(dummy);
+    auto idx = link_index(*sock_, dummy);
     ASSERT_TRUE(idx.ok()) << idx.error().message;
     EXPECT_EQ(output_of("ip -o link show dev " + dummy).find(",UP"), std::string::npos);
-    ASSERT_TRUE(set_link_up(*idx).ok());
+    ASSERT_TRUE(set_link_up(*sock_, *idx).ok());
     EXPECT_NE(output_of("ip -o link show dev " + dummy).find(",UP"), std::string::npos);
 
-    ASSERT_TRUE(delete_link(dummy).ok());
-    auto gone = link_index(dummy);
+    ASSERT_TRUE(delete_link(*sock_, dummy).ok());
+    auto gone = link_index(*sock_, dummy);
     ASSERT_FALSE(gone.ok());
     EXPECT_EQ(gone.error().code, ENODEV);
     EXPECT_EQ(gone.error().message, "looking up interface 'vsw-t8': No such device");
-    auto again = delete_link(dummy);
+    auto again = delete_link(*sock_, dummy);
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().code, ENODEV);
     EXPECT_EQ(again.error().message, "deleting interface 'vsw-t8': No such device");
-    EXPECT_TRUE(delete_link_if_exists(dummy).ok());
+    EXPECT_TRUE(delete_link_if_exists(*sock_, dummy).ok());
 }
 
 TEST_F(Netlink, ErrorsNameTheInterface) {
-    auto r = set_link_up(999999);
+    auto r = set_link_up(*sock_, 999999);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ENODEV);
     EXPECT_NE(r.error().message.find("#999999"), std::string::npos) << r.error().message;
@@ -372,4 +381,36 @@ TEST_F(Netlink, EnableIpForwardingInThisNamespace) {
     auto after = read_file("/proc/sys/net/ipv4/ip_forward");
     ASSERT_TRUE(after.ok()) << after.error().message;
     EXPECT_EQ(*after, "1\n");
+}
+
+TEST_F(Netlink, BridgeMacIsTheSameAsInEarlierReleases) {
+    // The guests' gateway MAC (and their ARP caches) must survive upgrades.
+    EXPECT_EQ(stable_bridge_mac("vswitch0").to_string(), "ba:5c:54:10:5f:66");
+}
+
+// One error map: libnl's "object not found" is ENOENT, a missing link
+// ENODEV, and a refused request keeps the kernel's errno.
+TEST_F(Netlink, ErrorsMapToTheNearestErrno) {
+    EXPECT_EQ(errno_of_nl(-NLE_OBJ_NOTFOUND), ENOENT);
+    EXPECT_EQ(errno_of_nl(-NLE_NODEV), ENODEV);
+    EXPECT_EQ(errno_of_nl(-NLE_EXIST), EEXIST);
+    EXPECT_EQ(errno_of_nl(-NLE_PERM), EPERM);
+    EXPECT_EQ(nl_error(-NLE_EXIST, "adding x").message, "adding x: File exists");
+    auto missing = get_link(*sock_, "vsw-none");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ENODEV);
+    auto by_index = get_link(*sock_, 999999);
+    ASSERT_FALSE(by_index.ok());
+    EXPECT_EQ(by_index.error().code, ENODEV);
+}
+
+// The socket stays usable across many requests, failed ones included.
+TEST_F(Netlink, OnePersistentSocketServesManyRequests) {
+    const auto br = owned("vsw-p1");
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_TRUE(ensure_bridge(*sock_, br, std::nullopt).ok()) << i;
+        ASSERT_FALSE(get_link(*sock_, "vsw-none").ok());
+        ASSERT_TRUE(link_index(*sock_, br).ok()) << i;
+    }
+    EXPECT_EQ(sock_->reopens(), 0u);
 }

@@ -175,9 +175,14 @@ TEST(LocalZone, SharedNamesAndAddressesSurviveRemovalInAnyOrder) {
                                    "11.160.27.172.in-addr.arpa. 30 IN PTR debian.vswitch.internal.",
                                }));
 
-    // Set again under the same owner: moves to the tail, not duplicated.
+    // Set again under the same owner: moves to the tail, not duplicated;
+    // the very same record again (a renewal) stays where it is.
     ASSERT_TRUE(z.set(RecordSource::lease, "a", "ubuntu", a10).ok());
     EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a12, a10}));
+    ASSERT_TRUE(z.set(RecordSource::lease, "c", "ubuntu", a12).ok());
+    EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a12, a10}));
+    ASSERT_TRUE(z.set(RecordSource::lease, "c", "ubuntu", a11).ok());
+    EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a10, a11}));
     ASSERT_TRUE(z.set(RecordSource::lease, "c", "ubuntu", a12).ok());
     EXPECT_EQ(z.addresses("ubuntu"), (std::vector<Ipv4>{a10, a12}));
 
@@ -187,6 +192,26 @@ TEST(LocalZone, SharedNamesAndAddressesSurviveRemovalInAnyOrder) {
     EXPECT_FALSE(z.leaf_addresses(*name_from_string("ubuntu.vswitch.internal"), out));
     EXPECT_EQ(z.addresses("debian"), (std::vector<Ipv4>{a11}));
     EXPECT_EQ(z.hosts().size(), 1u);
+}
+
+// A DHCP renewal sets the same name to the same address: nothing changes,
+// so the serial stays and the daemon writes no hosts file.
+TEST(LocalZone, SettingTheSameRecordAgainChangesNothing) {
+    LocalZone z = make_zone();
+    const Ipv4 a10(172, 27, 160, 10), a11(172, 27, 160, 11);
+    ASSERT_TRUE(z.set(RecordSource::lease, "52:54:00:00:00:01", "web", a10).ok());
+    const uint32_t serial = z.serial();
+    for (int i = 0; i < 3; ++i) {
+        auto label = z.set(RecordSource::lease, "52:54:00:00:00:01", "Web", a10);
+        ASSERT_TRUE(label.ok());
+        EXPECT_EQ(*label, "web");
+    }
+    EXPECT_EQ(z.serial(), serial);
+    EXPECT_EQ(z.size(), 1u);
+    ASSERT_TRUE(z.set(RecordSource::lease, "52:54:00:00:00:01", "web", a11).ok());
+    EXPECT_EQ(z.serial(), serial + 1) << "a new address is a change";
+    ASSERT_TRUE(z.set(RecordSource::lease, "52:54:00:00:00:01", "www", a11).ok());
+    EXPECT_EQ(z.serial(), serial + 2) << "a new name is a change";
 }
 
 TEST(LocalZone, NegativeAnswersCarryTheZoneSoa) {

@@ -1,6 +1,4 @@
-#include "daemon/dns/hosts_file.h"
-
-#include "libvswitch/base/file.h"
+#include "libvswitch/dns/hosts_file.h"
 
 namespace vswitch::dns {
 
@@ -11,12 +9,6 @@ std::string format_hosts(const std::vector<HostEntry>& entries) {
         out += e.address.to_string() + " " + e.fqdn + " " + label + "\n";
     }
     return out;
-}
-
-Status write_hosts_file(const std::string& path, const std::vector<HostEntry>& entries) {
-    if (auto s = write_file_atomic(path, format_hosts(entries)); !s)
-        return s.error().context("writing hosts file '" + path + "'");
-    return {};
 }
 
 }  // namespace vswitch::dns

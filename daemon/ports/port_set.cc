@@ -1,0 +1,275 @@
+#include "daemon/ports/port_set.h"
+
+#include "daemon/log.h"
+#include "daemon/ports/port_store.h"
+#include "daemon/ports/tap.h"
+#include "libvswitch/base/text.h"
+
+namespace vswitch::ports {
+
+namespace {
+
+// The kernel numbers TAPs we name ourselves: vstap0, vstap1, ...
+constexpr const char* kTapNamePattern = "vstap%d";
+
+}  // namespace
+
+PortSet::PortSet(Switch* owner, std::string switch_name, std::string bridge, netlink::RouteSocket& sock,
+                 PortStore& store)
+    : owner_(owner), switch_name_(std::move(switch_name)), bridge_(std::move(bridge)), sock_(sock), store_(store) {
+    store_.add(this);
+}
+
+PortSet::~PortSet() { store_.remove(this); }
+
+Result<netlink::LinkInfo> PortSet::bridge_link() {
+    auto link = netlink::get_link(sock_, bridge_);
+    if (!link) return link.error().context("switch " + quoted(switch_name_));
+    return link;
+}
+
+void PortSet::notify(PortEvent event, const PortRecord& port) {
+    // A copy: the listener may change the ports (and invalidate `port`).
+    const PortRecord p = port;
+    if (listener_) listener_(event, p);
+}
+
+const Port& PortSet::insert(PortRecord record) {
+    std::string name = record.ifname;
+    auto [it, _] = ports_.insert_or_assign(std::move(name), Port{std::move(record), this});
+    return it->second;
+}
+
+Status PortSet::check_room() const {
+    if (store_.size() >= store_.max_ports())
+        return make_error(E2BIG, "the limit of " + std::to_string(store_.max_ports()) + " ports is reached");
+    return ok_status();
+}
+
+Result<Mac> PortSet::pick_mac(std::string_view vm) const {
+    for (unsigned i = 0; i < kMaxAdaptersPerVm; ++i) {
+        Mac m = stable_mac(vm, i);
+        if (!store_.find_by_mac(m)) return m;
+    }
+    return make_error(E2BIG, "VM " + quoted(vm) + " has " + std::to_string(kMaxAdaptersPerVm) + " adapters already");
+}
+
+Status PortSet::plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge) {
+    netlink::LinkChange c;
+    if (link.master != bridge.ifindex) c.master = bridge.ifindex;
+    if (p.mtu) c.mtu = p.mtu;
+    if (p.created) c.mac = host_side_mac(p.mac);
+    if (std::string alias = format_port_alias(p); alias != link.alias) c.alias = std::move(alias);
+    c.up = true;
+    if (auto s = netlink::change_link(sock_, link, c); !s)
+        return s.error().context("plugging " + quoted(p.ifname) + " into " + quoted(bridge.name));
+    if (!p.connected) return apply_connected(p, link, false);
+    return ok_status();
+}
+
+Status PortSet::apply_connected(const PortRecord& p, const netlink::LinkInfo& link, bool connected) {
+    netlink::LinkChange c;
+    // A TAP has a carrier the daemon can switch (IFLA_CARRIER reaches the
+    // same tun_net_change_carrier() as TUNSETCARRIER, without having to
+    // attach a queue that QEMU may hold). Other links go down instead, which
+    // a veth's peer sees as carrier loss.
+    if (link.kind == "tun") c.carrier = connected;
+    else c.up = connected;
+    PortRecord changed = p;
+    changed.connected = connected;
+    c.alias = format_port_alias(changed);
+    if (auto s = netlink::change_link(sock_, link, c); !s)
+        return s.error().context(std::string(connected ? "connecting " : "disconnecting ") + quoted(p.ifname));
+    return ok_status();
+}
+
+Result<AttachResult> PortSet::attach_adapter(const AdapterRequest& req) {
+    if (auto s = validate_vm_name(req.vm, false); !s) return s.error();
+    if (req.ifname) {
+        if (auto s = validate_ifname(*req.ifname); !s) return s.error();
+    }
+    if (req.mtu) {
+        if (auto s = validate_mtu(*req.mtu); !s) return s.error();
+    }
+    auto bridge = bridge_link();
+    if (!bridge) return bridge.error();
+    if (req.mac) {
+        if (const Port* p = store_.find_by_mac(*req.mac)) {
+            const PortRecord& r = p->record;
+            if (p->set == this && r.vm == req.vm && r.created && (!req.ifname || *req.ifname == r.ifname))
+                return AttachResult{p, false};
+            return make_error(EEXIST, "MAC " + req.mac->to_string() + " is already used by port " + quoted(r.ifname) +
+                                          " of VM " + quoted(r.vm));
+        }
+    }
+    if (req.ifname && store_.find(*req.ifname)) return make_error(EEXIST, "port " + quoted(*req.ifname) + " exists");
+    if (auto s = check_room(); !s) return s.error();
+
+    PortRecord p;
+    p.switch_name = switch_name_;
+    p.vm = req.vm;
+    if (req.mac) {
+        p.mac = *req.mac;
+    } else {
+        auto m = pick_mac(req.vm);
+        if (!m) return m.error();
+        p.mac = *m;
+    }
+    p.created = true;
+    p.multi_queue = req.multi_queue;
+    p.owner = req.owner;
+    p.group = req.group;
+    p.mtu = req.mtu.value_or(0);
+
+    auto name = create_persistent_tap(TapSpec{req.ifname.value_or(kTapNamePattern), req.owner, req.group,
+                                              req.multi_queue});
+    if (!name) return name.error();
+    p.ifname = *name;
+    auto link = netlink::get_link(sock_, p.ifname);
+    Status s = link ? plug(p, *link, *bridge) : Status(link.error());
+    if (!s) {
+        // Leave nothing half made behind.
+        if (link) (void)netlink::remove_link(sock_, *link);
+        return s.error();
+    }
+    const Port& port = insert(p);
+    store_.changed();
+    log::info("attached TAP '" + p.ifname + "' of VM '" + p.vm + "' to switch '" + p.switch_name + "'",
+              {{"VSWITCH_SWITCH", p.switch_name}, {"VSWITCH_PORT", p.ifname}});
+    notify(PortEvent::attached, port.record);
+    return AttachResult{&port, true};
+}
+
+Result<AttachResult> PortSet::attach_interface(std::string_view ifname, std::string_view vm, std::optional<Mac> mac) {
+    if (auto s = validate_ifname(ifname); !s) return s.error();
+    if (auto s = validate_vm_name(vm, true); !s) return s.error();
+    auto bridge = bridge_link();
+    if (!bridge) return bridge.error();
+    if (const Port* existing = store_.find(ifname)) {
+        const PortRecord& p = existing->record;
+        if (existing->set == this && p.vm == vm && (!mac || *mac == p.mac)) return AttachResult{existing, false};
+        return make_error(EEXIST, "interface " + quoted(ifname) + " is already a port of switch " +
+                                      quoted(p.switch_name) + " (VM " + quoted(p.vm) + ")");
+    }
+    if (auto s = check_room(); !s) return s.error();
+    auto link = netlink::get_link(sock_, ifname);
+    if (!link) return link.error();
+    if (link->kind == "bridge" || link->ifindex == bridge->ifindex)
+        return make_error(EINVAL, "interface " + quoted(ifname) + " is a bridge");
+    if (link->master != 0 && link->master != bridge->ifindex) {
+        auto other = netlink::get_link(sock_, link->master);
+        return make_error(EEXIST, "interface " + quoted(ifname) + " is already plugged into " +
+                                      quoted(other ? other->name : std::to_string(link->master)));
+    }
+    PortRecord p;
+    p.ifname = link->name;
+    p.switch_name = switch_name_;
+    p.vm = vm;
+    p.mac = mac.value_or(link->mac);
+    if (p.mac.is_zero() || p.mac.is_multicast())
+        return make_error(EINVAL, "interface " + quoted(ifname) + " has no usable MAC; give the VM's");
+    if (auto s = plug(p, *link, *bridge); !s) return s.error();
+    const Port& port = insert(p);
+    store_.changed();
+    log::info("attached interface '" + p.ifname + "' to switch '" + p.switch_name + "'",
+              {{"VSWITCH_SWITCH", p.switch_name}, {"VSWITCH_PORT", p.ifname}});
+    notify(PortEvent::attached, port.record);
+    return AttachResult{&port, true};
+}
+
+Status unplug_port(netlink::RouteSocket& sock, const PortRecord& p) {
+    auto link = netlink::get_link(sock, p.ifname);
+    if (!link) {
+        // Gone already (libvirt removed its vnetN, someone ran `ip link del`):
+        // the port is as detached as it gets.
+        if (link.error().code == ENODEV) return ok_status();
+        return link.error();
+    }
+    if (p.created) return netlink::remove_link(sock, *link);
+    netlink::LinkChange c{.master = 0};
+    c.alias = "";  // no longer ours: restore() must not adopt it
+    if (!p.connected) c.up = true;  // give the owner back a working link
+    return netlink::change_link(sock, *link, c);
+}
+
+Status PortSet::detach(std::string_view ifname) {
+    auto it = ports_.find(ifname);
+    if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
+    if (auto s = unplug_port(sock_, it->second.record); !s) return s.error().context("detaching " + quoted(ifname));
+    PortRecord gone = std::move(it->second.record);
+    ports_.erase(it);
+    log::info("detached port '" + gone.ifname + "' from switch '" + gone.switch_name + "'",
+              {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
+    store_.changed();
+    notify(PortEvent::detached, gone);
+    return ok_status();
+}
+
+Status PortSet::set_connected(std::string_view ifname, bool connected) {
+    auto it = ports_.find(ifname);
+    if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
+    PortRecord& p = it->second.record;
+    if (p.connected == connected) return ok_status();
+    auto link = netlink::get_link(sock_, p.ifname);
+    if (!link) return link.error();
+    if (auto s = apply_connected(p, *link, connected); !s) return s.error();
+    p.connected = connected;
+    store_.changed();
+    return ok_status();
+}
+
+Status PortSet::remove_all() {
+    Status first;
+    for (const auto& [name, port] : ports_) {
+        if (auto s = unplug_port(sock_, port.record); !s) {
+            log::warning(s.error().context("tearing down port '" + name + "'").message + ", ignoring",
+                         {{"VSWITCH_PORT", name}});
+            if (first) first = s.error();
+        }
+    }
+    ports_.clear();
+    store_.changed();
+    return first;
+}
+
+const Port* PortSet::find(std::string_view ifname) const {
+    auto it = ports_.find(ifname);
+    return it == ports_.end() ? nullptr : &it->second;
+}
+
+const Port* PortSet::find_by_mac(const Mac& mac) const {
+    for (const auto& [_, p] : ports_)
+        if (p.record.mac == mac) return &p;
+    return nullptr;
+}
+
+std::vector<const Port*> PortSet::list() const {
+    std::vector<const Port*> out;
+    out.reserve(ports_.size());
+    for (const auto& [_, p] : ports_) out.push_back(&p);
+    return out;
+}
+
+Status PortSet::restore(const PortRecord& record, const netlink::LinkInfo& link) {
+    auto bridge = bridge_link();
+    if (!bridge) return bridge.error();
+    if (auto s = plug(record, link, *bridge); !s) return s.error();
+    insert(record);
+    return ok_status();
+}
+
+void PortSet::adopt(PortRecord record) { insert(std::move(record)); }
+
+void PortSet::forget_vanished(std::string_view ifname) {
+    auto it = ports_.find(ifname);
+    if (it == ports_.end()) return;
+    PortRecord gone = std::move(it->second.record);
+    ports_.erase(it);
+    log::notice("port '" + gone.ifname + "' of switch '" + gone.switch_name +
+                    "' was deleted by someone else, forgetting it",
+                {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
+    store_.changed();
+    notify(PortEvent::vanished, gone);
+}
+
+}  // namespace vswitch::ports

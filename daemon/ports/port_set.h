@@ -1,0 +1,132 @@
+// PortSet: the ports of one switch. A Switch owns one and drives it from
+// the D-Bus calls (AttachAdapter, AttachInterface, DetachAdapter,
+// Connected); it owns each port's record (which VM, which MAC, whether the
+// daemon made the TAP) and does the kernel side on the shared route socket:
+// TAPs made, plugged into the switch's bridge, carrier switched, unplugged,
+// deleted. What spans switches (the daemon-wide port limit, MACs and names
+// unique across switches, the one ports file) is the PortStore's: every set
+// registers with it, asks it before it adds a port and tells it after each
+// change.
+//
+// Error codes, which the bus turns into named errors: ENODEV no such port
+// or interface, EEXIST name/MAC taken, EINVAL bad argument, E2BIG a limit
+// reached; anything else is a failure of the system underneath.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/netlink/link.h"
+#include "daemon/netlink/route_socket.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/ports/limits.h"
+#include "libvswitch/ports/port_record.h"
+
+namespace vswitch {
+class Switch;
+}
+
+namespace vswitch::ports {
+
+class PortSet;
+class PortStore;
+
+// One port as the daemon holds it: the record, and the set (and through it
+// the switch) it belongs to, so that a D-Bus Port object found by its path
+// reaches everything it shows. Stable in memory while the port exists.
+struct Port {
+    PortRecord record;
+    PortSet* set = nullptr;
+};
+
+struct AdapterRequest {
+    std::string vm;
+    std::optional<Mac> mac;             // none: stable_mac(vm, first free index)
+    std::optional<std::string> ifname;  // none: the kernel picks "vstapN"
+    std::optional<uint32_t> owner;
+    std::optional<uint32_t> group;
+    std::optional<uint32_t> mtu;
+    bool multi_queue = false;
+};
+
+enum class PortEvent { attached, detached, vanished };
+
+struct AttachResult {
+    const Port* port = nullptr;
+    bool added = false;  // false: the same port was already there (idempotent call)
+};
+
+// Unplugs the port's interface from its bridge, or deletes it when the
+// daemon created it; an interface already gone is success.
+Status unplug_port(netlink::RouteSocket& sock, const PortRecord& port);
+
+class PortSet {
+public:
+    // Told of every port that comes and goes after the change is made
+    // (DNS names follow ports; a port whose interface the kernel deleted
+    // behind the daemon's back is announced on the bus). Not called for
+    // restore(), adopt() or remove_all().
+    using Listener = std::function<void(PortEvent event, const PortRecord& port)>;
+
+    // bridge: the switch's bridge interface, looked up at each attach.
+    // owner may be null (tests drive a set without a switch).
+    PortSet(Switch* owner, std::string switch_name, std::string bridge, netlink::RouteSocket& sock,
+            PortStore& store);
+    ~PortSet();  // leaves the store; the ports stay in the kernel
+    PortSet(const PortSet&) = delete;
+    PortSet& operator=(const PortSet&) = delete;
+
+    Switch* owner() const { return owner_; }
+    const std::string& switch_name() const { return switch_name_; }
+    void set_listener(Listener fn) { listener_ = std::move(fn); }
+
+    Result<AttachResult> attach_adapter(const AdapterRequest& req);
+    // Plugs an interface someone else made (libvirt's vnetN, a veth). mac is
+    // the VM's address when known, else the interface's own.
+    Result<AttachResult> attach_interface(std::string_view ifname, std::string_view vm,
+                                          std::optional<Mac> mac);
+    // Unplugs the port; deletes it when the daemon created it.
+    Status detach(std::string_view ifname);
+    // false pulls the virtual cable: carrier off for a TAP, link down otherwise.
+    Status set_connected(std::string_view ifname, bool connected);
+    // Teardown: detaches every port, going on after an error (the first is returned).
+    Status remove_all();
+
+    const Port* find(std::string_view ifname) const;
+    const Port* find_by_mac(const Mac& mac) const;
+    // Sorted by interface name.
+    std::vector<const Port*> list() const;
+    size_t size() const { return ports_.size(); }
+
+    // From the PortStore at start: a port of the ports file whose interface
+    // still exists is plugged back into the bridge; an error means it is
+    // forgotten. adopt() takes one found by its interface alias, as it is.
+    Status restore(const PortRecord& record, const netlink::LinkInfo& link);
+    void adopt(PortRecord record);
+    // From the PortStore: the interface is gone from the kernel.
+    void forget_vanished(std::string_view ifname);
+
+    Result<netlink::LinkInfo> bridge_link();
+
+private:
+    Status check_room() const;
+    Result<Mac> pick_mac(std::string_view vm) const;
+    Status plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge);
+    Status apply_connected(const PortRecord& p, const netlink::LinkInfo& link, bool connected);
+    const Port& insert(PortRecord record);
+    void notify(PortEvent event, const PortRecord& port);
+
+    Switch* owner_;
+    std::string switch_name_;
+    std::string bridge_;
+    netlink::RouteSocket& sock_;
+    PortStore& store_;
+    std::map<std::string, Port, std::less<>> ports_;  // nodes do not move: Port* stays valid
+    Listener listener_;
+};
+
+}  // namespace vswitch::ports

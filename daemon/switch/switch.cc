@@ -1,0 +1,146 @@
+#include "daemon/switch/switch.h"
+
+#include "daemon/log.h"
+#include "daemon/netlink/address.h"
+#include "daemon/netlink/bridge.h"
+#include "daemon/netlink/link.h"
+#include "daemon/switch/subnet_choice.h"
+#include "libvswitch/subnet/chooser.h"
+
+namespace vswitch {
+
+Switch::Switch(Key, SwitchServices services, SwitchConfig config, Ipv4Prefix subnet)
+    : services_(std::move(services)),
+      config_(std::move(config)),
+      subnet_(subnet.normalized()),
+      gateway_(subnet::gateway_of(subnet_)),
+      problems_(config_.name),
+      ports_(this, config_.name, config_.bridge, *services_.sock, *services_.ports) {
+    problems_.set_on_change([this](const health::Problem& p, bool cleared) { on_problem(p, cleared); });
+    ports_.set_listener([this](ports::PortEvent ev, const ports::PortRecord& p) { on_port(ev, p); });
+}
+
+Switch::~Switch() = default;
+
+Result<std::unique_ptr<Switch>> Switch::create(SwitchServices services, SwitchConfig config, Ipv4Prefix subnet) {
+    auto sw = std::make_unique<Switch>(Key(), std::move(services), std::move(config), subnet);
+    // A fresh boot's choice, or the same one again: it is what a restart in
+    // this boot keeps.
+    if (auto s = sw->store_subnet(); !s) return s.error().context("storing the subnet of switch '" + sw->name() + "'");
+    if (auto s = sw->build_bridge(); !s) {
+        // Nothing half built stays behind: a bridge this call made goes again.
+        if (sw->created_bridge_)
+            if (auto d = netlink::delete_link_if_exists(*sw->services_.sock, sw->bridge()); !d)
+                log::warning(d.error().message + ", ignoring");
+        return s.error().context("switch '" + sw->name() + "'");
+    }
+    Switch* self = sw.get();
+    auto t = event::Timer::create(sw->services_.event, "reconnecting the ports of switch '" + sw->name() + "'",
+                                  [self] { self->reconnect_ports(); });
+    if (!t) return t.error().context("switch '" + sw->name() + "'");
+    sw->reconnect_ = std::move(*t);
+    return sw;
+}
+
+Status Switch::build_bridge() {
+    netlink::RouteSocket& sock = *services_.sock;
+    auto existing = netlink::link_index(sock, config_.bridge);
+    created_bridge_ = !existing.ok();
+    auto ifindex = netlink::ensure_bridge(sock, config_.bridge, config_.mtu);
+    if (!ifindex) return ifindex.error();
+    ifindex_ = *ifindex;
+    if (has_address()) {
+        if (auto s = netlink::set_bridge_address(sock, ifindex_, Ipv4Prefix(gateway_, subnet_.length())); !s)
+            return s;
+    }
+    return netlink::set_link_up(sock, ifindex_);
+}
+
+Status Switch::store_subnet() const {
+    return vswitch::store_subnet(services_.state_dir, config_.name, services_.boot_id, subnet_);
+}
+
+void Switch::on_problem(const health::Problem& p, bool cleared) {
+    // Logged here, once per change: the registry drops repeats.
+    const std::string& name = config_.name;
+    if (cleared)
+        log::info("switch '" + name + "': problem '" + p.kind + "' is gone",
+                  {{"VSWITCH_SWITCH", name}, {"VSWITCH_PROBLEM", p.kind}});
+    else
+        log::warning("switch '" + name + "': " + p.message + (p.fix.empty() ? "" : "; fix: " + p.fix),
+                     {{"VSWITCH_SWITCH", name}, {"VSWITCH_PROBLEM", p.kind}});
+    services_.host->on_problem_changed(*this, p, cleared);
+}
+
+// One DHCP server per switch that has an address on its bridge (nat,
+// internal); a private switch has none to serve from.
+Status Switch::start_dhcp() {
+    if (!has_address()) return {};
+    dhcpd::DhcpServerParams p;
+    p.switch_name = config_.name;
+    p.bridge = config_.bridge;
+    p.ifindex = ifindex_;
+    p.core.subnet = subnet_;
+    p.core.gateway = gateway_;
+    p.core.domain = config_.domain;
+    p.core.lease_time = std::chrono::seconds(config_.lease_time_sec);
+    p.core.mtu = uint16_t(config_.mtu.value_or(1500));
+    p.lease_path = services_.state_dir + "/" + config_.name + ".leases";
+    auto server = dhcpd::DhcpServer::create(services_.event, std::move(p), *services_.sock, *services_.observer);
+    if (!server) return server.error();
+    dhcp_ = std::move(*server);
+    dhcp_->add_lease_listener([this](dhcp::LeaseEvent ev, const dhcp::Lease& l) { on_lease(ev, l); });
+    return {};
+}
+
+Status Switch::start_dns() {
+    if (!has_address()) return {};
+    if (auto s = start_dns_on_gateway(); !s) return s;
+    services_.host->on_names_changed(*this);
+    return {};
+}
+
+// DNS listens on the gateway only: a renumber makes a new service on the
+// new address (the old one's sockets are closed first).
+Status Switch::start_dns_on_gateway() {
+    dns_.reset();
+    dns::DnsServiceConfig c{config_.name, config_.bridge,       subnet_, gateway_, config_.domain,
+                            services_.resolv_conf, services_.host->gateways()};
+    auto svc = dns::DnsService::create(services_.event, std::move(c));
+    if (!svc) return svc.error();
+    dns_ = std::move(*svc);
+    seed_names();
+    dns_->set_on_names_changed([this] { services_.host->on_names_changed(*this); });
+    return {};
+}
+
+std::vector<dhcp::Lease> Switch::leases() const { return dhcp_ ? dhcp_->leases() : std::vector<dhcp::Lease>(); }
+
+std::optional<dhcp::Lease> Switch::lease_of(const Mac& mac) const {
+    return dhcp_ ? dhcp_->lease_of(mac) : std::nullopt;
+}
+
+std::optional<dns::ResolvedLinkSettings> Switch::resolved_link() const {
+    return dns::resolved_link_settings(
+        dns::ResolvedSwitch{config_.name, config_.type, config_.bridge, ifindex_, gateway_, config_.domain});
+}
+
+Status Switch::teardown() {
+    reconnect_.disarm();
+    pulled_.clear();
+    dns_.reset();
+    dhcp_.reset();  // flushes the leases
+    Status first;
+    auto note = [&](Status s) {
+        if (s) return;
+        log::warning(s.error().message, {{"VSWITCH_SWITCH", config_.name}});
+        if (first) first = s;
+    };
+    // Ports first: TAPs the daemon made outlive their bridge otherwise.
+    note(ports_.remove_all());
+    auto s = netlink::delete_link_if_exists(*services_.sock, config_.bridge);
+    note(s ? s : Status(s.error().context("switch '" + config_.name + "'")));
+    return first;
+}
+
+}  // namespace vswitch

@@ -1,0 +1,191 @@
+// Switch: everything about one switch, in one object. It owns
+//   - its configuration and this boot's block (subnet, gateway), stored in
+//     <state-dir>/<name>.subnet;
+//   - its bridge (created or adopted) and the gateway address on it;
+//   - its DHCP server and DNS service (nat and internal switches);
+//   - its ports (a PortSet, registered with the daemon-wide PortStore);
+//   - its problems, each logged once and told to the bus;
+//   - the policy that turns leases and port VM names into DNS names and
+//     hosts-file lines (names.cc);
+//   - the runtime renumbering to a fresh block (renumber.cc).
+// The Manager creates one per configured switch, in configuration order,
+// and keeps the services all switches share: the route socket and the
+// observer, the PortStore, the nft table, the bus, the hosts file and
+// systemd-resolved. What a switch needs of those it asks its SwitchHost.
+//
+// Life: create() (bridge up, address set) → the Manager applies the nft
+// table → start_dhcp() → the PortStore restores the ports → start_dns()
+// → serving; check_subnet() on every burst of host address/route changes;
+// teardown() on Teardown; destruction (clean stop) flushes the leases.
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/dhcp/dhcp_server.h"
+#include "daemon/dns/dns_service.h"
+#include "daemon/event/event.h"
+#include "daemon/netlink/host_prefixes.h"
+#include "daemon/netlink/observer.h"
+#include "daemon/netlink/route_socket.h"
+#include "daemon/ports/port_set.h"
+#include "daemon/ports/port_store.h"
+#include "libvswitch/base/net.h"
+#include "libvswitch/base/result.h"
+#include "libvswitch/config/config.h"
+#include "libvswitch/dhcp/lease.h"
+#include "libvswitch/dns/local_zone.h"
+#include "libvswitch/dns/resolved_link.h"
+#include "libvswitch/health/problems.h"
+
+namespace vswitch {
+
+class Switch;
+
+// How long a port's virtual cable stays pulled after a renumber. Long
+// enough that a guest sees the carrier loss as its own event (dhcpcd,
+// NetworkManager and systemd-networkd then rebind), short enough that
+// nothing times out.
+inline constexpr uint64_t kCarrierPulseUsec = 200'000;
+
+// What a switch needs from the daemon around it: the shared services it
+// cannot own itself, and where to report what changed. The Manager.
+class SwitchHost {
+public:
+    virtual ~SwitchHost() = default;
+    // The one nft table serves every switch: re-applied with all of them.
+    virtual Status apply_firewall() = 0;
+    // Every switch's gateway (DNS never forwards to one of them) and the
+    // subnets of the switches besides `self` (a renumber avoids them).
+    virtual std::vector<Ipv4> gateways() const = 0;
+    virtual std::vector<Ipv4Prefix> subnets_besides(const Switch& self) const = 0;
+    // After the switch took its DNS names from the change.
+    virtual void on_lease_changed(Switch& sw, const dhcp::Lease& lease) = 0;
+    virtual void on_problem_changed(Switch& sw, const health::Problem& problem, bool cleared) = 0;
+    // A port whose interface someone else deleted.
+    virtual void on_port_vanished(Switch& sw, const ports::PortRecord& port) = 0;
+    // The switch's local names changed: the hosts file is out of date.
+    virtual void on_names_changed(Switch& sw) = 0;
+    // The switch moved to another block (resolved, the bus, STATUS=).
+    virtual void on_renumbered(Switch& sw) = 0;
+};
+
+// The shared services a switch uses, all owned by the Manager and
+// outliving the switch.
+struct SwitchServices {
+    sd_event* event = nullptr;
+    netlink::RouteSocket* sock = nullptr;
+    netlink::Observer* observer = nullptr;
+    ports::PortStore* ports = nullptr;
+    SwitchHost* host = nullptr;
+    std::string state_dir;
+    std::string resolv_conf;
+    std::string boot_id;
+    std::string host_name;  // the host's own name in the local zone ("" none)
+};
+
+class Switch {
+public:
+    class Key {
+        friend class Switch;
+        Key() = default;
+    };
+    Switch(Key, SwitchServices services, SwitchConfig config, Ipv4Prefix subnet);
+    ~Switch();
+    Switch(const Switch&) = delete;
+    Switch& operator=(const Switch&) = delete;
+
+    // Creates the bridge or adopts it, gives it the gateway address (not on
+    // a private switch) and brings it up. Errors name the switch and step.
+    static Result<std::unique_ptr<Switch>> create(SwitchServices services, SwitchConfig config, Ipv4Prefix subnet);
+
+    // DHCP on the bridge (nat, internal): before the ports are restored.
+    Status start_dhcp();
+    // DNS on the gateway (nat, internal), fed with the host's name, the
+    // leases and the ports' VM names: after the ports are restored.
+    Status start_dns();
+
+    const SwitchConfig& config() const { return config_; }
+    const std::string& name() const { return config_.name; }
+    const std::string& bridge() const { return config_.bridge; }
+    SwitchType type() const { return config_.type; }
+    bool has_address() const { return config_.type != SwitchType::private_; }
+    Ipv4Prefix subnet() const { return subnet_; }
+    Ipv4 gateway() const { return gateway_; }
+    int ifindex() const { return ifindex_; }
+    bool created_bridge() const { return created_bridge_; }  // this run made it
+
+    ports::PortSet& ports() { return ports_; }
+    const ports::PortSet& ports() const { return ports_; }
+    health::Problems& problems() { return problems_; }
+    const health::Problems& problems() const { return problems_; }
+    dhcpd::DhcpServer* dhcp() { return dhcp_.get(); }
+    const dhcpd::DhcpServer* dhcp() const { return dhcp_.get(); }
+    dns::DnsService* dns() { return dns_.get(); }
+    const dns::DnsService* dns() const { return dns_.get(); }
+
+    std::vector<dhcp::Lease> leases() const;
+    // The lease a client with this MAC holds now.
+    std::optional<dhcp::Lease> lease_of(const Mac& mac) const;
+    // The local names, for the hosts file (names.cc).
+    std::vector<dns::HostEntry> hosts() const;
+    // What systemd-resolved is told about the bridge; none for a private
+    // switch or before the bridge exists.
+    std::optional<dns::ResolvedLinkSettings> resolved_link() const;
+
+    // The host's addresses and routes changed (renumber.cc): a switch whose
+    // subnet now overlaps one (its own bridge left out) raises
+    // "subnet-conflict" and, unless RenumberOnConflict=no or Subnet= pins
+    // it, renumbers to the next free block of the same per-boot draw.
+    void check_subnet(const std::vector<netlink::HostPrefix>& host);
+    // Moves the switch to `block`: bridge address, nft table, stored
+    // choice, DHCP (leases keep their host offset, the old block is
+    // NAKed), DNS on the new gateway, hosts file, resolved, D-Bus, then a
+    // carrier pulse on each port so guests rebind at once. After the
+    // bridge took the new address every step runs whatever fails, and the
+    // first failure is returned. reason goes into the log line.
+    Status renumber(Ipv4Prefix block, std::string_view reason = {});
+    uint64_t renumbers() const { return renumbers_; }
+
+    // Teardown: stops DHCP and DNS (leases flushed), removes the ports
+    // (TAPs deleted, foreign interfaces unplugged) and deletes the bridge.
+    // Keeps going after an error and returns the first.
+    Status teardown();
+
+private:
+    // names.cc: the DNS naming policy.
+    void on_lease(dhcp::LeaseEvent event, const dhcp::Lease& lease);
+    void on_port(ports::PortEvent event, const ports::PortRecord& port);
+    void name_lease(dhcp::LeaseEvent event, const dhcp::Lease& lease);
+    void name_port(const ports::PortRecord& port, Ipv4 address);
+    void seed_names();
+
+    Status build_bridge();
+    Status start_dns_on_gateway();
+    Status store_subnet() const;
+    void on_problem(const health::Problem& p, bool cleared);
+    // renumber.cc
+    void pulse_ports();
+    void reconnect_ports();
+
+    SwitchServices services_;
+    SwitchConfig config_;
+    Ipv4Prefix subnet_;  // network/len
+    Ipv4 gateway_;
+    int ifindex_ = 0;
+    bool created_bridge_ = false;
+    health::Problems problems_;
+    ports::PortSet ports_;
+    std::unique_ptr<dhcpd::DhcpServer> dhcp_;  // flushed to the lease file when destroyed
+    std::unique_ptr<dns::DnsService> dns_;
+    event::Timer reconnect_;            // ends the carrier pulse of a renumber
+    std::vector<std::string> pulled_;   // ports whose cable the pulse pulled
+    uint64_t renumbers_ = 0;
+};
+
+}  // namespace vswitch
