@@ -14,6 +14,7 @@ build_run=(
   iproute2 nftables util-linux procps iputils-ping curl python3
   udhcpc            # the demo's VM gets its address by DHCP
   libdbus-1-dev     # its dbus-1.pc names where the system bus reads policies
+  nlohmann-json3-dev  # vswitchctl's --json output (header-only, nlohmann_json.pc)
 )
 testing=(
   clang libclang-rt-14-dev llvm
