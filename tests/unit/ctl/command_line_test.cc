@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "libvswitch/ctl/output.h"
-
 using namespace vswitch;
 using namespace vswitch::ctl;
 
@@ -65,9 +63,4 @@ TEST(VswitchctlCommandLine, DoubleDashEndsOptions) {
     auto c = parse_command_line({"attach", "--", "-odd-vm-name"});
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->args[0], "-odd-vm-name");
-}
-
-TEST(VswitchctlJson, EscapesQuotesBackslashesAndControls) {
-    EXPECT_EQ(json_string("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-    EXPECT_EQ(json_string("vm ü"), "\"vm ü\"");
 }

@@ -1,0 +1,57 @@
+// What vswitchctl shows, as plain values: one row per switch, port, lease
+// and problem, filled by the bus reader (daemon/ctl) and rendered as text or
+// JSON by text.h and json.h. No bus in here, so every output is unit-tested.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vswitch::ctl {
+
+// One entry of a Switch's Problems property (a(sss)).
+struct ProblemRow {
+    std::string kind, message;
+    std::string fix;  // a command, or "" when there is none
+
+    bool operator==(const ProblemRow&) const = default;
+};
+
+// An org.vswitch1.Port object.
+struct PortRow {
+    std::string ifname, sw, vm, mac, object;
+    std::string address, hostname;  // "" until the VM has a lease
+    bool connected = true;
+
+    bool operator==(const PortRow&) const = default;
+};
+
+// An org.vswitch1.Switch object; `leases` is counted from ListLeases.
+struct SwitchRow {
+    std::string name, object, type, bridge, subnet, gateway, domain;
+    size_t leases = 0;
+    std::vector<ProblemRow> problems;  // empty also when the daemon predates Problems
+
+    bool operator==(const SwitchRow&) const = default;
+};
+
+// One entry of a Switch's ListLeases() (a(ssst)), with the switch's name.
+struct LeaseRow {
+    std::string sw, mac, address, hostname;
+    uint64_t expiry_usec = 0;  // CLOCK_REALTIME µs; 0 = never set
+
+    bool operator==(const LeaseRow&) const = default;
+};
+
+// Everything `status` shows: switches in the daemon's order (the config's,
+// Default first), all ports sorted by interface name (each switch shows its
+// own), and the Manager's FirewallRepairs (nullopt: the daemon lacks it).
+struct StatusView {
+    std::vector<SwitchRow> switches;
+    std::vector<PortRow> ports;
+    std::optional<uint64_t> firewall_repairs;
+};
+
+}  // namespace vswitch::ctl
