@@ -271,6 +271,20 @@ void Manager::on_renumbered(Switch& sw) {
     sd_notifyf(0, "STATUS=%s", status_text().c_str());
 }
 
+// The table and the rules FixForeignFirewall added to others' chains.
+Status Manager::remove_firewall() {
+    auto fw = firewall::Firewall::create();
+    if (!fw) return fw.error();
+    Status first = fw->remove();
+    if (!first) first = first.error().context("removing nftables table inet vswitch");
+    auto fixes = health::remove_foreign_fixes(*fw);
+    if (!fixes) {
+        if (!first) log::warning(fixes.error().message);
+        else first = fixes;
+    }
+    return first;
+}
+
 Status Manager::teardown_running() {
     // Before the bridges go: resolved must not keep routing ~Domain to them.
     if (resolved_) resolved_->revert_all();
@@ -285,14 +299,7 @@ Status Manager::teardown_running() {
         if (first) first = s;
     };
     for (const auto& sw : switches_) note(sw->teardown());
-    auto fw = firewall::Firewall::create();
-    if (!fw) {
-        note(fw.error());
-    } else {
-        auto s = fw->remove();
-        note(s ? s : Status(s.error().context("removing nftables table inet vswitch")));
-        note(health::remove_foreign_fixes(*fw));
-    }
+    note(remove_firewall());
     switches_.clear();  // their objects leave the bus with them
     if (hosts_) hosts_->changed();
     return first;
@@ -313,14 +320,7 @@ Status Manager::teardown() {
         auto s = netlink::delete_link_if_exists(*sock, sw->bridge);
         note(s ? s : Status(s.error().context("switch '" + sw->name + "'")));
     }
-    auto fw = firewall::Firewall::create();
-    if (!fw) {
-        note(fw.error());
-    } else {
-        auto s = fw->remove();
-        note(s ? s : Status(s.error().context("removing nftables table inet vswitch")));
-        note(health::remove_foreign_fixes(*fw));
-    }
+    note(remove_firewall());
     return first;
 }
 

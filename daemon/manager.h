@@ -76,6 +76,7 @@ private:
 
     Status build_switches();
     void roll_back();
+    Status remove_firewall();
     Status start_services();
     void check_subnets();
     Status start_health();

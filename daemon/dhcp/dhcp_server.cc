@@ -38,16 +38,15 @@ uint64_t usec(std::chrono::milliseconds ms) { return uint64_t(std::chrono::micro
 
 }  // namespace
 
-DhcpServer::DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core,
-                       netlink::RouteSocket& sock)
-    : event_(event), params_(std::move(params)), core_(std::move(core)), sock_(sock) {}
+DhcpServer::DhcpServer(Key, DhcpServerParams params, dhcp::ServerCore core, netlink::RouteSocket& sock)
+    : params_(std::move(params)), core_(std::move(core)), sock_(sock) {}
 
 Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServerParams params,
                                                        netlink::RouteSocket& sock, netlink::Observer& observer) {
     const std::string what = "DHCP server of switch '" + params.switch_name + "'";
     auto core = dhcp::ServerCore::create(params.core);
     if (!core) return core.error().context(what);
-    auto s = std::make_unique<DhcpServer>(Key(), event, std::move(params), std::move(*core), sock);
+    auto s = std::make_unique<DhcpServer>(Key(), std::move(params), std::move(*core), sock);
     DhcpServer* self = s.get();
     s->core_.set_listener(self);
     if (auto st = s->load_leases(); !st) return st.error().context(what);

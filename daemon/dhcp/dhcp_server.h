@@ -61,7 +61,7 @@ public:
         friend class DhcpServer;
         Key() = default;
     };
-    DhcpServer(Key, sd_event* event, DhcpServerParams params, dhcp::ServerCore core, netlink::RouteSocket& sock);
+    DhcpServer(Key, DhcpServerParams params, dhcp::ServerCore core, netlink::RouteSocket& sock);
     using LeaseFn = std::function<void(dhcp::LeaseEvent, const dhcp::Lease&)>;
 
     // Loads the lease file (tolerantly), opens the sockets on the bridge and
@@ -117,7 +117,6 @@ private:
 
     void on_lease_changed(dhcp::LeaseEvent event, const dhcp::Lease& lease) override;
 
-    sd_event* event_;
     DhcpServerParams params_;
     dhcp::ServerCore core_;
     netlink::RouteSocket& sock_;

@@ -125,17 +125,26 @@ Status set_link_up(RouteSocket& sock, int ifindex) {
     return {};
 }
 
+namespace {
+
+// RTM_DELLINK for the link `req` names (by index or by name).
+Status send_delete(RouteSocket& sock, rtnl_link* req, const std::string& what) {
+    nl_sock* sk = sock.get();
+    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
+    int err = rtnl_link_delete(sk, req);
+    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
+    if (err < 0) return sock.error(err, what);
+    return {};
+}
+
+}  // namespace
+
 Status remove_link(RouteSocket& sock, const LinkInfo& link) {
     const std::string what = "deleting interface " + quoted(link.name);
     LinkHandle req(rtnl_link_alloc());
     if (!req) return make_error(ENOMEM, what + ": out of memory");
     rtnl_link_set_ifindex(req.get(), link.ifindex);
-    nl_sock* sk = sock.get();
-    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
-    int err = rtnl_link_delete(sk, req.get());
-    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
-    if (err < 0) return sock.error(err, what);
-    return {};
+    return send_delete(sock, req.get(), what);
 }
 
 Status delete_link(RouteSocket& sock, std::string_view ifname) {
@@ -145,12 +154,7 @@ Status delete_link(RouteSocket& sock, std::string_view ifname) {
     LinkHandle req(rtnl_link_alloc());
     if (!req) return make_error(ENOMEM, what + ": out of memory");
     rtnl_link_set_name(req.get(), name.c_str());
-    nl_sock* sk = sock.get();
-    if (!sk) return make_error(EBADF, what + ": no rtnetlink socket");
-    int err = rtnl_link_delete(sk, req.get());
-    if (is_missing(err)) return make_error(ENODEV, what + ": No such device");
-    if (err < 0) return sock.error(err, what);
-    return {};
+    return send_delete(sock, req.get(), what);
 }
 
 Status delete_link_if_exists(RouteSocket& sock, std::string_view ifname) {

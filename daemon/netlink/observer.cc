@@ -143,24 +143,26 @@ Result<std::unique_ptr<Observer>> Observer::create(sd_event* event) {
     return o;
 }
 
-Subscription Observer::watch_links(LinkFn fn, CallFn overrun) {
-    Subscription a = add(&Subscribers::links, std::move(fn));
-    Subscription b = add(&Subscribers::link_overruns, std::move(overrun));
-    auto both = std::make_shared<std::pair<Subscription, Subscription>>(std::move(a), std::move(b));
-    return Subscription([both] {
-        both->first.reset();
-        both->second.reset();
+namespace {
+
+// One subscription for the two an event kind and its overrun take.
+Subscription both(Subscription a, Subscription b) {
+    auto pair = std::make_shared<std::pair<Subscription, Subscription>>(std::move(a), std::move(b));
+    return Subscription([pair] {
+        pair->first.reset();
+        pair->second.reset();
     });
 }
 
+}  // namespace
+
+Subscription Observer::watch_links(LinkFn fn, CallFn overrun) {
+    return both(add(&Subscribers::links, std::move(fn)), add(&Subscribers::link_overruns, std::move(overrun)));
+}
+
 Subscription Observer::watch_neighbours(NeighbourFn fn, CallFn overrun) {
-    Subscription a = add(&Subscribers::neighbours, std::move(fn));
-    Subscription b = add(&Subscribers::neighbour_overruns, std::move(overrun));
-    auto both = std::make_shared<std::pair<Subscription, Subscription>>(std::move(a), std::move(b));
-    return Subscription([both] {
-        both->first.reset();
-        both->second.reset();
-    });
+    return both(add(&Subscribers::neighbours, std::move(fn)),
+                add(&Subscribers::neighbour_overruns, std::move(overrun)));
 }
 
 Subscription Observer::watch_host_prefixes(CallFn fn) { return add(&Subscribers::host_prefixes, std::move(fn)); }
