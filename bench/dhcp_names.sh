@@ -12,6 +12,7 @@
 #               and an fsync per lease;
 #   s           the phase's wall time (bounded by the Python client, so not
 #               a capacity: that is bench/dhcp.sh's job).
+# BENCH_HOSTNAMES=0: the same clients without host names (the plain path).
 # With a second binary (the previous commit's build, say), runs alternate
 # A B B A ... BENCH_REPEATS (3) times each, in the same namespaces, each on
 # a fresh state directory; medians and ranges are printed side by side with
@@ -50,7 +51,7 @@ for i in "${order[@]}"; do
   VSWITCHD=${BINARIES[$i]}
   rm -f "$VSI_STATE"/*.leases "$VSI_STATE/ports"
   vsi_start_daemon
-  out=$(ip netns exec "$NS_VM" python3 "$here/dhcp_names.py" "$gateway" "$relay" "$CLIENTS" \
+  out=$(ip netns exec "$NS_VM" env BENCH_HOSTNAMES="${BENCH_HOSTNAMES:-1}" python3 "$here/dhcp_names.py" "$gateway" "$relay" "$CLIENTS" \
     "$VSI_DAEMON_PID" "$VSI_RUN")
   vsi_stop_daemon TERM
   echo "$i $(cut -d' ' -f1 /proc/loadavg) $out" >>"$results"

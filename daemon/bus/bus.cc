@@ -40,6 +40,19 @@ std::string path_name(const char* path, const char* prefix) {
     return p.get();
 }
 
+void log_handler_failure(const char* what) noexcept {
+    static uint64_t failures = 0;
+    try {
+        if (failures++ == 0)
+            log::error(std::string("a D-Bus handler failed: ") + what +
+                       ", answering with an error (further failures are logged at debug level)");
+        else
+            log::debug(std::string("a D-Bus handler failed: ") + what + ", answering with an error");
+    } catch (...) {
+        // Out of memory while logging: nothing left to tell it with.
+    }
+}
+
 int node_list(const std::vector<std::string>& paths, char*** nodes) {
     char** out = static_cast<char**>(calloc(paths.size() + 1, sizeof(char*)));
     if (!out) return -ENOMEM;

@@ -85,7 +85,13 @@ void Observer::List<Fn>::call(const A&... args) {
         try {
             it->fn(args...);
         } catch (const std::exception& e) {
-            log::error(std::string("netlink observer: a subscriber failed: ") + e.what() + ", ignoring");
+            // Once at error level, then at debug level: a subscriber that
+            // fails on every notification must not flood the journal.
+            if (failures++ == 0)
+                log::error(std::string("netlink observer: a subscriber failed: ") + e.what() +
+                           ", ignoring (further failures are logged at debug level)");
+            else
+                log::debug(std::string("netlink observer: a subscriber failed: ") + e.what() + ", ignoring");
         }
     }
     if (--calling == 0) entries.remove_if([](const Entry& e) { return !e.alive; });

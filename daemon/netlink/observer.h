@@ -128,6 +128,7 @@ private:
         };
         std::list<Entry> entries;
         int calling = 0;
+        uint64_t failures = 0;
         template <class... A>
         void call(const A&... args);
         void drop(uint64_t id);
