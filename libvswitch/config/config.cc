@@ -66,14 +66,10 @@ bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && lower(a) == lower(b);
 }
 
-std::string quote(std::string_view s) {
-    return "'" + std::string(s) + "'";
-}
-
 // "invalid <key> '<value>': <why>", the reason for every bad value.
 Error invalid(int code, std::string_view key, std::string_view value, std::string_view why) {
     return make_error(code,
-                      "invalid " + std::string(key) + " " + quote(value) + ": " + std::string(why));
+                      "invalid " + std::string(key) + " " + quoted(value) + ": " + std::string(why));
 }
 
 // A plain decimal in [min, max]: no sign, no unit, no base prefix.
@@ -176,7 +172,7 @@ Result<std::string> normalize_domain(std::string_view key, std::string_view valu
         if (label.empty()) return invalid(EINVAL, key, value, "empty label");
         if (label.size() > kMaxDomainLabelLength)
             return invalid(EINVAL, key, value,
-                           "label " + quote(label) + " is longer than " +
+                           "label " + quoted(label) + " is longer than " +
                                std::to_string(kMaxDomainLabelLength) + " characters");
         for (char c : label) {
             if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
@@ -188,7 +184,7 @@ Result<std::string> normalize_domain(std::string_view key, std::string_view valu
         }
         if (label.front() == '-' || label.back() == '-')
             return invalid(EINVAL, key, value,
-                           "label " + quote(label) + " starts or ends with '-'");
+                           "label " + quoted(label) + " starts or ends with '-'");
         if (dot == std::string_view::npos) break;
         rest = rest.substr(dot + 1);
     }
@@ -391,7 +387,7 @@ constexpr KeySpec kKeys[] = {
 Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t line) {
     for (const auto& k : kKeys)
         if (k.key == key) return k.handler(d, value, line);
-    std::string m = "unknown key " + quote(key) + " in section [Switch]";
+    std::string m = "unknown key " + quoted(key) + " in section [Switch]";
     for (const auto& k : kKeys)
         if (iequals(k.key, key))
             m += " (keys are case-sensitive: did you mean '" + std::string(k.key) + "'?)";
@@ -434,7 +430,7 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
 
     if (line.front() == '[') {
         if (line.back() != ']')
-            return make_error(EBADMSG, "invalid section header " + quote(line) + ": no ']'");
+            return make_error(EBADMSG, "invalid section header " + quoted(line) + ": no ']'");
         std::string_view section = line.substr(1, line.size() - 2);
         if (section != "Switch")
             return make_error(EINVAL, "unknown section [" + std::string(section) +
@@ -452,13 +448,13 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
 
     size_t eq = line.find('=');
     if (eq == std::string_view::npos)
-        return make_error(EBADMSG, "expected Key=Value or [Section], got " + quote(line));
+        return make_error(EBADMSG, "expected Key=Value or [Section], got " + quoted(line));
     std::string_view key = trim(line.substr(0, eq));
     std::string_view value = trim(line.substr(eq + 1));
-    if (key.empty()) return make_error(EBADMSG, "missing key before '=' in " + quote(line));
+    if (key.empty()) return make_error(EBADMSG, "missing key before '=' in " + quoted(line));
     if (!d.in_section)
         return make_error(
-            EBADMSG, "key " + quote(key) + " appears before any section (put [Switch] above it)");
+            EBADMSG, "key " + quoted(key) + " appears before any section (put [Switch] above it)");
     return handle_key(d, key, value, line_no);
 }
 
@@ -488,7 +484,7 @@ Status finish(Draft& d, std::string_view path) {
         auto n = normalize_domain("Domain", derived);
         if (!n)
             return error_at(path, *d.name_line, EINVAL,
-                            "Name " + quote(c.name) + " gives no valid default Domain (" +
+                            "Name " + quoted(c.name) + " gives no valid default Domain (" +
                                 n.error().message + "); set Domain= explicitly");
         c.domain = std::move(*n);
     }
