@@ -3,7 +3,7 @@
 // the real Switch to the handlers. Read-only but for the Ports list, which
 // changes with every attach and detach, Subnet and Gateway, which a
 // renumber changes, and the Problems list, which changes as the daemon's
-// checks raise and clear them.
+// checks raise and clear them. Statistics is read when asked for.
 #include <systemd/sd-bus.h>
 
 #include <chrono>
@@ -80,6 +80,20 @@ int get_problems(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*
     });
 }
 
+// a{st}: every counter (libvswitch/stats). Read on demand, never signalled:
+// they change with every packet.
+int get_statistics(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*/, const char* /*property*/,
+                   sd_bus_message* reply, void* userdata, sd_bus_error* /*error*/) {
+    return guarded([&] {
+        int r = sd_bus_message_open_container(reply, 'a', "{st}");
+        if (r < 0) return r;
+        for (const auto& [key, value] : switch_of(userdata).statistics()) {
+            if ((r = sd_bus_message_append(reply, "{st}", key.c_str(), value)) < 0) return r;
+        }
+        return sd_bus_message_close_container(reply);
+    });
+}
+
 int method_list_leases(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
     return guarded([&] {
         sd_bus_message* raw = nullptr;
@@ -109,6 +123,7 @@ const sd_bus_vtable kSwitchVtable[] = {
     SD_BUS_PROPERTY("Ports", "ao", get_ports, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     // kind, message, fix (a command, or "")
     SD_BUS_PROPERTY("Problems", "a(sss)", get_problems, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Statistics", "a{st}", get_statistics, 0, 0),
     SD_BUS_METHOD_WITH_NAMES("ListLeases", "", , "a(ssst)", SD_BUS_PARAM(leases), method_list_leases,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,

@@ -30,6 +30,18 @@ Result<PropertyValue> read_value(sd_bus_message* m, std::string_view sig,
         if ((r = sd_bus_message_read(m, "v", "t", &v)) < 0) return failed(r, where);
         return PropertyValue(v);
     }
+    if (sig == "a{st}") {
+        StatisticsRow stats;
+        if ((r = sd_bus_message_enter_container(m, 'v', "a{st}")) < 0) return failed(r, where);
+        if ((r = sd_bus_message_enter_container(m, 'a', "{st}")) < 0) return failed(r, where);
+        const char* key = nullptr;
+        uint64_t value = 0;
+        while ((r = sd_bus_message_read(m, "{st}", &key, &value)) > 0) stats.emplace_back(key, value);
+        if (r < 0) return failed(r, where);
+        if ((r = sd_bus_message_exit_container(m)) < 0) return failed(r, where);
+        if ((r = sd_bus_message_exit_container(m)) < 0) return failed(r, where);
+        return PropertyValue(std::move(stats));
+    }
     std::vector<ProblemRow> problems;  // a(sss)
     if ((r = sd_bus_message_enter_container(m, 'v', "a(sss)")) < 0) return failed(r, where);
     if ((r = sd_bus_message_enter_container(m, 'a', "(sss)")) < 0) return failed(r, where);

@@ -90,6 +90,12 @@ int cmd_status(Client& c, const Command& cmd) {
     return print(cmd.json ? status_json(*view) + "\n" : status_text(*view));
 }
 
+int cmd_stats(Client& c, const Command& cmd) {
+    auto view = read_status(c, cmd);
+    if (!view) return fail(view.error());
+    return print(cmd.json ? stats_json(view->switches) + "\n" : stats_text(view->switches));
+}
+
 int cmd_leases(Client& c, const Command& cmd) {
     auto switches = c.list_switches();
     if (!switches) return fail(switches.error());
@@ -211,6 +217,7 @@ int main(int argc, char** argv) {
     if (v == "status") return cmd_status(c, *cmd);
     if (v == "list") return cmd_list(c, *cmd);
     if (v == "leases") return cmd_leases(c, *cmd);
+    if (v == "stats") return cmd_stats(c, *cmd);
     if (v == "attach") return cmd_attach(c, *cmd);
     if (v == "teardown") return cmd_teardown(c);
     return cmd_port_change(c, *cmd);

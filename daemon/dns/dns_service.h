@@ -72,6 +72,7 @@ public:
     const LocalZone& zone() const { return zone_; }
     const Responder& responder() const { return responder_; }
     const Forwarder& forwarder() const { return forwarder_; }
+    const Cache& cache() const { return cache_; }
 
 private:
     struct TcpConn {

@@ -143,4 +143,12 @@ Status Switch::teardown() {
     return first;
 }
 
+stats::Statistics Switch::statistics() const {
+    stats::Statistics out;
+    out.emplace_back("switch.renumbers", renumbers_);
+    if (dhcp_) stats::append_dhcp(out, dhcp_->counters());
+    if (dns_) stats::append_dns(out, dns_->responder().counters(), dns_->cache().counters(), dns_->forwarder().counters());
+    return out;
+}
+
 }  // namespace vswitch

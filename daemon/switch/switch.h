@@ -42,6 +42,7 @@
 #include "libvswitch/dns/local_zone.h"
 #include "libvswitch/dns/resolved_link.h"
 #include "libvswitch/health/problems.h"
+#include "libvswitch/stats/statistics.h"
 
 namespace vswitch {
 
@@ -151,6 +152,11 @@ public:
     // first failure is returned. reason goes into the log line.
     Status renumber(Ipv4Prefix block, std::string_view reason = {});
     uint64_t renumbers() const { return renumbers_; }
+
+    // Every counter of the switch's services, for the bus's Statistics
+    // property (libvswitch/stats/statistics.h): DHCP's and DNS's only when
+    // they run, so a private switch lists none of theirs.
+    stats::Statistics statistics() const;
 
     // Teardown: stops DHCP and DNS (leases flushed), removes the ports
     // (TAPs deleted, foreign interfaces unplugged) and deletes the bridge.

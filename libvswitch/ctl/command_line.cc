@@ -16,7 +16,7 @@ struct Verb {
 constexpr Verb kVerbs[] = {
     {"status", 0, 1}, {"list", 0, 0},       {"leases", 0, 1},     {"attach", 1, 1},
     {"detach", 1, 1}, {"connect", 1, 1},    {"disconnect", 1, 1}, {"teardown", 0, 0},
-    {"help", 0, 0},   {"version", 0, 0},
+    {"stats", 0, 1},  {"help", 0, 0},       {"version", 0, 0},
 };
 
 Error usage(const std::string& message) { return make_error(EINVAL, message); }
@@ -30,6 +30,7 @@ const char* usage_text() {
            "  status [SWITCH]          switches with their subnet, gateway, ports and leases\n"
            "  list                     ports: interface, switch, VM, MAC, address, state\n"
            "  leases [SWITCH]          DHCP leases\n"
+           "  stats [SWITCH]           every counter: DHCP, DNS, drops by reason, repairs\n"
            "  attach VM [OPTIONS]      create a TAP for VM on a switch; prints its name\n"
            "      --switch NAME        switch to attach to (default: Default)\n"
            "      --mac MAC            the VM's MAC (default: stable for the VM and adapter)\n"
@@ -44,7 +45,7 @@ const char* usage_text() {
            "  teardown                 remove every switch, port and the firewall table\n"
            "\n"
            "Options:\n"
-           "  --json                   machine-readable output for status, list, leases, attach\n"
+           "  --json                   machine-readable output for status, list, leases, stats, attach\n"
            "  -h, --help               this text\n"
            "  --version                the version\n"
            "\n"

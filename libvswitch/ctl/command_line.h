@@ -12,7 +12,7 @@
 namespace vswitch::ctl {
 
 struct Command {
-    std::string verb;  // status list leases attach detach connect disconnect teardown help version
+    std::string verb;  // status list leases stats attach detach connect disconnect teardown help version
     std::vector<std::string> args;
     bool json = false;
     // attach

@@ -34,6 +34,13 @@ Json problems_json(const std::vector<ProblemRow>& problems) {
     return out;
 }
 
+Json statistics_json(const SwitchRow& s) {
+    if (!s.statistics) return nullptr;
+    Json out = Json::object();
+    for (const auto& [key, value] : *s.statistics) out[key] = value;
+    return out;
+}
+
 Json switch_json(const SwitchRow& s, const StatusView& view) {
     Json ports = Json::array();
     for (const auto& p : view.ports) {
@@ -50,6 +57,7 @@ Json switch_json(const SwitchRow& s, const StatusView& view) {
                 {"object", s.object},
                 {"problems", problems_json(s.problems)},
                 {"firewall_repairs", repairs},
+                {"statistics", statistics_json(s)},
                 {"ports", std::move(ports)}};
 }
 
@@ -58,6 +66,12 @@ Json switch_json(const SwitchRow& s, const StatusView& view) {
 std::string status_json(const StatusView& view) {
     Json out = Json::array();
     for (const auto& s : view.switches) out.push_back(switch_json(s, view));
+    return dump(out);
+}
+
+std::string stats_json(const std::vector<SwitchRow>& switches) {
+    Json out = Json::object();
+    for (const auto& s : switches) out[s.name] = statistics_json(s);
     return dump(out);
 }
 

@@ -11,9 +11,13 @@
 
 namespace vswitch::ctl {
 
-// [{"name",...,"problems":[...],"firewall_repairs":N,"ports":[...]}, ...];
-// firewall_repairs is -1 when the daemon does not report it.
+// [{"name",...,"problems":[...],"firewall_repairs":N,"statistics":{...},"ports":[...]}, ...];
+// firewall_repairs is -1 and statistics null when the daemon does not report them.
 std::string status_json(const StatusView& view);
+
+// {"<switch>": {"<key>": N, ...}, ...}; a switch whose daemon does not
+// report Statistics maps to null.
+std::string stats_json(const std::vector<SwitchRow>& switches);
 
 // [{"interface","switch","vm","mac","address","hostname","connected","object"}, ...]
 std::string list_json(const std::vector<PortRow>& ports);

@@ -21,6 +21,7 @@ constexpr PropertySpec kProperties[] = {
     {kSwitchInterface, "Gateway", "s"},
     {kSwitchInterface, "Domain", "s"},
     {kSwitchInterface, "Problems", "a(sss)"},
+    {kSwitchInterface, "Statistics", "a{st}"},
     {kPortInterface, "Interface", "s"},
     {kPortInterface, "Switch", "s"},
     {kPortInterface, "VM", "s"},
@@ -31,7 +32,7 @@ constexpr PropertySpec kProperties[] = {
 };
 
 // In PropertyValue's order.
-constexpr std::string_view kValueSignatures[] = {"s", "b", "t", "a(sss)"};
+constexpr std::string_view kValueSignatures[] = {"s", "b", "t", "a(sss)", "a{st}"};
 static_assert(std::size(kValueSignatures) == std::variant_size_v<PropertyValue>);
 
 std::string_view signature_of(const PropertyValue& v) {
@@ -92,6 +93,10 @@ Result<SwitchRow> build_switch(const ObjectProperties& o) {
     auto s = apply(o, [&](const std::string& name, const PropertyValue& v) {
         if (name == "Problems") {
             row.problems = std::get<std::vector<ProblemRow>>(v);
+            return;
+        }
+        if (name == "Statistics") {
+            row.statistics = std::get<StatisticsRow>(v);
             return;
         }
         set_string(row, kSwitchStrings, name, v);

@@ -20,8 +20,8 @@ namespace vswitch::ctl {
 inline constexpr std::string_view kSwitchInterface = "org.vswitch1.Switch";
 inline constexpr std::string_view kPortInterface = "org.vswitch1.Port";
 
-// A property's value as decoded from its variant: s, b, t or a(sss).
-using PropertyValue = std::variant<std::string, bool, uint64_t, std::vector<ProblemRow>>;
+// A property's value as decoded from its variant: s, b, t, a(sss) or a{st}.
+using PropertyValue = std::variant<std::string, bool, uint64_t, std::vector<ProblemRow>, StatisticsRow>;
 
 // The signature vswitchctl reads `property` of `interface` with, or nullopt
 // when it does not read it (an unknown interface or property is skipped).

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vswitch::ctl {
@@ -28,11 +29,15 @@ struct PortRow {
     bool operator==(const PortRow&) const = default;
 };
 
+// A Switch's Statistics property (a{st}), in the daemon's order.
+using StatisticsRow = std::vector<std::pair<std::string, uint64_t>>;
+
 // An org.vswitch1.Switch object; `leases` is counted from ListLeases.
 struct SwitchRow {
     std::string name, object, type, bridge, subnet, gateway, domain;
     size_t leases = 0;
     std::vector<ProblemRow> problems;  // empty also when the daemon predates Problems
+    std::optional<StatisticsRow> statistics;  // nullopt: the daemon predates Statistics
 
     bool operator==(const SwitchRow&) const = default;
 };

@@ -1,6 +1,9 @@
 #include "libvswitch/ctl/text.h"
 
+#include <algorithm>
+
 #include "libvswitch/ctl/table.h"
+#include "libvswitch/stats/statistics.h"
 
 namespace vswitch::ctl {
 
@@ -36,6 +39,21 @@ void append_problems(std::string& out, const SwitchRow& sw) {
     }
 }
 
+// The trouble counters that are not 0 (libvswitch/stats' rule), nothing
+// when the daemon does not report Statistics.
+void append_counters(std::string& out, const SwitchRow& sw) {
+    if (!sw.statistics) return;
+    const char* label = " Counters:";
+    bool any = false;
+    for (const auto& [key, value] : *sw.statistics) {
+        if (value == 0 || !stats::is_trouble(key)) continue;
+        out += std::string(label) + " " + key + " " + std::to_string(value) + "\n";
+        label = "          ";
+        any = true;
+    }
+    if (!any) out += " Counters: nothing dropped, refused or repaired\n";
+}
+
 void append_switch(std::string& out, const SwitchRow& sw, const StatusView& view) {
     out += "● " + sw.name + "\n";
     out += "     Type: " + sw.type + "\n";
@@ -49,6 +67,7 @@ void append_switch(std::string& out, const SwitchRow& sw, const StatusView& view
     if (view.firewall_repairs.value_or(0) > 0)
         out += " Firewall: re-applied " + std::to_string(*view.firewall_repairs) +
                " time(s) after others removed it\n";
+    append_counters(out, sw);
     append_problems(out, sw);
 }
 
@@ -59,6 +78,24 @@ std::string status_text(const StatusView& view) {
     for (size_t i = 0; i < view.switches.size(); ++i) {
         if (i) out += "\n";
         append_switch(out, view.switches[i], view);
+    }
+    return out;
+}
+
+std::string stats_text(const std::vector<SwitchRow>& switches) {
+    std::string out;
+    for (size_t i = 0; i < switches.size(); ++i) {
+        const SwitchRow& sw = switches[i];
+        if (i) out += "\n";
+        out += "● " + sw.name + "\n";
+        if (!sw.statistics) {
+            out += "  (the daemon does not report statistics)\n";
+            continue;
+        }
+        size_t width = 0;
+        for (const auto& kv : *sw.statistics) width = std::max(width, kv.first.size());
+        for (const auto& [key, value] : *sw.statistics)
+            out += "  " + key + std::string(width - key.size() + 2, ' ') + std::to_string(value) + "\n";
     }
     return out;
 }

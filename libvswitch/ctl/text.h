@@ -18,6 +18,9 @@ using TimeFormatter = std::function<std::string(uint64_t usec)>;
 // One block per switch, a blank line between them; each shows its own ports.
 std::string status_text(const StatusView& view);
 
+// `stats`: every counter of each switch, one per line, in the daemon's order.
+std::string stats_text(const std::vector<SwitchRow>& switches);
+
 // The ports table and its "N port(s) listed." footer.
 std::string list_text(const std::vector<PortRow>& ports);
 

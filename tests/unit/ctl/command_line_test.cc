@@ -64,3 +64,12 @@ TEST(VswitchctlCommandLine, DoubleDashEndsOptions) {
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->args[0], "-odd-vm-name");
 }
+
+TEST(VswitchctlCommandLine, StatsTakesAnOptionalSwitch) {
+    auto c = parse_command_line({"--json", "stats", "lab"});
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->verb, "stats");
+    EXPECT_TRUE(c->json);
+    EXPECT_EQ(c->args, std::vector<std::string>{"lab"});
+    EXPECT_FALSE(parse_command_line({"stats", "a", "b"}).ok());
+}

@@ -26,6 +26,9 @@ inline SwitchRow default_switch() {
     s.domain = "vswitch.internal";
     s.leases = 1;
     s.problems = {forward_drop()};
+    // Two trouble counters, one of them 0, and two ordinary ones.
+    s.statistics = StatisticsRow{
+        {"dhcp.acks", 3}, {"dhcp.dropped.zero-mac", 2}, {"dns.queries", 10}, {"dns.refused", 0}};
     return s;
 }
 

@@ -38,7 +38,8 @@ TEST(VswitchctlJson, StatusIsCompactWithKeysInTheirOrder) {
                     R"("message":"chain ip filter FORWARD (hook forward, another )"
                     R"(program's) drops new connections from VMs on 'vswitch0' )"
                     R"j((policy drop)","fix":"iptables -I DOCKER-USER -i vswitch0 -j ACCEPT"}],)j"
-                    R"("firewall_repairs":2,"ports":[)") +
+                    R"("firewall_repairs":2,"statistics":{"dhcp.acks":3,)"
+                    R"("dhcp.dropped.zero-mac":2,"dns.queries":10,"dns.refused":0},"ports":[)") +
             kWebJson + "," + kDbJson + "]}]");
 }
 
@@ -48,7 +49,14 @@ TEST(VswitchctlJson, SwitchWithoutPortsOrProblemsHasEmptyArrays) {
               R"([{"name":"lab","type":"internal","bridge":"vs-lab","subnet":"172.18.96.0/20",)"
               R"("gateway":"172.18.96.1","domain":"lab.vswitch.internal","leases":0,)"
               R"("object":"/org/vswitch1/switch/lab","problems":[],"firewall_repairs":-1,)"
-              R"("ports":[]}])");
+              R"("statistics":null,"ports":[]}])");
+}
+
+TEST(VswitchctlJson, StatsMapsEachSwitchToItsCountersOrNull) {
+    EXPECT_EQ(stats_json({}), "{}");
+    EXPECT_EQ(stats_json({default_switch(), lab_switch()}),
+              R"({"Default":{"dhcp.acks":3,"dhcp.dropped.zero-mac":2,"dns.queries":10,)"
+              R"("dns.refused":0},"lab":null})");
 }
 
 TEST(VswitchctlJson, ListHasEveryPortConnectedOrNot) {

@@ -73,11 +73,12 @@ public:
                                         p.fix.c_str()));
         return close_variant(1);
     }
-    // A property whose value is a dictionary, as a newer daemon might add.
-    ReplyWriter& stats(const char* name) {
+    // A dictionary: Statistics, or one a newer daemon might add elsewhere.
+    ReplyWriter& stats(const char* name, const StatisticsRow& v = {{"rx", 1}, {"tx", 2}}) {
         open_variant(name, "a{st}");
-        check(sd_bus_message_append(m_.get(), "a{st}", 2, "rx", uint64_t(1), "tx", uint64_t(2)));
-        return close_variant(0);
+        check(sd_bus_message_open_container(m_.get(), 'a', "{st}"));
+        for (const auto& [key, value] : v) check(sd_bus_message_append(m_.get(), "{st}", key.c_str(), value));
+        return close_variant(1);
     }
 
     sd_bus_message* finish() {
@@ -169,7 +170,9 @@ protected:
 
 TEST_F(ManagedObjectsTest, ReadsWhatItKnowsAndSkipsTheRest) {
     ReplyWriter w(bus_.get());
-    w.sw(default_switch()).problems("Problems", default_switch().problems).stats("Statistics");
+    w.sw(default_switch())
+        .problems("Problems", default_switch().problems)
+        .stats("Statistics", *default_switch().statistics);
     w.interface("org.vswitch1.Future").s("Name", "x").stats("Counters");
     w.port(web_port()).port(db_port());
     auto props = read_managed_objects(w.finish());

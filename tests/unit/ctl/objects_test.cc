@@ -15,6 +15,7 @@ ObjectProperties switch_object(const SwitchRow& s, bool with_problems = true) {
     o.properties = {{"Name", s.name},     {"Type", s.type},       {"Bridge", s.bridge},
                     {"Subnet", s.subnet}, {"Gateway", s.gateway}, {"Domain", s.domain}};
     if (with_problems) o.properties.emplace_back("Problems", s.problems);
+    if (s.statistics) o.properties.emplace_back("Statistics", *s.statistics);
     return o;
 }
 
@@ -40,6 +41,7 @@ SwitchRow without_leases(SwitchRow s) {
 TEST(VswitchctlObjects, SignaturesOfWhatIsRead) {
     EXPECT_EQ(property_signature(kSwitchInterface, "Subnet"), "s");
     EXPECT_EQ(property_signature(kSwitchInterface, "Problems"), "a(sss)");
+    EXPECT_EQ(property_signature(kSwitchInterface, "Statistics"), "a{st}");
     EXPECT_EQ(property_signature(kPortInterface, "Connected"), "b");
     EXPECT_EQ(property_signature(kSwitchInterface, "Ports"), std::nullopt);  // not shown
     EXPECT_EQ(property_signature(kPortInterface, "Subnet"), std::nullopt);
@@ -80,7 +82,7 @@ TEST(VswitchctlObjects, ADaemonWithoutProblemsHasNone) {
 
 TEST(VswitchctlObjects, UnknownPropertiesAndInterfacesArePassedOver) {
     auto sw = switch_object(lab_switch());
-    sw.properties.emplace_back("Statistics", uint64_t(7));
+    sw.properties.emplace_back("Uptime", uint64_t(7));
     ObjectProperties other{"/org/vswitch1/switch/lab", "org.vswitch1.Future", {{"Name", true}}};
     auto o = build_objects({sw, other});
     ASSERT_TRUE(o.ok()) << o.error().message;

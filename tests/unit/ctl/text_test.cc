@@ -40,6 +40,7 @@ TEST(VswitchctlText, StatusShowsTheSwitchItsPortsAndTheProblemWithItsFix) {
               "   Leases: 1\n"
               "    Ports: tap-web  web  52:54:00:0f:0e:c2  172.27.160.37  web-guest\n"
               "           vm-db  -  52:54:00:00:0d:b0  -  -  (disconnected)\n"
+              " Counters: dhcp.dropped.zero-mac 2\n"
               " Problems: [foreign-forward-drop:ip/filter/FORWARD] chain ip filter FORWARD (hook "
               "forward, another program's) drops new connections from VMs on 'vswitch0' (policy "
               "drop)\n"
@@ -71,8 +72,41 @@ TEST(VswitchctlText, FirewallLineOnlyAfterARepair) {
     EXPECT_NE(status_text(one_switch(1))
                   .find("  (disconnected)\n"
                         " Firewall: re-applied 1 time(s) after others removed it\n"
+                        " Counters: dhcp.dropped.zero-mac 2\n"
                         " Problems: [foreign"),
               std::string::npos);
+}
+
+TEST(VswitchctlText, CountersShowsTroubleThatIsNotZeroOrSaysNothing) {
+    StatusView v = one_switch();
+    auto& stats = *v.switches[0].statistics;
+    stats.emplace_back("repairs.bridge", 1);
+    stats.emplace_back("dns.tcp-evicted", 4);
+    std::string out = status_text(v);
+    EXPECT_NE(out.find(" Counters: dhcp.dropped.zero-mac 2\n"
+                       "           repairs.bridge 1\n"
+                       "           dns.tcp-evicted 4\n"
+                       " Problems:"),
+              std::string::npos)
+        << out;
+    for (auto& kv : stats) {
+        if (kv.first != "dhcp.acks") kv.second = 0;
+    }
+    EXPECT_NE(status_text(v).find(" Counters: nothing dropped, refused or repaired\n"), std::string::npos);
+    v.switches[0].statistics.reset();  // an older daemon: no line at all
+    EXPECT_EQ(status_text(v).find("Counters"), std::string::npos);
+}
+
+TEST(VswitchctlText, StatsListsEveryCounterAligned) {
+    EXPECT_EQ(stats_text({default_switch(), lab_switch()}),
+              "● Default\n"
+              "  dhcp.acks              3\n"
+              "  dhcp.dropped.zero-mac  2\n"
+              "  dns.queries            10\n"
+              "  dns.refused            0\n"
+              "\n"
+              "● lab\n"
+              "  (the daemon does not report statistics)\n");
 }
 
 TEST(VswitchctlText, ProblemsWithoutAFixHaveNoFixLine) {
