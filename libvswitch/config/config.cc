@@ -1,5 +1,6 @@
 #include "libvswitch/config/config.h"
 
+#include "libvswitch/base/ifname.h"
 #include "libvswitch/base/text.h"
 
 #include <algorithm>
@@ -139,21 +140,8 @@ Status check_switch_name(std::string_view name) {
     return {};
 }
 
-// A name the kernel takes as is (net/core/dev.c dev_valid_name).
 Status check_ifname(std::string_view key, std::string_view name) {
-    if (name.size() > kMaxIfnameLength)
-        return invalid(EINVAL, key, name,
-                       "longer than " + std::to_string(kMaxIfnameLength) + " bytes");
-    if (name == "." || name == "..") return invalid(EINVAL, key, name, "not an interface name");
-    for (char c : name) {
-        // '%' would make the kernel number the name itself ("vs%d" -> "vs0").
-        if (c == '/' || c == ':' || c == '%' || is_space(c)) {
-            std::string why = "'";
-            why += c;
-            why += "' is not allowed in an interface name";
-            return invalid(EINVAL, key, name, why);
-        }
-    }
+    if (auto fault = ifname_fault(name)) return invalid(EINVAL, key, name, *fault);
     return {};
 }
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "libvswitch/base/hash.h"
+#include "libvswitch/base/ifname.h"
 #include "libvswitch/base/text.h"
 #include "libvswitch/ports/limits.h"
 
@@ -72,17 +73,8 @@ Result<PortRecord> parse_line(std::string_view line) {
 }  // namespace
 
 Status validate_ifname(std::string_view ifname) {
-    if (ifname.empty()) return make_error(EINVAL, "interface name is empty");
-    if (ifname.size() > kMaxIfnameLength)
-        return make_error(EINVAL, "interface name " + quoted(ifname) + " is longer than " +
-                                      std::to_string(kMaxIfnameLength) + " bytes");
-    if (ifname == "." || ifname == "..")
-        return make_error(EINVAL, "interface name " + quoted(ifname) + " is not allowed");
-    for (char c : ifname) {
-        if (c == '/' || c == ':' || c == ' ' || is_control(c))
-            return make_error(EINVAL, "interface name " + quoted(ifname) +
-                                          " contains a character not allowed in interface names");
-    }
+    if (auto fault = ifname_fault(ifname))
+        return make_error(EINVAL, "interface name " + (ifname.empty() ? std::string() : quoted(ifname) + " ") + *fault);
     return ok_status();
 }
 

@@ -112,6 +112,7 @@ vsb_expect_error "unknown switch" $E.NoSuchSwitch "'Nope'" $M $A Nope x "" "{}"
 vsb_expect_error "ifname over 15 bytes" $E.InvalidArgument "'sixteen-bytes-xx'" $M $A Default x "" \
   "{'ifname': <'sixteen-bytes-xx'>}"
 vsb_expect_error "ifname with /" $E.InvalidArgument "'a/b'" $M $A Default x "" "{'ifname': <'a/b'>}"
+vsb_expect_error "non-ASCII ifname" $E.InvalidArgument "not printable ASCII" $M $A Default x "" "{'ifname': <'tap-ü'>}"
 vsb_expect_error "duplicate name" $E.Exists "'tap-web'" $M $A Default other "" "{'ifname': <'tap-web'>}"
 vsb_expect_error "name of a foreign interface" $E.Exists "'vswitch0'" $M $A Default other "" \
   "{'ifname': <'vswitch0'>}"

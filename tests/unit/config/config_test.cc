@@ -293,6 +293,7 @@ TEST(ConfigMain, RefusesBadValuesNamingThem) {
         {"Bridge=a:b", {"'a:b'", "':'"}},
         {"Bridge=a b", {"'a b'", "' '"}},
         {"Bridge=vs%d", {"'vs%d'", "'%'"}},
+        {"Bridge=br-\xc3\xbc", {"Bridge", "0xc3", "not printable ASCII"}},
         {"Bridge=.", {"'.'", "not an interface name"}},
         {"Bridge=..", {"'..'", "not an interface name"}},
         {"SubnetPool=172.16.0.1/12", {"SubnetPool", "'172.16.0.1/12'", "host bits"}},

@@ -15,7 +15,8 @@ TEST(PortIfname, AcceptsKernelStyleNames) {
 }
 
 TEST(PortIfname, RejectsTooLongSlashSpaceAndDots) {
-    for (const char* n : {"", "1234567890123456", "a/b", "a b", "a:1", ".", "..", "tab\there"}) {
+    for (const char* n : {"", "1234567890123456", "a/b", "a b", "a:1", ".", "..", "tab\there", "tap-\xc3\xbc",
+                          "vs%d", "del\x7f"}) {
         auto s = validate_ifname(n);
         ASSERT_FALSE(s.ok()) << n;
         EXPECT_EQ(s.error().code, EINVAL);
