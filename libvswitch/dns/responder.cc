@@ -48,20 +48,33 @@ bool push_clones(ldns_pkt* pkt, ldns_pkt_section section, RrSpan rrs) {
     return true;
 }
 
-// What the reply to an unserved opcode says. RFC 3425 §3: IQUERY is
-// obsolete, answer NOTIMP; the opcodes that exist but ask for things a
-// forwarder does not do (STATUS, NOTIFY, UPDATE, DSO) are refused; opcodes
-// nobody assigned are NOTIMP (RFC 1035 §4.1.1).
-uint8_t opcode_rcode(uint8_t opcode) {
-    switch (opcode) {
-        case 2:  // STATUS
-        case 4:  // NOTIFY (RFC 1996)
-        case 5:  // UPDATE (RFC 2136)
-        case 6:  // DSO (RFC 8490)
-            return LDNS_RCODE_REFUSED;
-        default:
-            return LDNS_RCODE_NOTIMPL;
+// The bytes of the one question of `query` (name, type, class) when it is
+// there and plainly written: uncompressed labels of at most 63 bytes, a name
+// of at most 255. Error replies echo it, so that the client (and a
+// forwarding resolver in front of it) can match the reply to what it asked.
+std::optional<std::span<const uint8_t>> plain_question(const Header& h, std::span<const uint8_t> query) {
+    if (h.qdcount != 1 || query.size() <= kHeaderSize) return std::nullopt;
+    size_t at = kHeaderSize, name = 0;
+    while (true) {
+        if (at >= query.size()) return std::nullopt;
+        uint8_t len = query[at];
+        if (len > 63) return std::nullopt;  // a pointer or a reserved label type
+        name += len + 1u;
+        if (name > 255) return std::nullopt;
+        at += len + 1u;
+        if (len == 0) break;
     }
+    if (at + 4 > query.size()) return std::nullopt;
+    return query.subspan(kHeaderSize, at + 4 - kHeaderSize);
+}
+
+// Whether the one record after a plain question is an OPT (root name, type
+// 41): an EDNS client, whose error reply then carries an OPT too (RFC 6891
+// §7), or dig reads the reply as from a server without EDNS.
+bool plain_opt_follows(const Header& h, std::span<const uint8_t> query, size_t question_end) {
+    if (h.ancount != 0 || h.nscount != 0 || h.arcount != 1) return false;
+    return query.size() >= question_end + 11 && query[question_end] == 0 && query[question_end + 1] == 0 &&
+           query[question_end + 2] == LDNS_RR_TYPE_OPT;
 }
 
 // The reply for question types and classes we never serve, or 0 to go on.
@@ -94,12 +107,15 @@ Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& c
     }
     if (!zone_.subnet().contains(ctx.client)) {
         ++counters_.refused_client;
-        return reply(header_reply(*header, LDNS_RCODE_REFUSED));
+        return reply(error_reply(*header, query, LDNS_RCODE_REFUSED));
     }
+    // Only QUERY is served: IQUERY is obsolete (RFC 3425 §3), and STATUS,
+    // NOTIFY (RFC 1996), UPDATE (RFC 2136), DSO (RFC 8490) and unassigned
+    // opcodes are not implemented here (RFC 1035 §4.1.1, as BIND and
+    // Unbound answer them).
     if (header->opcode() != LDNS_PACKET_QUERY) {
-        uint8_t rcode = opcode_rcode(header->opcode());
-        ++(rcode == LDNS_RCODE_REFUSED ? counters_.refused : counters_.notimp);
-        return reply(header_reply(*header, rcode));
+        ++counters_.notimp;
+        return reply(error_reply(*header, query, LDNS_RCODE_NOTIMPL));
     }
     // RFC 9619: a QUERY holds exactly one question.
     if (header->qdcount != 1) {
@@ -370,14 +386,33 @@ Bytes Responder::build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool
 }
 
 Bytes Responder::header_reply(const Header& h, uint8_t rcode) {
+    return error_reply(h, {}, rcode);
+}
+
+Bytes Responder::error_reply(const Header& h, std::span<const uint8_t> query, uint8_t rcode) {
     // Written by hand: the opcode may be one ldns' enum has no value for,
-    // and a header-only message is twelve fixed bytes (RFC 1035 §4.1.1).
+    // and the reply is the twelve fixed bytes (RFC 1035 §4.1.1), the
+    // question as it came when it is plainly written, and an OPT when the
+    // query ended in one.
     constexpr uint16_t kQr = 0x8000, kRd = 0x0100, kRa = 0x0080, kCd = 0x0010;
     uint16_t flags = uint16_t(kQr | (h.flags & (0x7800 | kRd | kCd)) | kRa | (rcode & 0xf));
-    ByteWriter w(kHeaderSize);
+    auto question = plain_question(h, query);
+    bool opt = question && plain_opt_follows(h, query, kHeaderSize + question->size());
+    ByteWriter w(kHeaderSize + (question ? question->size() : 0) + (opt ? 11 : 0));
     w.put_u16(h.id);
     w.put_u16(flags);
-    w.put_zeros(8);  // no question, no records
+    w.put_u16(question ? 1 : 0);
+    w.put_u16(0);
+    w.put_u16(0);
+    w.put_u16(opt ? 1 : 0);
+    if (question) w.put_bytes(*question);
+    if (opt) {  // root, OPT, our payload size, extended rcode 0, version 0, no options
+        w.put_u8(0);
+        w.put_u16(LDNS_RR_TYPE_OPT);
+        w.put_u16(kMaxUdpPayload);
+        w.put_u32(0);
+        w.put_u16(0);
+    }
     return std::move(w).take();
 }
 

@@ -53,8 +53,8 @@ struct ResponderCounters {
     uint64_t dropped_short = 0;     // not even a header
     uint64_t dropped_response = 0;  // QR set: never answer an answer
     uint64_t refused_client = 0;    // source outside the subnet
-    uint64_t refused = 0;           // opcodes, classes and types we do not serve
-    uint64_t notimp = 0;
+    uint64_t refused = 0;           // classes and types we do not serve
+    uint64_t notimp = 0;            // opcodes other than QUERY, obsolete types
     uint64_t formerr = 0;
     uint64_t badvers = 0;
     uint64_t local = 0;
@@ -95,7 +95,11 @@ private:
         std::span<const ldns_rr* const> additional;
     };
     Bytes build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool ad, const Sections& s);
+    // The header alone, answering `h` with rcode.
     static Bytes header_reply(const Header& h, uint8_t rcode);
+    // The header, and of `query` the question (when plainly written) and an
+    // OPT (when it had one).
+    static Bytes error_reply(const Header& h, std::span<const uint8_t> query, uint8_t rcode);
     // A query in the plainest shape (see read_plain_query), read by hand:
     // what the fast paths need, pointing into the query bytes.
     struct PlainQuery {

@@ -57,6 +57,16 @@ vsi_assert_match "no records for AAAA" 'ANSWER: 0,' "$out"
 vsi_assert_match "SOA with the NODATA" 'IN[[:space:]]+SOA' "$out"
 vsi_pass "unknown local name: NXDOMAIN with SOA; AAAA of a local name: NODATA with SOA"
 
+# --- opcodes other than QUERY: NOTIMP, the question kept ------------------------
+for opcode in notify update status; do
+  out=$(vmdig +opcode=$opcode vswitch.internal SOA || true)
+  vsi_assert_match "$opcode is not implemented" "opcode: ${opcode^^}, status: NOTIMP" "$out"
+  [ $opcode = status ] && continue
+  vsi_assert_match "$opcode's reply keeps its question" '(QUERY|ZONE): 1,.*(QUESTION|ZONE) SECTION:.*vswitch\.internal\.[[:space:]]+IN[[:space:]]+SOA' "$out"
+  vsi_assert_match "$opcode's reply answers EDNS with EDNS" 'OPT PSEUDOSECTION' "$out"
+done
+vsi_pass "NOTIFY, UPDATE and STATUS: NOTIMP, with the question echoed"
+
 # --- forwarding and cache -------------------------------------------------------
 vsi_assert_eq "forwarded A of ext.example" 192.0.2.10 "$(vmdig +short ext.example A)"
 vsi_assert_eq "queries upstream saw for ext.example" 1 "$(upstream_count udp ext.example.)"

@@ -285,9 +285,10 @@ TEST_F(ResponderTest, RejectsMalformedAndUnservedQueries) {
         {"qtype OPT", make_query("example.com", LDNS_RR_TYPE_OPT, {.id = 0x0102}),
          LDNS_RCODE_FORMERR},
         {"IQUERY", with(header(0x0102, 0x0900, 1), {0, 0, 1, 0, 1}), LDNS_RCODE_NOTIMPL},
-        {"STATUS", header(0x0102, 0x1000, 0), LDNS_RCODE_REFUSED},
-        {"NOTIFY", header(0x0102, 0x2000, 1), LDNS_RCODE_REFUSED},
-        {"UPDATE", header(0x0102, 0x2800, 1), LDNS_RCODE_REFUSED},
+        {"STATUS", header(0x0102, 0x1000, 0), LDNS_RCODE_NOTIMPL},
+        {"NOTIFY", header(0x0102, 0x2000, 1), LDNS_RCODE_NOTIMPL},
+        {"UPDATE", header(0x0102, 0x2800, 1), LDNS_RCODE_NOTIMPL},
+        {"DSO", header(0x0102, 0x3000, 0), LDNS_RCODE_NOTIMPL},
         {"opcode 15", header(0x0102, 0x7900, 1), LDNS_RCODE_NOTIMPL},
         {"AXFR", make_query("vswitch.internal", LDNS_RR_TYPE_AXFR, {.id = 0x0102}),
          LDNS_RCODE_REFUSED},
@@ -316,8 +317,56 @@ TEST_F(ResponderTest, RejectsMalformedAndUnservedQueries) {
     }
     const auto& n = responder_.counters();
     EXPECT_EQ(n.formerr, 11u);
-    EXPECT_EQ(n.refused, 6u);
-    EXPECT_EQ(n.notimp, 3u);
+    EXPECT_EQ(n.refused, 3u);
+    EXPECT_EQ(n.notimp, 7u);
+}
+
+TEST_F(ResponderTest, ErrorRepliesKeepAQuestionThatParsed) {
+    // NOTIFY and UPDATE carry the zone as their question; a QUERY from
+    // outside the subnet its own. The reply echoes it byte for byte.
+    const Bytes q_web = make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.id = 0x0102});
+    const Bytes question(q_web.begin() + 12, q_web.end());
+    struct Case {
+        const char* what;
+        Bytes query;
+        Ipv4 client;
+        ldns_pkt_rcode rcode;
+    } cases[] = {
+        {"NOTIFY", [&] { Bytes b = header(0x0102, 0x2400, 1); b.insert(b.end(), question.begin(), question.end()); return b; }(),
+         kClient, LDNS_RCODE_NOTIMPL},
+        {"UPDATE", [&] { Bytes b = header(0x0102, 0x2800, 1); b.insert(b.end(), question.begin(), question.end()); return b; }(),
+         kClient, LDNS_RCODE_NOTIMPL},
+        {"outside the subnet", q_web, Ipv4(203, 0, 113, 5), LDNS_RCODE_REFUSED},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        Decision d = handle(c.query, Transport::udp, c.client);
+        auto* r = std::get_if<Reply>(&d);
+        ASSERT_TRUE(r);
+        auto h = read_header(r->wire);
+        ASSERT_TRUE(h);
+        EXPECT_EQ(h->rcode(), c.rcode);
+        EXPECT_EQ(h->opcode(), read_header(c.query)->opcode());
+        EXPECT_EQ(h->qdcount, 1);
+        EXPECT_EQ(Bytes(r->wire.begin() + 12, r->wire.end()), question);
+    }
+    // An EDNS client's error reply carries an OPT of ours (RFC 6891 §7).
+    Bytes notify_edns = make_query("web.vswitch.internal", LDNS_RR_TYPE_SOA, {.id = 0x0102, .edns = true});
+    notify_edns[2] = uint8_t((notify_edns[2] & 0x87) | (4 << 3));  // opcode NOTIFY
+    Decision e = handle(notify_edns);
+    PktHandle p = parse(std::get<Reply>(e).wire);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOTIMPL);
+    EXPECT_EQ(ldns_pkt_qdcount(p.get()), 1);
+    EXPECT_TRUE(ldns_pkt_edns(p.get()));
+    EXPECT_EQ(ldns_pkt_edns_udp_size(p.get()), kMaxUdpPayload);
+    // A compressed or cut question is not echoed.
+    Bytes cut = header(0x0102, 0x2000, 1);
+    cut.insert(cut.end(), question.begin(), question.end() - 1);
+    Decision d = handle(cut);
+    auto h = read_header(std::get<Reply>(d).wire);
+    EXPECT_EQ(h->qdcount, 0);
+    EXPECT_EQ(std::get<Reply>(d).wire.size(), 12u);
 }
 
 TEST_F(ResponderTest, AnswersBadversToEdnsVersionOne) {
