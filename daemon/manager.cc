@@ -118,6 +118,13 @@ Status Manager::start(sd_event* event) {
         return s;
     }
     for (const auto& sw : switches_) {
+        if (!sw->has_address()) {  // nothing of the host's on its bridge
+            log::info("switch '" + sw->name() + "' (private) on '" + sw->bridge() +
+                          "': no address, its guests reach only each other" +
+                          (sw->created_bridge() ? "" : " (bridge adopted)"),
+                      {{"VSWITCH_SWITCH", sw->name()}, {"VSWITCH_BRIDGE", sw->bridge()}});
+            continue;
+        }
         log::info("switch '" + sw->name() + "' (" + std::string(to_string(sw->type())) + ") serves " +
                       sw->subnet().to_string() + " on '" + sw->bridge() + "', gateway " + sw->gateway().to_string() +
                       (sw->created_bridge() ? "" : " (bridge adopted)"),
@@ -328,7 +335,7 @@ std::string Manager::status_text() const {
     std::string s;
     for (const auto& sw : switches_) {
         if (!s.empty()) s += "; ";
-        s += sw->name() + " " + sw->subnet().to_string() + " on " + sw->bridge();
+        s += sw->name() + " " + (sw->has_address() ? sw->subnet().to_string() : "private") + " on " + sw->bridge();
     }
     return s.empty() ? "no switches" : "Serving " + s;
 }

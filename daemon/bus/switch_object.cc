@@ -48,8 +48,9 @@ int get_string(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*/,
         if (prop == "Name") v = sw.name();
         else if (prop == "Type") v = to_string(sw.type());
         else if (prop == "Bridge") v = sw.bridge();
-        else if (prop == "Subnet") v = sw.subnet().to_string();
-        else if (prop == "Gateway") v = sw.gateway().to_string();
+        // A private switch has no address on its bridge: none to report.
+        else if (prop == "Subnet") v = sw.has_address() ? sw.subnet().to_string() : "";
+        else if (prop == "Gateway") v = sw.has_address() ? sw.gateway().to_string() : "";
         else v = sw.config().domain;
         return sd_bus_message_append(reply, "s", v.c_str());
     });

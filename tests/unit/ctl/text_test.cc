@@ -171,3 +171,17 @@ TEST(VswitchctlText, NamesPrintAsTheyAre) {
     EXPECT_NE(status_text(v).find(std::string("    Ports: tap-web  ") + kOddVm + "  52:54"),
               std::string::npos);
 }
+
+TEST(VswitchctlText, APrivateSwitchShowsNoSubnetOrGateway) {
+    SwitchRow lab = lab_switch();
+    lab.type = "private";
+    lab.subnet.clear();
+    lab.gateway.clear();
+    std::string out = status_text(StatusView{{lab}, {}, std::nullopt});
+    EXPECT_NE(out.find("     Type: private\n"
+                       "   Bridge: vs-lab\n"
+                       "   Subnet: none (private: guests reach only each other)\n"
+                       "  Gateway: none\n"),
+              std::string::npos)
+        << out;
+}
