@@ -48,7 +48,7 @@ DnsService::DnsService(Key, sd_event* ev, DnsServiceConfig config, LocalZone zon
     : ev_(ev),
       config_(std::move(config)),
       zone_(std::move(zone)),
-      responder_(zone_, cache_),
+      responder_(zone_, cache_, config_.forward),
       forwarder_(ev, config_.resolv_conf, config_.avoid,
                  [this](uint64_t token, const ldns_pkt* reply) { on_forwarded(token, reply); }),
       udp_batch_(std::make_unique<UdpBatch>()) {}

@@ -43,6 +43,7 @@ struct DnsServiceConfig {
     std::string domain;
     std::string resolv_conf;
     std::vector<Ipv4> avoid;  // every switch's gateway: never an upstream
+    bool forward = true;      // ForwardDNS=: names outside the local zone go upstream
 };
 
 // DnsService owns one switch's listening sockets, its TCP client

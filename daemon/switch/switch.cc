@@ -104,8 +104,10 @@ Status Switch::start_dns() {
 // new address (the old one's sockets are closed first).
 Status Switch::start_dns_on_gateway() {
     dns_.reset();
-    dns::DnsServiceConfig c{config_.name, config_.bridge,       subnet_, gateway_, config_.domain,
-                            services_.resolv_conf, services_.host->gateways()};
+    dns::DnsServiceConfig c{config_.name,          config_.bridge,
+                            subnet_,               gateway_,
+                            config_.domain,        services_.resolv_conf,
+                            services_.host->gateways(), config_.forwards_dns()};
     auto svc = dns::DnsService::create(services_.event, std::move(c));
     if (!svc) return svc.error();
     dns_ = std::move(*svc);

@@ -341,6 +341,17 @@ Status on_renumber_on_conflict(Draft& d, std::string_view value, size_t) {
     return {};
 }
 
+Status on_forward_dns(Draft& d, std::string_view value, size_t) {
+    if (value.empty()) {
+        d.cfg.forward_dns.reset();
+        return {};
+    }
+    auto v = parse_boolean("ForwardDNS", value);
+    if (!v) return v.error();
+    d.cfg.forward_dns = *v;
+    return {};
+}
+
 Status on_fix_foreign_firewall(Draft& d, std::string_view value, size_t) {
     if (value.empty()) {
         d.cfg.fix_foreign_firewall = SwitchConfig{}.fix_foreign_firewall;
@@ -370,6 +381,7 @@ constexpr KeySpec kKeys[] = {
     {"MTU", on_mtu},
     {"RenumberOnConflict", on_renumber_on_conflict},
     {"FixForeignFirewall", on_fix_foreign_firewall},
+    {"ForwardDNS", on_forward_dns},
 };
 
 Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t line) {

@@ -73,7 +73,14 @@ struct SwitchConfig {
     // switch's traffic (Docker's FORWARD policy DROP), and undo it on
     // teardown. Off by default: the daemon only reports it.
     bool fix_foreign_firewall = false;
+    // Whether the switch's DNS forwards names it does not know to the
+    // host's resolvers; unset: yes on a nat switch, no on an internal one
+    // (host-only, like Hyper-V's Internal switch: no path out, not even by
+    // name). See forwards_dns().
+    std::optional<bool> forward_dns;
     std::string source;           // file the switch came from, for messages
+
+    bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
 
     friend bool operator==(const SwitchConfig&, const SwitchConfig&) = default;
 };

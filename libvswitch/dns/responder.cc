@@ -148,6 +148,11 @@ Decision Responder::handle(std::span<const uint8_t> query, const QueryContext& c
         auto authority = rrs_of(local->authority);
         return reply(build_reply(q, local->rcode, true, false, {answer, authority, {}}));
     }
+    // A host-only switch (ForwardDNS=no) serves its own names alone.
+    if (!forward_) {
+        ++counters_.refused;
+        return reply(build_reply(q, LDNS_RCODE_REFUSED, false, false, {}));
+    }
     if (auto hit = cache_.lookup(q.question, q.dnssec_ok, now)) {
         ++counters_.cached;
         const ldns_pkt& p = *hit->pkt;
@@ -236,7 +241,7 @@ std::optional<Bytes> Responder::fast_local_answer(const Header& h, std::span<con
 
     ByteWriter w(size);
     w.put_u16(h.id);
-    w.put_u16(uint16_t(kFlagQr | kFlagAa | (h.flags & (kFlagRd | kFlagCd)) | kFlagRa));
+    w.put_u16(uint16_t(kFlagQr | kFlagAa | (h.flags & (kFlagRd | kFlagCd)) | ra_flag()));
     w.put_u16(1);
     w.put_u16(uint16_t(*count));
     w.put_u16(0);
@@ -359,7 +364,7 @@ Bytes Responder::build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool
         ldns_pkt_set_aa(p.get(), aa);
         ldns_pkt_set_tc(p.get(), truncated);
         ldns_pkt_set_rd(p.get(), q.rd);
-        ldns_pkt_set_ra(p.get(), true);
+        ldns_pkt_set_ra(p.get(), forward_);
         ldns_pkt_set_ad(p.get(), ad);
         ldns_pkt_set_cd(p.get(), q.cd);
         ldns_pkt_set_rcode(p.get(), uint8_t(rcode & 0xf));
@@ -385,17 +390,16 @@ Bytes Responder::build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool
     return wire ? std::move(*wire) : Bytes{};
 }
 
-Bytes Responder::header_reply(const Header& h, uint8_t rcode) {
+Bytes Responder::header_reply(const Header& h, uint8_t rcode) const {
     return error_reply(h, {}, rcode);
 }
 
-Bytes Responder::error_reply(const Header& h, std::span<const uint8_t> query, uint8_t rcode) {
+Bytes Responder::error_reply(const Header& h, std::span<const uint8_t> query, uint8_t rcode) const {
     // Written by hand: the opcode may be one ldns' enum has no value for,
     // and the reply is the twelve fixed bytes (RFC 1035 §4.1.1), the
     // question as it came when it is plainly written, and an OPT when the
     // query ended in one.
-    constexpr uint16_t kQr = 0x8000, kRd = 0x0100, kRa = 0x0080, kCd = 0x0010;
-    uint16_t flags = uint16_t(kQr | (h.flags & (0x7800 | kRd | kCd)) | kRa | (rcode & 0xf));
+    uint16_t flags = uint16_t(kFlagQr | (h.flags & (0x7800 | kFlagRd | kFlagCd)) | ra_flag() | (rcode & 0xf));
     auto question = plain_question(h, query);
     bool opt = question && plain_opt_follows(h, query, kHeaderSize + question->size());
     ByteWriter w(kHeaderSize + (question ? question->size() : 0) + (opt ? 11 : 0));

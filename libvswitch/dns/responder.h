@@ -75,7 +75,10 @@ struct ResponderCounters {
 // outlive it). The service calls handle() per received query.
 class Responder {
 public:
-    Responder(const LocalZone& zone, Cache& cache) : zone_(zone), cache_(cache) {}
+    // forward: names outside the local zone go upstream; without it they
+    // are REFUSED, and no reply says recursion is available (RA clear).
+    Responder(const LocalZone& zone, Cache& cache, bool forward = true)
+        : zone_(zone), cache_(cache), forward_(forward) {}
 
     Decision handle(std::span<const uint8_t> query, const QueryContext& ctx, TimePoint now);
 
@@ -96,10 +99,11 @@ private:
     };
     Bytes build_reply(const ClientQuery& q, uint16_t rcode, bool aa, bool ad, const Sections& s);
     // The header alone, answering `h` with rcode.
-    static Bytes header_reply(const Header& h, uint8_t rcode);
+    Bytes header_reply(const Header& h, uint8_t rcode) const;
     // The header, and of `query` the question (when plainly written) and an
     // OPT (when it had one).
-    static Bytes error_reply(const Header& h, std::span<const uint8_t> query, uint8_t rcode);
+    Bytes error_reply(const Header& h, std::span<const uint8_t> query, uint8_t rcode) const;
+    uint16_t ra_flag() const { return forward_ ? 0x0080 : 0; }
     // A query in the plainest shape (see read_plain_query), read by hand:
     // what the fast paths need, pointing into the query bytes.
     struct PlainQuery {
@@ -126,6 +130,7 @@ private:
 
     const LocalZone& zone_;
     Cache& cache_;
+    bool forward_ = true;
     ResponderCounters counters_;
 };
 

@@ -613,3 +613,24 @@ TEST(ConfigLoad, RefusesOverlappingPinnedSubnetsNamingBothFiles) {
     dir.write("switches.d/b.switch", "[Switch]\nName=b\nSubnet=10.20.16.0/20\n");
     expect_error(load_config(main, sd), b, 3, {"10.20.0.0/16", "'Default'", main + ":3"});
 }
+
+// ForwardDNS= follows the type unless set: a nat switch forwards, an
+// internal one (host-only) does not; either may say otherwise.
+TEST(ConfigSwitchFile, ForwardDnsDefaultsByType) {
+    auto nat = parse_switch_file("[Switch]\nName=lab\n", kLab);
+    auto internal = parse_switch_file("[Switch]\nName=lab\nType=internal\n", kLab);
+    auto internal_yes = parse_switch_file("[Switch]\nName=lab\nType=internal\nForwardDNS=yes\n", kLab);
+    auto nat_no = parse_switch_file("[Switch]\nName=lab\nForwardDNS=no\n", kLab);
+    auto reset = parse_switch_file("[Switch]\nName=lab\nType=internal\nForwardDNS=yes\nForwardDNS=\n", kLab);
+    for (auto* c : {&nat, &internal, &internal_yes, &nat_no, &reset}) ASSERT_TRUE(c->ok()) << c->error().message;
+    EXPECT_TRUE(nat->forwards_dns());
+    EXPECT_FALSE(internal->forwards_dns());
+    EXPECT_TRUE(internal_yes->forwards_dns());
+    EXPECT_FALSE(nat_no->forwards_dns());
+    EXPECT_FALSE(reset->forwards_dns());
+    auto main_no = parse_main_config("[Switch]\nForwardDNS=no\n", kMain);
+    ASSERT_TRUE(main_no.ok()) << main_no.error().message;
+    EXPECT_FALSE(main_no->forwards_dns());
+    expect_error(parse_switch_file("[Switch]\nName=lab\nForwardDNS=maybe\n", kLab), kLab, 3,
+                 {"ForwardDNS", "'maybe'", "not a boolean"});
+}

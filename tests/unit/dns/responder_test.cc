@@ -582,3 +582,36 @@ TEST_F(ResponderTest, CachedFastPathSaysWhatTheLdnsPathSays) {
     EXPECT_EQ(responder_.counters().fast_cached, 3u);
     EXPECT_EQ(cache_.counters().hits, 6u);
 }
+
+// ForwardDNS=no (an internal switch): local names answered, everything else
+// REFUSED with its question, nothing forwarded, RA clear throughout.
+TEST_F(ResponderTest, AHostOnlySwitchServesItsOwnNamesAlone) {
+    Cache cache;
+    Responder host_only(zone_, cache, false);
+    auto ask = [&](const Bytes& q) { return host_only.handle(q, QueryContext{Transport::udp, kClient}, t0); };
+    for (auto edns : {false, true}) {
+        SCOPED_TRACE(edns);
+        Decision local = ask(make_query("web.vswitch.internal", LDNS_RR_TYPE_A, {.id = 3, .edns = edns}));
+        PktHandle p = parse(std::get<Reply>(local).wire);
+        ASSERT_TRUE(p);
+        EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOERROR);
+        EXPECT_EQ(ldns_pkt_ancount(p.get()), 1);
+        EXPECT_FALSE(ldns_pkt_ra(p.get()));
+        Decision outside = ask(make_query("example.com", LDNS_RR_TYPE_A, {.id = 4, .edns = edns}));
+        ASSERT_TRUE(std::holds_alternative<Reply>(outside));
+        p = parse(std::get<Reply>(outside).wire);
+        ASSERT_TRUE(p);
+        EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_REFUSED);
+        EXPECT_EQ(ldns_pkt_qdcount(p.get()), 1);
+        EXPECT_FALSE(ldns_pkt_ra(p.get()));
+    }
+    // A reverse name of the subnet is still ours.
+    Decision ptr = ask(make_query("10.160.27.172.in-addr.arpa", LDNS_RR_TYPE_PTR, {.id = 5}));
+    PktHandle p = parse(std::get<Reply>(ptr).wire);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOERROR);
+    EXPECT_EQ(host_only.counters().forwarded, 0u);
+    EXPECT_EQ(host_only.counters().refused, 2u);
+    // The forwarding responder forwards the same query.
+    EXPECT_TRUE(std::holds_alternative<Forward>(handle(make_query("example.com", LDNS_RR_TYPE_A, {.id = 4}))));
+}
