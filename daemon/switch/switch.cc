@@ -4,6 +4,7 @@
 #include "daemon/netlink/address.h"
 #include "daemon/netlink/bridge.h"
 #include "daemon/netlink/link.h"
+#include "daemon/switch/heal.h"
 #include "daemon/switch/subnet_choice.h"
 #include "libvswitch/subnet/chooser.h"
 
@@ -126,6 +127,7 @@ std::optional<dns::ResolvedLinkSettings> Switch::resolved_link() const {
 }
 
 Status Switch::teardown() {
+    heal_.reset();  // what is removed now must stay removed
     reconnect_.disarm();
     pulled_.clear();
     dns_.reset();
