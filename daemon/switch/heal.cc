@@ -8,13 +8,14 @@
 // of notifications), logs once per repair with the cause, counts it, and
 // backs off and raises a problem while someone keeps undoing it
 // ("bridge-fight") or while it fails ("bridge-repair-failed").
+#include "daemon/switch/heal.h"
+
 #include <time.h>
 
 #include "daemon/log.h"
 #include "daemon/netlink/address.h"
 #include "daemon/netlink/bridge.h"
 #include "daemon/netlink/link.h"
-#include "daemon/switch/heal.h"
 #include "daemon/switch/switch.h"
 
 namespace vswitch {
@@ -31,30 +32,36 @@ uint64_t monotonic_usec() {
 
 std::string seconds_text(uint64_t usec) {
     uint64_t tenths = (usec + 50'000) / 100'000;
-    return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") + " s";
+    return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") +
+           " s";
 }
 
 }  // namespace
 
-const health::RepairCounts& Switch::repairs() const { return heal_ ? heal_->counts : kNoRepairs; }
+const health::RepairCounts& Switch::repairs() const {
+    return heal_ ? heal_->counts : kNoRepairs;
+}
 
 Status Switch::start_healing() {
     const std::string what = "watching the bridge of switch '" + config_.name + "'";
     auto h = std::make_unique<SwitchHealing>();
-    auto repair = event::Throttle::create(services_.event, "repairing the bridge of switch '" + config_.name + "'",
+    auto repair = event::Throttle::create(services_.event,
+                                          "repairing the bridge of switch '" + config_.name + "'",
                                           {health::kBridgeRepairDelayUsec, 0}, [this] { heal(); });
     if (!repair) return repair.error().context(what);
     h->repair = std::move(*repair);
-    auto fight = event::Timer::create(services_.event, "ending a bridge fight of switch '" + config_.name + "'",
+    auto fight = event::Timer::create(services_.event,
+                                      "ending a bridge fight of switch '" + config_.name + "'",
                                       [this] { end_bridge_fight(); });
     if (!fight) return fight.error().context(what);
     h->fight_over = std::move(*fight);
     // Lost notifications: look at everything again.
-    h->links = services_.observer->watch_links([this](const netlink::LinkEvent& ev) { on_heal_link(ev); },
-                                               [this] { request_heal(); });
+    h->links = services_.observer->watch_links(
+        [this](const netlink::LinkEvent& ev) { on_heal_link(ev); }, [this] { request_heal(); });
     if (has_address())
         h->addresses = services_.observer->watch_addresses(
-            [this](const netlink::AddressEvent& ev) { on_heal_address(ev); }, [this] { request_heal(); });
+            [this](const netlink::AddressEvent& ev) { on_heal_address(ev); },
+            [this] { request_heal(); });
     heal_ = std::move(h);
     // A TAP the daemon made is made again rather than forgotten: its record
     // (VM, MAC, owner) and the name QEMU is told stay valid. Someone else's
@@ -71,9 +78,12 @@ Status Switch::start_healing() {
 
 void Switch::on_heal_link(const netlink::LinkEvent& ev) {
     bool look = false;
-    if (ev.ifindex == ifindex_) look = ev.deleted || !ev.up;  // the bridge deleted or set down
-    else if (ev.name == config_.bridge) look = true;         // another interface under its name
-    else if (!ev.deleted && ports_.find(ev.name)) look = ev.master != ifindex_;  // a port unplugged
+    if (ev.ifindex == ifindex_)
+        look = ev.deleted || !ev.up;  // the bridge deleted or set down
+    else if (ev.name == config_.bridge)
+        look = true;  // another interface under its name
+    else if (!ev.deleted && ports_.find(ev.name))
+        look = ev.master != ifindex_;  // a port unplugged
     // A deleted port comes through the PortStore and the keep handler.
     if (look) request_heal();
 }
@@ -104,9 +114,12 @@ void Switch::heal() {
         bridge.ifindex = link->ifindex;
         bridge.up = link->up;
         if (has_address()) {
-            auto has = netlink::has_address(sock, link->ifindex, Ipv4Prefix(gateway_, subnet_.length()));
-            if (has) bridge.has_gateway = *has;
-            else looked = has.error();
+            auto has =
+                netlink::has_address(sock, link->ifindex, Ipv4Prefix(gateway_, subnet_.length()));
+            if (has)
+                bridge.has_gateway = *has;
+            else
+                looked = has.error();
         }
     } else if (link.error().code != ENODEV) {
         looked = link.error();
@@ -124,7 +137,8 @@ void Switch::heal() {
         observed.push_back(std::move(o));
     }
     const health::RepairPlan plan =
-        looked ? health::plan_bridge_repair(bridge, ifindex_, has_address(), observed) : health::RepairPlan{};
+        looked ? health::plan_bridge_repair(bridge, ifindex_, has_address(), observed)
+               : health::RepairPlan{};
     const std::string fault =
         looked ? health::describe_fault(plan, config_.bridge) : "the bridge's state cannot be read";
     Status s = looked;
@@ -133,13 +147,15 @@ void Switch::heal() {
         // Tried again later, further apart each time; the problem (logged
         // once by the registry) says what fails meanwhile.
         ++h.failures;
-        problems_.raise(health::kBridgeRepairFailed,
-                        "vswitchd cannot repair switch " + name + " (" + fault + "): " + s.error().message +
-                            "; VMs on it may be offline, and vswitchd keeps trying",
-                        "ip -d link show " + config_.bridge +
-                            "  # remove what holds the name or refuses the change; vswitchd repairs it then");
-        log::debug("switch '" + name + "': repair attempt " + std::to_string(h.failures) + " failed: " +
-                       s.error().message + ", retrying in " + seconds_text(health::bridge_retry_delay(h.failures)),
+        problems_.raise(
+            health::kBridgeRepairFailed,
+            "vswitchd cannot repair switch " + name + " (" + fault + "): " + s.error().message +
+                "; VMs on it may be offline, and vswitchd keeps trying",
+            "ip -d link show " + config_.bridge +
+                "  # remove what holds the name or refuses the change; vswitchd repairs it then");
+        log::debug("switch '" + name + "': repair attempt " + std::to_string(h.failures) +
+                       " failed: " + s.error().message + ", retrying in " +
+                       seconds_text(health::bridge_retry_delay(h.failures)),
                    {{"VSWITCH_SWITCH", name}});
         h.repair.request_in(health::bridge_retry_delay(h.failures));
         return;
@@ -168,7 +184,8 @@ void Switch::heal() {
         problems_.raise(health::kBridgeFight,
                         "the bridge or ports of switch " + name + " keep being undone (" +
                             std::to_string(health::kBridgeFightThreshold) + " repairs within " +
-                            seconds_text(health::kBridgeFightWindowUsec) + "); vswitchd waits up to " +
+                            seconds_text(health::kBridgeFightWindowUsec) +
+                            "); vswitchd waits up to " +
                             seconds_text(health::kBridgeMaxBackoffUsec) +
                             " between repairs, and VMs are offline meanwhile",
                         "stop the program or script that changes " + config_.bridge +
@@ -189,7 +206,9 @@ Status Switch::apply_repair(const health::RepairPlan& plan) {
     if (plan.bring_up)
         if (auto s = netlink::set_link_up(sock, ifindex_); !s) return s;
     if (plan.restore_address)
-        if (auto s = netlink::set_bridge_address(sock, ifindex_, Ipv4Prefix(gateway_, subnet_.length())); !s)
+        if (auto s =
+                netlink::set_bridge_address(sock, ifindex_, Ipv4Prefix(gateway_, subnet_.length()));
+            !s)
             return s;
     Status first;
     auto note = [&](Status s) {

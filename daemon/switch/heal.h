@@ -23,9 +23,9 @@ struct SwitchHealing {
     event::Timer fight_over;  // a whole window without repairs ends "bridge-fight"
     health::RepairBackoff backoff{health::bridge_backoff_policy()};
     health::RepairCounts counts;
-    uint64_t first_seen = 0;   // CLOCK_MONOTONIC usec: the fault being repaired was noticed
+    uint64_t first_seen = 0;  // CLOCK_MONOTONIC usec: the fault being repaired was noticed
     uint64_t last_repair = 0;
-    unsigned failures = 0;     // attempts that failed in a row
+    unsigned failures = 0;        // attempts that failed in a row
     bool rebind_pending = false;  // a new bridge still needs DHCP and DNS on it
     bool fight_raised = false;
 };

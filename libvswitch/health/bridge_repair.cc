@@ -14,8 +14,8 @@ std::string quoted_list(const std::vector<std::string>& names) {
 
 std::string ports_phrase(const char* verb, const std::vector<std::string>& names, const char* one,
                          const char* many) {
-    return std::string(verb) + " " + std::to_string(names.size()) + " " + (names.size() == 1 ? one : many) + " (" +
-           quoted_list(names) + ")";
+    return std::string(verb) + " " + std::to_string(names.size()) + " " +
+           (names.size() == 1 ? one : many) + " (" + quoted_list(names) + ")";
 }
 
 }  // namespace
@@ -49,8 +49,10 @@ RepairPlan plan_bridge_repair(const ObservedBridge& bridge, int known_ifindex, b
     // bridge about to be made has no index yet, so every port goes in.
     const int target = bridge.exists ? bridge.ifindex : 0;
     for (const auto& p : ports) {
-        if (!p.exists) (p.created ? plan.recreate : plan.forget).push_back(p.ifname);
-        else if (target == 0 || p.master != target) plan.replug.push_back(p.ifname);
+        if (!p.exists)
+            (p.created ? plan.recreate : plan.forget).push_back(p.ifname);
+        else if (target == 0 || p.master != target)
+            plan.replug.push_back(p.ifname);
     }
     return plan;
 }
@@ -65,17 +67,21 @@ std::string describe_fault(const RepairPlan& plan, const std::string& bridge) {
         if (plan.bring_up) parts.push_back(br + " was set down");
         if (plan.restore_address) parts.push_back(br + " lost its gateway address");
         if (!plan.replug.empty())
-            parts.push_back((plan.replug.size() == 1 ? "port " : "ports ") + quoted_list(plan.replug) +
+            parts.push_back((plan.replug.size() == 1 ? "port " : "ports ") +
+                            quoted_list(plan.replug) +
                             (plan.replug.size() == 1 ? " was" : " were") + " unplugged from " + br);
     }
     if (!plan.recreate.empty())
-        parts.push_back((plan.recreate.size() == 1 ? "TAP " : "TAPs ") + quoted_list(plan.recreate) +
+        parts.push_back((plan.recreate.size() == 1 ? "TAP " : "TAPs ") +
+                        quoted_list(plan.recreate) +
                         (plan.recreate.size() == 1 ? " was" : " were") + " deleted");
     if (!plan.forget.empty())
-        parts.push_back((plan.forget.size() == 1 ? "interface " : "interfaces ") + quoted_list(plan.forget) +
-                        (plan.forget.size() == 1 ? " was" : " were") + " deleted");
+        parts.push_back((plan.forget.size() == 1 ? "interface " : "interfaces ") +
+                        quoted_list(plan.forget) + (plan.forget.size() == 1 ? " was" : " were") +
+                        " deleted");
     std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+    for (size_t i = 0; i < parts.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
     return out.empty() ? "nothing is wrong" : out;
 }
 
@@ -84,12 +90,15 @@ std::string describe_repair(const RepairPlan& plan) {
     if (plan.recreate_bridge) parts.push_back("re-created the bridge");
     if (plan.bring_up) parts.push_back("brought it up");
     if (plan.restore_address) parts.push_back("restored its gateway address");
-    if (!plan.replug.empty()) parts.push_back(ports_phrase("re-plugged", plan.replug, "port", "ports"));
-    if (!plan.recreate.empty()) parts.push_back(ports_phrase("re-created", plan.recreate, "TAP", "TAPs"));
+    if (!plan.replug.empty())
+        parts.push_back(ports_phrase("re-plugged", plan.replug, "port", "ports"));
+    if (!plan.recreate.empty())
+        parts.push_back(ports_phrase("re-created", plan.recreate, "TAP", "TAPs"));
     if (!plan.forget.empty()) parts.push_back(ports_phrase("forgot", plan.forget, "port", "ports"));
     if (plan.rebind_services()) parts.push_back("restarted DHCP and DNS on it");
     std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+    for (size_t i = 0; i < parts.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
     return out.empty() ? "nothing" : out;
 }
 

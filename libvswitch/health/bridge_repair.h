@@ -52,10 +52,10 @@ uint64_t bridge_retry_delay(unsigned failures);
 
 // The bridge as the kernel shows it now.
 struct ObservedBridge {
-    bool exists = false;      // an interface of the bridge's name exists
-    int ifindex = 0;          // its index (when it exists)
-    bool up = false;          // IFF_UP
-    bool has_gateway = false; // carries the switch's gateway address
+    bool exists = false;       // an interface of the bridge's name exists
+    int ifindex = 0;           // its index (when it exists)
+    bool up = false;           // IFF_UP
+    bool has_gateway = false;  // carries the switch's gateway address
 };
 
 // One port the switch knows, as the kernel shows it now.
@@ -76,8 +76,8 @@ struct RepairPlan {
     // The DHCP and DNS sockets are bound to the old bridge's index.
     bool rebind_services() const { return recreate_bridge; }
     bool empty() const {
-        return !recreate_bridge && !bring_up && !restore_address && replug.empty() && recreate.empty() &&
-               forget.empty();
+        return !recreate_bridge && !bring_up && !restore_address && replug.empty() &&
+               recreate.empty() && forget.empty();
     }
 };
 

@@ -7,10 +7,13 @@ namespace {
 
 using Ports = std::vector<ObservedPort>;
 
-ObservedBridge healthy(int ifindex = 7) { return {true, ifindex, true, true}; }
+ObservedBridge healthy(int ifindex = 7) {
+    return {true, ifindex, true, true};
+}
 
 TEST(BridgeRepair, AHealthyBridgeNeedsNothing) {
-    auto plan = plan_bridge_repair(healthy(), 7, true, Ports{{"vm0", true, false, 7}, {"vstap0", true, true, 7}});
+    auto plan = plan_bridge_repair(healthy(), 7, true,
+                                   Ports{{"vm0", true, false, 7}, {"vstap0", true, true, 7}});
     EXPECT_TRUE(plan.empty());
     EXPECT_EQ(describe_fault(plan, "vswitch0"), "nothing is wrong");
     RepairCounts c;
@@ -21,7 +24,8 @@ TEST(BridgeRepair, AHealthyBridgeNeedsNothing) {
 TEST(BridgeRepair, ADeletedBridgeIsRecreatedUpAddressedWithEveryPortReplugged) {
     ObservedBridge gone;
     // Deleting a bridge releases its ports (master 0); TAPs and veths survive it.
-    auto plan = plan_bridge_repair(gone, 7, true, Ports{{"vm0", true, false, 0}, {"vstap0", true, true, 0}});
+    auto plan = plan_bridge_repair(gone, 7, true,
+                                   Ports{{"vm0", true, false, 0}, {"vstap0", true, true, 0}});
     EXPECT_TRUE(plan.recreate_bridge);
     EXPECT_TRUE(plan.bring_up);
     EXPECT_TRUE(plan.restore_address);
@@ -29,7 +33,8 @@ TEST(BridgeRepair, ADeletedBridgeIsRecreatedUpAddressedWithEveryPortReplugged) {
     EXPECT_EQ(plan.replug, (std::vector<std::string>{"vm0", "vstap0"}));
     EXPECT_EQ(describe_fault(plan, "vswitch0"), "bridge 'vswitch0' was deleted");
     EXPECT_EQ(describe_repair(plan),
-              "re-created the bridge, brought it up, restored its gateway address, re-plugged 2 ports ('vm0', "
+              "re-created the bridge, brought it up, restored its gateway address, re-plugged 2 "
+              "ports ('vm0', "
               "'vstap0') and restarted DHCP and DNS on it");
 }
 
@@ -43,7 +48,8 @@ TEST(BridgeRepair, ABridgeMadeAgainBySomeoneIsAdoptedAndItsPortsStay) {
     // Deleted and made again under the same name: another index. A port the
     // admin already plugged into the new one stays as it is.
     ObservedBridge again{true, 9, false, false};
-    auto plan = plan_bridge_repair(again, 7, true, Ports{{"vm0", true, false, 9}, {"vm1", true, false, 0}});
+    auto plan =
+        plan_bridge_repair(again, 7, true, Ports{{"vm0", true, false, 9}, {"vm1", true, false, 0}});
     EXPECT_TRUE(plan.recreate_bridge);
     EXPECT_TRUE(plan.bring_up);
     EXPECT_TRUE(plan.restore_address);
@@ -73,24 +79,29 @@ TEST(BridgeRepair, AFlushedAddressIsRestored) {
 }
 
 TEST(BridgeRepair, PortsUnpluggedOrMovedArePluggedBack) {
-    auto plan = plan_bridge_repair(healthy(), 7, true,
-                                   Ports{{"vm0", true, false, 0}, {"vm1", true, false, 12}, {"vm2", true, false, 7}});
+    auto plan = plan_bridge_repair(
+        healthy(), 7, true,
+        Ports{{"vm0", true, false, 0}, {"vm1", true, false, 12}, {"vm2", true, false, 7}});
     EXPECT_EQ(plan.replug, (std::vector<std::string>{"vm0", "vm1"}));
-    EXPECT_EQ(describe_fault(plan, "vswitch0"), "ports 'vm0', 'vm1' were unplugged from bridge 'vswitch0'");
+    EXPECT_EQ(describe_fault(plan, "vswitch0"),
+              "ports 'vm0', 'vm1' were unplugged from bridge 'vswitch0'");
 }
 
 TEST(BridgeRepair, ADeletedTapOfOursIsMadeAgainOthersAreForgotten) {
-    auto plan = plan_bridge_repair(healthy(), 7, true, Ports{{"vstap0", false, true, 0}, {"vnet3", false, false, 0}});
+    auto plan = plan_bridge_repair(healthy(), 7, true,
+                                   Ports{{"vstap0", false, true, 0}, {"vnet3", false, false, 0}});
     EXPECT_EQ(plan.recreate, std::vector<std::string>{"vstap0"});
     EXPECT_EQ(plan.forget, std::vector<std::string>{"vnet3"});
     EXPECT_TRUE(plan.replug.empty());
-    EXPECT_EQ(describe_fault(plan, "vswitch0"), "TAP 'vstap0' was deleted and interface 'vnet3' was deleted");
+    EXPECT_EQ(describe_fault(plan, "vswitch0"),
+              "TAP 'vstap0' was deleted and interface 'vnet3' was deleted");
     EXPECT_EQ(describe_repair(plan), "re-created 1 TAP ('vstap0') and forgot 1 port ('vnet3')");
 }
 
 TEST(BridgeRepair, CountsEachKindOncePerRepairAndPortsEach) {
     RepairCounts c;
-    c.add(plan_bridge_repair(ObservedBridge{}, 7, true, Ports{{"a", true, false, 0}, {"b", true, true, 0}}));
+    c.add(plan_bridge_repair(ObservedBridge{}, 7, true,
+                             Ports{{"a", true, false, 0}, {"b", true, true, 0}}));
     auto down = healthy();
     down.up = false;
     c.add(plan_bridge_repair(down, 7, true, {}));
