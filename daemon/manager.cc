@@ -149,6 +149,9 @@ Status Manager::start_services() {
     for (const auto& sw : switches_)
         if (auto s = sw->start_dns(); !s) return s;
     if (auto s = hosts_->flush(); !s) log::warning(s.error().message + ", ignoring");
+    // The bridge, its address and the ports are put back when others undo them.
+    for (const auto& sw : switches_)
+        if (auto s = sw->start_healing(); !s) log::warning(s.error().message + ", serving without it");
     // Runtime conflicts: a VPN or LAN route over a switch's subnet renumbers it.
     prefix_watch_ = observer_->watch_host_prefixes([this] { check_subnets(); });
     // A table flushed by others is put back; foreign drops are reported.
@@ -276,6 +279,12 @@ void Manager::on_renumbered(Switch& sw) {
     if (resolved_) resolved_->refresh(resolved_links());
     if (bus_) bus_->on_subnet_changed(sw);
     sd_notifyf(0, "STATUS=%s", status_text().c_str());
+}
+
+void Manager::on_repaired(Switch& sw, bool bridge_recreated) {
+    // A new bridge has a new ifindex, which resolved knows the link by.
+    if (bridge_recreated && resolved_) resolved_->refresh(resolved_links());
+    if (bus_) bus_->on_switch_repaired(sw);
 }
 
 // The table and the rules FixForeignFirewall added to others' chains.

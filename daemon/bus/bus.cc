@@ -182,4 +182,13 @@ void Bus::on_firewall_repaired() {
                      "PropertiesChanged");
 }
 
+void Bus::on_switch_repaired(const Switch& sw) {
+    (void)guarded([&] {
+        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), switch_path(sw.name()).c_str(),
+                                                        kSwitchInterface, "Repairs", nullptr),
+                         "PropertiesChanged");
+        return 0;
+    });
+}
+
 }  // namespace vswitch::bus

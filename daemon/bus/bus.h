@@ -74,6 +74,8 @@ public:
     void on_subnet_changed(const Switch& sw);
     // From the firewall guard: the Manager's FirewallRepairs changed.
     void on_firewall_repaired();
+    // A switch repaired its bridge or ports: its Repairs changed.
+    void on_switch_repaired(const Switch& sw);
 
     // Announcements after a port changed (used by the object handlers).
     void announce_port_added(const ports::PortRecord& port);

@@ -2,8 +2,10 @@
 // The find callback decodes the path (sd_bus_path_encode'd name) and hands
 // the real Switch to the handlers. Read-only but for the Ports list, which
 // changes with every attach and detach, Subnet and Gateway, which a
-// renumber changes, and the Problems list, which changes as the daemon's
-// checks raise and clear them. Statistics is read when asked for.
+// renumber changes, the Problems list, which changes as the daemon's
+// checks raise and clear them, and Repairs, which counts the times the
+// switch put back its bridge or ports after others undid them. Statistics
+// is read when asked for.
 #include <systemd/sd-bus.h>
 
 #include <chrono>
@@ -95,6 +97,11 @@ int get_statistics(sd_bus* /*bus*/, const char* /*path*/, const char* /*interfac
     });
 }
 
+int get_repairs(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*/, const char* /*property*/,
+                sd_bus_message* reply, void* userdata, sd_bus_error* /*error*/) {
+    return guarded([&] { return sd_bus_message_append(reply, "t", uint64_t(switch_of(userdata).repairs().repairs)); });
+}
+
 int method_list_leases(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
     return guarded([&] {
         sd_bus_message* raw = nullptr;
@@ -125,6 +132,8 @@ const sd_bus_vtable kSwitchVtable[] = {
     // kind, message, fix (a command, or "")
     SD_BUS_PROPERTY("Problems", "a(sss)", get_problems, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Statistics", "a{st}", get_statistics, 0, 0),
+    // Times the bridge or ports were put back after others undid them (heal.cc).
+    SD_BUS_PROPERTY("Repairs", "t", get_repairs, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_METHOD_WITH_NAMES("ListLeases", "", , "a(ssst)", SD_BUS_PARAM(leases), method_list_leases,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,

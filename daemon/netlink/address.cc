@@ -144,4 +144,13 @@ Status set_bridge_address(RouteSocket& sock, int ifindex, Ipv4Prefix gateway) {
     return {};
 }
 
+Result<bool> has_address(RouteSocket& sock, int ifindex, Ipv4Prefix gateway) {
+    auto current = dump_ipv4_addresses(sock, ifindex);
+    if (!current) return current.error().context("looking for " + gateway.to_string() + " on interface " +
+                                                 sock.interface_label(ifindex));
+    return std::any_of(current->begin(), current->end(), [&](const Address& a) {
+        return a.local == gateway.address() && a.prefix_length == gateway.length() && !a.peer;
+    });
+}
+
 }  // namespace vswitch::netlink

@@ -26,4 +26,8 @@ Result<std::vector<Ipv4Prefix>> dump_taken_prefixes(RouteSocket& sock, std::stri
 // not re-added, when already right, so the prefix route does not flap.
 Status set_bridge_address(RouteSocket& sock, int ifindex, Ipv4Prefix gateway);
 
+// Whether the interface carries `gateway` (address and prefix length): the
+// bridge watch's check after an address was removed.
+Result<bool> has_address(RouteSocket& sock, int ifindex, Ipv4Prefix gateway);
+
 }  // namespace vswitch::netlink

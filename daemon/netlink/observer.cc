@@ -72,6 +72,25 @@ bool parse_neighbour(nlmsghdr* h, NeighbourEvent& ev) {
     return true;
 }
 
+// IPv4 RTM_NEWADDR / RTM_DELADDR.
+bool parse_address(nlmsghdr* h, AddressEvent& ev) {
+    if (!nlmsg_valid_hdr(h, sizeof(ifaddrmsg))) return false;
+    ifaddrmsg ifa{};
+    std::memcpy(&ifa, nlmsg_data(h), sizeof ifa);
+    if (ifa.ifa_family != AF_INET) return false;
+    nlattr* tb[IFA_MAX + 1] = {};
+    if (nlmsg_parse(h, sizeof(ifaddrmsg), tb, IFA_MAX, nullptr) < 0) return false;
+    nlattr* a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+    if (!a || nla_len(a) != 4) return false;
+    std::array<uint8_t, 4> ip{};
+    std::memcpy(ip.data(), nla_data(a), ip.size());
+    ev.deleted = h->nlmsg_type == RTM_DELADDR;
+    ev.ifindex = int(ifa.ifa_index);
+    ev.address = Ipv4(ip[0], ip[1], ip[2], ip[3]);
+    ev.prefix_length = ifa.ifa_prefixlen;
+    return true;
+}
+
 }  // namespace
 
 template <class Fn>
@@ -171,6 +190,11 @@ Subscription Observer::watch_neighbours(NeighbourFn fn, CallFn overrun) {
                 add(&Subscribers::neighbour_overruns, std::move(overrun)));
 }
 
+Subscription Observer::watch_addresses(AddressFn fn, CallFn overrun) {
+    return both(add(&Subscribers::addresses, std::move(fn)),
+                add(&Subscribers::address_overruns, std::move(overrun)));
+}
+
 Subscription Observer::watch_host_prefixes(CallFn fn) { return add(&Subscribers::host_prefixes, std::move(fn)); }
 
 Subscription Observer::watch_netconf(CallFn fn) { return add(&Subscribers::netconf, std::move(fn)); }
@@ -204,6 +228,7 @@ void Observer::drain() {
         netconf = true;
         keep->link_overruns.call();
         keep->neighbour_overruns.call();
+        keep->address_overruns.call();
     }
     if (netconf) keep->netconf.call();
 }
@@ -227,7 +252,12 @@ void Observer::dispatch(const uint8_t* buf, size_t len, bool& netconf) {
                 break;
             }
             case RTM_NEWADDR:
-            case RTM_DELADDR:
+            case RTM_DELADDR: {
+                AddressEvent ev;
+                if (parse_address(h, ev)) subs_->addresses.call(ev);
+                prefix_throttle_.request();
+                break;
+            }
             case RTM_NEWROUTE:
             case RTM_DELROUTE:
             case RTM_NEWRULE:

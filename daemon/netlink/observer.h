@@ -7,6 +7,8 @@
 // the Observer itself):
 //   - links: every RTM_NEWLINK / RTM_DELLINK, parsed (ports notice a TAP
 //     deleted behind the daemon's back);
+//   - addresses: every IPv4 RTM_NEWADDR / RTM_DELADDR, parsed (a switch
+//     notices its gateway address removed);
 //   - neighbours: every IPv4 RTM_NEWNEIGH / RTM_DELNEIGH, parsed (DHCP keeps
 //     addresses live hosts answer ARP for out of its offers);
 //   - host prefixes: "addresses, routes or rules changed", coalesced: the
@@ -58,6 +60,13 @@ struct LinkEvent {
     bool up = false;
 };
 
+struct AddressEvent {
+    bool deleted = false;  // RTM_DELADDR
+    int ifindex = 0;
+    Ipv4 address;          // IFA_LOCAL (IFA_ADDRESS when absent)
+    uint8_t prefix_length = 0;
+};
+
 struct NeighbourEvent {
     bool deleted = false;  // RTM_DELNEIGH
     int ifindex = 0;
@@ -94,6 +103,7 @@ class Observer {
 public:
     using LinkFn = std::function<void(const LinkEvent&)>;
     using NeighbourFn = std::function<void(const NeighbourEvent&)>;
+    using AddressFn = std::function<void(const AddressEvent&)>;
     using CallFn = std::function<void()>;
 
     class Key {
@@ -108,6 +118,8 @@ public:
     // overrun: notifications were lost; look at every link again.
     [[nodiscard]] Subscription watch_links(LinkFn fn, CallFn overrun);
     [[nodiscard]] Subscription watch_neighbours(NeighbourFn fn, CallFn overrun);
+    // IPv4 only; overrun: look at the addresses again.
+    [[nodiscard]] Subscription watch_addresses(AddressFn fn, CallFn overrun);
     [[nodiscard]] Subscription watch_host_prefixes(CallFn fn);
     [[nodiscard]] Subscription watch_netconf(CallFn fn);
 
@@ -137,7 +149,8 @@ private:
         uint64_t next_id = 1;
         List<LinkFn> links;
         List<NeighbourFn> neighbours;
-        List<CallFn> link_overruns, neighbour_overruns, host_prefixes, netconf;
+        List<AddressFn> addresses;
+        List<CallFn> link_overruns, neighbour_overruns, address_overruns, host_prefixes, netconf;
     };
     template <class Fn>
     Subscription add(List<Fn> Subscribers::*list, Fn fn);

@@ -263,6 +263,7 @@ void PortSet::adopt(PortRecord record) { insert(std::move(record)); }
 void PortSet::forget_vanished(std::string_view ifname) {
     auto it = ports_.find(ifname);
     if (it == ports_.end()) return;
+    if (keep_vanished_ && keep_vanished_(it->second.record)) return;
     PortRecord gone = std::move(it->second.record);
     ports_.erase(it);
     log::notice("port '" + gone.ifname + "' of switch '" + gone.switch_name +
@@ -270,6 +271,37 @@ void PortSet::forget_vanished(std::string_view ifname) {
                 {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
     store_.changed();
     notify(PortEvent::vanished, gone);
+}
+
+Status PortSet::replug(std::string_view ifname) {
+    const Port* port = find(ifname);
+    if (!port) return make_error(ENODEV, "no port " + quoted(ifname));
+    auto bridge = bridge_link();
+    if (!bridge) return bridge.error();
+    auto link = netlink::get_link(sock_, port->record.ifname);
+    if (!link) return link.error().context("re-plugging port " + quoted(ifname));
+    return plug(port->record, *link, *bridge);
+}
+
+Status PortSet::recreate_tap(std::string_view ifname) {
+    const Port* port = find(ifname);
+    if (!port) return make_error(ENODEV, "no port " + quoted(ifname));
+    const PortRecord& p = port->record;
+    const std::string what = "re-creating TAP " + quoted(p.ifname);
+    if (!p.created) return make_error(EINVAL, what + ": the daemon did not make it");
+    auto bridge = bridge_link();
+    if (!bridge) return bridge.error().context(what);
+    // The exact name: the port's D-Bus object, its DNS name and the QEMU
+    // command line that names it stay right.
+    auto name = create_persistent_tap(TapSpec{p.ifname, p.owner, p.group, p.multi_queue});
+    if (!name) return name.error().context(what);
+    auto link = netlink::get_link(sock_, p.ifname);
+    Status s = link ? plug(p, *link, *bridge) : Status(link.error());
+    if (!s) {
+        if (link) (void)netlink::remove_link(sock_, *link);  // nothing half made
+        return s.error().context(what);
+    }
+    return ok_status();
 }
 
 }  // namespace vswitch::ports

@@ -107,8 +107,20 @@ public:
     // forgotten. adopt() takes one found by its interface alias, as it is.
     Status restore(const PortRecord& record, const netlink::LinkInfo& link);
     void adopt(PortRecord record);
-    // From the PortStore: the interface is gone from the kernel.
+    // From the PortStore: the interface is gone from the kernel. The keep
+    // handler, when set, is asked first; true keeps the port (its switch
+    // makes a TAP of the daemon's again, heal.cc).
     void forget_vanished(std::string_view ifname);
+    using KeepFn = std::function<bool(const PortRecord& port)>;
+    void set_keep_vanished(KeepFn fn) { keep_vanished_ = std::move(fn); }
+
+    // The switch's repairs (daemon/switch/heal.cc). replug() plugs the
+    // port's interface back into the bridge as an attach did (master, MTU,
+    // MAC, alias, up, the cable as the record says); recreate_tap() makes a
+    // deleted TAP of the daemon's again under its name, owner, group and
+    // queues, and plugs it. ENODEV: no such port, or its interface is gone.
+    Status replug(std::string_view ifname);
+    Status recreate_tap(std::string_view ifname);
 
     Result<netlink::LinkInfo> bridge_link();
 
@@ -127,6 +139,7 @@ private:
     PortStore& store_;
     std::map<std::string, Port, std::less<>> ports_;  // nodes do not move: Port* stays valid
     Listener listener_;
+    KeepFn keep_vanished_;
 };
 
 }  // namespace vswitch::ports

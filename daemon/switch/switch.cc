@@ -1,9 +1,12 @@
 #include "daemon/switch/switch.h"
 
+#include <algorithm>
+
 #include "daemon/log.h"
 #include "daemon/netlink/address.h"
 #include "daemon/netlink/bridge.h"
 #include "daemon/netlink/link.h"
+#include "daemon/switch/heal.h"
 #include "daemon/switch/subnet_choice.h"
 #include "libvswitch/subnet/chooser.h"
 
@@ -128,6 +131,7 @@ std::optional<dns::ResolvedLinkSettings> Switch::resolved_link() const {
 }
 
 Status Switch::teardown() {
+    heal_.reset();  // what is removed now must stay removed
     reconnect_.disarm();
     pulled_.clear();
     dns_.reset();
@@ -148,6 +152,10 @@ Status Switch::teardown() {
 stats::Statistics Switch::statistics() const {
     stats::Statistics out;
     out.emplace_back("switch.renumbers", renumbers_);
+    for (auto [kind, n] : repairs().by_kind()) {
+        std::replace(kind.begin(), kind.end(), '_', '-');
+        out.emplace_back("repairs." + kind, n);
+    }
     if (dhcp_) stats::append_dhcp(out, dhcp_->counters());
     if (dns_) stats::append_dns(out, dns_->responder().counters(), dns_->cache().counters(), dns_->forwarder().counters());
     return out;

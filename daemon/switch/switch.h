@@ -7,7 +7,10 @@
 //   - its problems, each logged once and told to the bus;
 //   - the policy that turns leases and port VM names into DNS names and
 //     hosts-file lines (names.cc);
-//   - the runtime renumbering to a fresh block (renumber.cc).
+//   - the runtime renumbering to a fresh block (renumber.cc);
+//   - the repair of what it owns when others undo it (heal.cc): the bridge
+//     deleted, set down or stripped of its address, a port unplugged or a
+//     TAP of the daemon's deleted.
 // The Manager creates one per configured switch, in configuration order,
 // and keeps the services all switches share: the route socket and the
 // observer, the PortStore, the nft table, the bus, the hosts file and
@@ -15,7 +18,7 @@
 //
 // Life: create() (bridge up, address set) → the Manager applies the nft
 // table → start_dhcp() → the PortStore restores the ports → start_dns()
-// → serving; check_subnet() on every burst of host address/route changes;
+// → start_healing() → serving; check_subnet() on every burst of host address/route changes;
 // teardown() on Teardown; destruction (clean stop) flushes the leases.
 #pragma once
 
@@ -41,12 +44,14 @@
 #include "libvswitch/dhcp/lease.h"
 #include "libvswitch/dns/local_zone.h"
 #include "libvswitch/dns/resolved_link.h"
+#include "libvswitch/health/bridge_repair.h"
 #include "libvswitch/health/problems.h"
 #include "libvswitch/stats/statistics.h"
 
 namespace vswitch {
 
 class Switch;
+struct SwitchHealing;  // heal.h
 
 // How long a port's virtual cable stays pulled after a renumber. Long
 // enough that a guest sees the carrier loss as its own event (dhcpcd,
@@ -74,6 +79,9 @@ public:
     virtual void on_names_changed(Switch& sw) = 0;
     // The switch moved to another block (resolved, the bus, STATUS=).
     virtual void on_renumbered(Switch& sw) = 0;
+    // The switch repaired what others undid (heal.cc): its Repairs changed;
+    // bridge_recreated: the bridge has a new ifindex (resolved).
+    virtual void on_repaired(Switch& /*sw*/, bool /*bridge_recreated*/) {}
 };
 
 // The shared services a switch uses, all owned by the Manager and
@@ -157,6 +165,16 @@ public:
     // property (libvswitch/stats/statistics.h): DHCP's and DNS's only when
     // they run, so a private switch lists none of theirs.
     stats::Statistics statistics() const;
+    // heal.cc: watches the bridge (deleted, down, gateway address gone) and
+    // the ports (unplugged, a TAP of the daemon's deleted) through the
+    // observer and puts them back after a short delay, logging each repair
+    // once; backs off and raises "bridge-fight" while someone keeps undoing
+    // it, and "bridge-repair-failed" while a repair fails. After the ports
+    // are restored and DNS serves.
+    Status start_healing();
+    // Repairs by kind (bridge_recreated, link_up, address_restored,
+    // port_replugged, port_recreated) and in all (repairs).
+    const health::RepairCounts& repairs() const;
 
     // Teardown: stops DHCP and DNS (leases flushed), removes the ports
     // (TAPs deleted, foreign interfaces unplugged) and deletes the bridge.
@@ -178,6 +196,13 @@ private:
     // renumber.cc
     void pulse_ports();
     void reconnect_ports();
+    // heal.cc
+    void on_heal_link(const netlink::LinkEvent& ev);
+    void on_heal_address(const netlink::AddressEvent& ev);
+    void request_heal();
+    void heal();
+    Status apply_repair(const health::RepairPlan& plan);
+    void end_bridge_fight();
 
     SwitchServices services_;
     SwitchConfig config_;
@@ -192,6 +217,8 @@ private:
     event::Timer reconnect_;            // ends the carrier pulse of a renumber
     std::vector<std::string> pulled_;   // ports whose cable the pulse pulled
     uint64_t renumbers_ = 0;
+    // Last: its subscriptions and timers go first.
+    std::unique_ptr<SwitchHealing> heal_;
 };
 
 }  // namespace vswitch

@@ -173,7 +173,10 @@ done
 vsi_pass "20 callers gone mid-AttachAdapter: daemon alive, $made complete ports, nothing half made"
 
 # --- a port deleted behind the daemon's back ------------------------------------
-$MGR AttachAdapter 'sssa{sv}' Default vanisher "" 1 ifname s vanish0 >/dev/null
+# Someone else's interface (a veth here) is forgotten; a TAP of the daemon's
+# would be made again instead (bridge_heal.sh).
+ip -n "$NS_HOST" link add vanish0 type veth peer name vanish0-p
+$MGR AttachInterface ssss Default vanish0 vanisher "" >/dev/null
 ip -n "$NS_HOST" link del vanish0
 for ((i = 0; i < 50; i++)); do $MGR ListPorts | grep -q vanish0 || break; sleep 0.1; done
 $MGR ListPorts | grep -q vanish0 && vsi_fail "ListPorts still lists vanish0 after ip link del"
