@@ -423,6 +423,10 @@ void DnsService::close_conn(uint64_t conn_id) {
     if (it == conns_.end()) return;
     disable(it->second->io);
     it->second->timer.disarm();
+    // The socket closes now, so the client sees it at once even when no
+    // other DNS event comes to free the rest (its source is disabled, so
+    // sd-event no longer watches the descriptor).
+    it->second->fd.reset();
     tcp_slots_.remove(conn_id);
     closed_.push_back(std::move(it->second));
     conns_.erase(it);
