@@ -195,9 +195,11 @@ void DnsService::handle_query(std::span<const uint8_t> query, Ipv4 client, const
     Status started = over_limit ? Status(make_error(E2BIG, "too many queries in flight on one TCP connection"))
                                 : forwarder_.start(token, client, q.question, {q.dnssec_ok, q.cd});
     if (!started) {
-        log::debug("forwarding " + q.question.to_string() + " for " + client.to_string() + ": " +
-                       started.error().message + ", answering SERVFAIL",
-                   {{"VSWITCH_SWITCH", config_.switch_name}});
+        // A flood is refused here at packet rate: no string unless logged.
+        if (log::enabled(log::Level::debug))
+            log::debug("forwarding " + q.question.to_string() + " for " + client.to_string() + ": " +
+                           started.error().message + ", answering SERVFAIL",
+                       {{"VSWITCH_SWITCH", config_.switch_name}});
         Bytes wire = responder_.servfail(q);
         if (conn)
             send_tcp(*conn, wire);
@@ -265,11 +267,12 @@ void DnsService::on_accept() {
         Admission admission = tcp_slots_.admit(id, client, now);
         tcp_counters_.slots = tcp_slots_.counters();
         if (!admission.accepted()) {
-            tcp_refusals_.refused("from " + client.to_string() + ": " + to_string(admission.verdict) + " (" +
-                                  std::to_string(tcp_slots_.held_by(client)) + " of " +
-                                  std::to_string(kMaxTcpConnectionsPerSource) + " per guest, " +
-                                  std::to_string(tcp_slots_.size()) + " of " + std::to_string(kMaxTcpConnections) +
-                                  " open)");
+            tcp_refusals_.refused([&] {
+                return "from " + client.to_string() + ": " + to_string(admission.verdict) + " (" +
+                       std::to_string(tcp_slots_.held_by(client)) + " of " +
+                       std::to_string(kMaxTcpConnectionsPerSource) + " per guest, " +
+                       std::to_string(tcp_slots_.size()) + " of " + std::to_string(kMaxTcpConnections) + " open)";
+            });
             // A reset, not a FIN: the client learns at once, and no
             // TIME_WAIT is left behind for a connection never served.
             linger reset{1, 0};

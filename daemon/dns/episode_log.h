@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "daemon/event/event.h"
+#include "daemon/log.h"
 #include "libvswitch/base/result.h"
 
 namespace vswitch::dns {
@@ -24,12 +25,22 @@ public:
     // what: "DNS over TCP connections"; sw: the switch's name, for the field.
     static Result<EpisodeLog> create(sd_event* ev, std::string what, std::string sw);
 
-    // detail: "from 172.16.0.100: refused: the source holds its whole share".
-    void refused(std::string_view detail);
+    // detail() makes the rest of the line ("from 172.16.0.100: refused:
+    // ..."); it is called only when the line is logged, so a flood costs
+    // no string per packet.
+    template <class Detail>
+    void refused(Detail&& detail) {
+        if (!state_) return;
+        const bool first = !state_->active;
+        if (first || log::enabled(log::Level::debug)) write(first, detail());
+        count();
+    }
     bool active() const { return state_ && state_->active; }
     explicit operator bool() const { return bool(state_); }
 
 private:
+    void write(bool first, std::string_view detail);
+    void count();
     // On the heap: the timer's callback points at it, so an EpisodeLog moves.
     struct State {
         std::string what;

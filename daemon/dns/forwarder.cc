@@ -103,12 +103,13 @@ Status Forwarder::start(uint64_t token, Ipv4 source, const Question& q, const Up
     Admission admission = share_.admit(token, source, event::now(ev_));
     counters_.pending = share_.counters();
     if (!admission.accepted()) {
-        std::string why = std::string(to_string(admission.verdict)) + " (" +
-                          std::to_string(share_.held_by(source)) + " of " + std::to_string(share_.per_source()) +
-                          " per guest, " + std::to_string(share_.size()) + " of " +
-                          std::to_string(share_.capacity()) + " pending)";
-        refusals_.refused("for " + source.to_string() + ": " + why);
-        return make_error(E2BIG, "pending DNS queries: " + why);
+        refusals_.refused([&] {
+            return "for " + source.to_string() + ": " + to_string(admission.verdict) + " (" +
+                   std::to_string(share_.held_by(source)) + " of " + std::to_string(share_.per_source()) +
+                   " per guest, " + std::to_string(share_.size()) + " of " + std::to_string(share_.capacity()) +
+                   " pending)";
+        });
+        return make_error(E2BIG, to_string(admission.verdict));
     }
     // The heaviest guest's oldest question makes room: its client gets
     // SERVFAIL now rather than after the deadline.

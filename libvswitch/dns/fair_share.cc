@@ -19,7 +19,8 @@ const char* to_string(Admit a) {
 }
 
 FairShare::FairShare(size_t capacity, size_t per_source)
-    : capacity_(std::max<size_t>(capacity, 1)), per_source_limit_(std::clamp<size_t>(per_source, 1, capacity_)) {}
+    : capacity_(std::max<size_t>(capacity, 1)),
+      per_source_limit_(std::clamp<size_t>(per_source, 1, capacity_)) {}
 
 size_t FairShare::held_by(Ipv4 source) const {
     auto it = shares_.find(source);

@@ -71,7 +71,7 @@ public:
 private:
     struct Entry {
         Ipv4 source;
-        uint64_t since = 0;       // admitted
+        uint64_t since = 0;  // admitted
         bool idle = false;
         uint64_t idle_since = 0;  // when idle
     };

@@ -64,8 +64,8 @@ TEST(FairShare, BusyEntriesOfAFullSourceAreNotTakenForItsNewOnes) {
 TEST(FairShare, AFullTableGivesTheHeaviestSourcesOldestIdleEntry) {
     FairShare t(8, 6);
     for (uint64_t id = 1; id <= 6; ++id) t.admit(id, kGuestA, id);  // A: 6
-    t.admit(7, kGuestB, 7);                                           // B: 1
-    t.admit(8, kGuestB, 8);                                           // B: 2
+    t.admit(7, kGuestB, 7);                                         // B: 1
+    t.admit(8, kGuestB, 8);                                         // B: 2
     t.set_idle(4, true, 20);
     t.set_idle(5, true, 10);  // idle longest
     Admission a = t.admit(9, kGuestC, 30);
