@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 using namespace vswitch;
 using namespace vswitch::dns;
 
@@ -141,4 +144,53 @@ TEST(FairShare, LimitsAreClampedToSense) {
     EXPECT_EQ(t.per_source(), 1u);
     FairShare u(4, 10);
     EXPECT_EQ(u.per_source(), 4u);
+}
+
+TEST(FairShare, RandomOperationsKeepEveryBound) {
+    // 20000 admits, removals and idle changes from 6 sources (fixed seed):
+    // never more than the capacity, never more than a share per source, and
+    // a victim is always an entry that was there.
+    FairShare t(16, 5);
+    std::mt19937 rng(13);
+    std::map<uint64_t, Ipv4> live;
+    std::map<uint32_t, size_t> held;
+    for (uint64_t id = 1; id <= 20000; ++id) {
+        const Ipv4 source(172, 16, 0, uint8_t(100 + rng() % 6));
+        switch (rng() % 3) {
+            case 0: {
+                Admission a = t.admit(id, source, id);
+                if (a.verdict == Admit::evict) {
+                    ASSERT_TRUE(live.count(a.victim)) << id;
+                    --held[live[a.victim].value()];
+                    live.erase(a.victim);
+                }
+                if (a.accepted()) {
+                    live[id] = source;
+                    ++held[source.value()];
+                }
+                break;
+            }
+            case 1:
+                if (!live.empty()) {
+                    auto it = std::next(live.begin(), long(rng() % live.size()));
+                    t.remove(it->first);
+                    --held[it->second.value()];
+                    live.erase(it);
+                }
+                break;
+            default:
+                if (!live.empty())
+                    t.set_idle(std::next(live.begin(), long(rng() % live.size()))->first, rng() % 2,
+                               id);
+        }
+        ASSERT_LE(t.size(), 16u);
+        ASSERT_EQ(t.size(), live.size());
+        for (const auto& [addr, n] : held) {
+            ASSERT_LE(n, 5u);
+            ASSERT_EQ(t.held_by(Ipv4(addr)), n);
+        }
+    }
+    const auto& c = t.counters();
+    EXPECT_GT(c.evicted, 0u);
+    EXPECT_GT(c.refused_source + c.refused_full, 0u);
 }
