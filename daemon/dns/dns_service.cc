@@ -42,6 +42,8 @@ void disable(event::Source& s) {
     if (s) (void)s.set_enabled(false);
 }
 
+constexpr TcpTimeouts kTcpTimeouts{kTcpIdleTimeoutUsec, kTcpQueryReadTimeoutUsec, kTcpLifetimeUsec, kTcpDrainUsec};
+
 }  // namespace
 
 DnsService::DnsService(Key, sd_event* ev, DnsServiceConfig config, LocalZone zone)
@@ -50,7 +52,7 @@ DnsService::DnsService(Key, sd_event* ev, DnsServiceConfig config, LocalZone zon
       zone_(std::move(zone)),
       responder_(zone_, cache_, config_.forward),
       forwarder_(ev, config_.resolv_conf, config_.avoid,
-                 [this](uint64_t token, const ldns_pkt* reply) { on_forwarded(token, reply); }),
+                 [this](uint64_t token, const ldns_pkt* reply) { on_forwarded(token, reply); }, config_.switch_name),
       udp_batch_(std::make_unique<UdpBatch>()) {}
 
 DnsService::~DnsService() = default;
@@ -59,7 +61,10 @@ Result<std::unique_ptr<DnsService>> DnsService::create(sd_event* ev, DnsServiceC
     std::string sw = "DNS of switch '" + config.switch_name + "'";
     auto zone = LocalZone::create(config.domain, config.subnet);
     if (!zone) return zone.error().context(sw);
+    auto refusals = EpisodeLog::create(ev, "DNS over TCP connection", config.switch_name);
+    if (!refusals) return refusals.error().context(sw);
     auto svc = std::make_unique<DnsService>(Key(), ev, std::move(config), std::move(*zone));
+    svc->tcp_refusals_ = std::move(*refusals);
     if (auto s = svc->open_sockets(); !s) return s.error().context(sw);
     return svc;
 }
@@ -188,11 +193,13 @@ void DnsService::handle_query(std::span<const uint8_t> query, Ipv4 client, const
     bool over_limit = conn && conn->in_flight >= kMaxTcpInFlight;
     uint64_t token = next_token_++;
     Status started = over_limit ? Status(make_error(E2BIG, "too many queries in flight on one TCP connection"))
-                                : forwarder_.start(token, q.question, {q.dnssec_ok, q.cd});
+                                : forwarder_.start(token, client, q.question, {q.dnssec_ok, q.cd});
     if (!started) {
-        log::debug("forwarding " + q.question.to_string() + " for " + client.to_string() + ": " +
-                       started.error().message + ", answering SERVFAIL",
-                   {{"VSWITCH_SWITCH", config_.switch_name}});
+        // A flood is refused here at packet rate: no string unless logged.
+        if (log::enabled(log::Level::debug))
+            log::debug("forwarding " + q.question.to_string() + " for " + client.to_string() + ": " +
+                           started.error().message + ", answering SERVFAIL",
+                       {{"VSWITCH_SWITCH", config_.switch_name}});
         Bytes wire = responder_.servfail(q);
         if (conn)
             send_tcp(*conn, wire);
@@ -230,6 +237,8 @@ void DnsService::on_forwarded(uint64_t token, const ldns_pkt* reply) {
     if (c == conns_.end()) return;  // the client hung up meanwhile
     --c->second->in_flight;
     send_tcp(*c->second, wire);
+    if (conns_.count(w.conn) == 0) return;
+    update_times(*c->second);
     maybe_close(*c->second);
 }
 
@@ -252,43 +261,99 @@ void DnsService::on_accept() {
         socklen_t len = sizeof from;
         Fd fd(accept4(tcp_.get(), reinterpret_cast<sockaddr*>(&from), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) return;
-        if (conns_.size() >= kMaxTcpConnections) {
-            log::debug("DNS over TCP: " + std::to_string(kMaxTcpConnections) + " connections open, refusing one",
-                       {{"VSWITCH_SWITCH", config_.switch_name}});
+        const Ipv4 client = Ipv4::from_network(from.sin_addr.s_addr);
+        const uint64_t id = next_conn_++;
+        const uint64_t now = event::now(ev_);
+        Admission admission = tcp_slots_.admit(id, client, now);
+        tcp_counters_.slots = tcp_slots_.counters();
+        if (!admission.accepted()) {
+            tcp_refusals_.refused([&] {
+                return "from " + client.to_string() + ": " + to_string(admission.verdict) + " (" +
+                       std::to_string(tcp_slots_.held_by(client)) + " of " +
+                       std::to_string(kMaxTcpConnectionsPerSource) + " per guest, " +
+                       std::to_string(tcp_slots_.size()) + " of " + std::to_string(kMaxTcpConnections) + " open)";
+            });
+            // A reset, not a FIN: the client learns at once, and no
+            // TIME_WAIT is left behind for a connection never served.
+            linger reset{1, 0};
+            (void)setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
             continue;  // closed by fd's destructor
         }
+        if (admission.verdict == Admit::evict) {
+            log::debug("DNS over TCP from " + client.to_string() + ": closing connection " +
+                           std::to_string(admission.victim) + " to make room",
+                       {{"VSWITCH_SWITCH", config_.switch_name}});
+            close_conn(admission.victim);
+        }
         auto conn = std::make_unique<TcpConn>();
-        conn->id = next_conn_++;
+        conn->id = id;
         conn->fd = std::move(fd);
-        conn->client = Ipv4::from_network(from.sin_addr.s_addr);
+        conn->client = client;
         conn->in = TcpDeframer(kMaxTcpQueryLength);
-        uint64_t id = conn->id;
+        conn->times = TcpTimeline(kTcpTimeouts, now);
         auto io = event::add_io(ev_, conn->fd.get(), EPOLLIN, "DNS over TCP from " + conn->client.to_string(),
                                 [this, id](uint32_t revents) { on_tcp(id, revents); });
-        // RFC 7766 §6.2.3: an idle connection is closed; one waiting on
-        // upstream is not idle.
-        auto idle = event::Timer::create(ev_, "DNS over TCP idle timeout", [this, id] {
-            closed_.clear();
-            auto it = conns_.find(id);
-            if (it == conns_.end()) return;
-            if (it->second->in_flight > 0)
-                arm_idle(*it->second);
-            else
-                close_conn(id);
-        }, CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
-        if (!io || !idle) {
-            log::warning((!io ? io.error() : idle.error()).message + ", dropping a DNS TCP connection");
+        auto timer = event::Timer::create(ev_, "DNS over TCP timeouts", [this, id] { on_tcp_timer(id); },
+                                          CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
+        if (!io || !timer) {
+            log::warning((!io ? io.error() : timer.error()).message + ", dropping a DNS TCP connection");
+            tcp_slots_.remove(id);
             continue;
         }
         conn->io = std::move(*io);
-        conn->idle = std::move(*idle);
+        conn->timer = std::move(*timer);
         TcpConn& ref = *conn;
         conns_.emplace(id, std::move(conn));
-        arm_idle(ref);
+        update_times(ref);
     }
 }
 
-void DnsService::arm_idle(TcpConn& conn) { conn.idle.arm_in(kTcpIdleTimeoutUsec); }
+// The connection's state changed (bytes read, work started or ended): the
+// slot table learns whether it is idle, and the one timer moves to the next
+// deadline.
+void DnsService::update_times(TcpConn& conn) {
+    const uint64_t now = event::now(ev_);
+    conn.times.set_busy(now, conn.in_flight > 0);
+    tcp_slots_.set_idle(conn.id, conn.times.idle(), now);
+    conn.timer.arm_at(conn.times.deadline());
+}
+
+void DnsService::on_tcp_timer(uint64_t conn_id) {
+    closed_.clear();
+    auto it = conns_.find(conn_id);
+    if (it == conns_.end()) return;
+    TcpConn& conn = *it->second;
+    const TcpExpiry expiry = conn.times.expired(event::now(ev_));
+    switch (expiry) {
+        case TcpExpiry::none:
+            return update_times(conn);
+        case TcpExpiry::idle:
+            ++tcp_counters_.closed_idle;
+            break;
+        case TcpExpiry::slow_query:
+            ++tcp_counters_.closed_slow_query;
+            break;
+        case TcpExpiry::drained:
+            ++tcp_counters_.closed_drained;
+            break;
+        case TcpExpiry::lifetime:
+            // No more queries: the answers owed go out, then it closes
+            // (maybe_close), within kTcpDrainUsec.
+            ++tcp_counters_.lifetime_reached;
+            log::debug("DNS over TCP from " + conn.client.to_string() + ": " + to_string(expiry) +
+                           ", reading no more queries",
+                       {{"VSWITCH_SWITCH", config_.switch_name}});
+            conn.times.start_draining();
+            conn.read_closed = true;
+            (void)conn.io.set_io_events(conn.out.empty() ? 0u : uint32_t(EPOLLOUT));
+            maybe_close(conn);
+            if (conns_.count(conn_id)) update_times(conn);
+            return;
+    }
+    log::debug("DNS over TCP from " + conn.client.to_string() + ": " + to_string(expiry) + ", closing",
+               {{"VSWITCH_SWITCH", config_.switch_name}});
+    close_conn(conn_id);
+}
 
 void DnsService::on_tcp(uint64_t conn_id, uint32_t revents) {
     closed_.clear();
@@ -309,18 +374,20 @@ void DnsService::on_tcp(uint64_t conn_id, uint32_t revents) {
         (void)conn.io.set_io_events(conn.out.empty() ? 0u : uint32_t(EPOLLOUT));
         return maybe_close(conn);
     }
-    arm_idle(conn);
     if (!conn.in.feed(std::span<const uint8_t>(buf, size_t(n)))) {
         log::debug("DNS over TCP from " + conn.client.to_string() + ": bad framing, closing",
                    {{"VSWITCH_SWITCH", config_.switch_name}});
+        ++tcp_counters_.closed_bad_framing;
         return close_conn(conn_id);
     }
+    conn.times.on_read(event::now(ev_), conn.in.partial() > 0);
     // RFC 7766 §6.2.1.1: pipelined queries are all taken; answers go out
     // in whatever order they are ready, each with its own id.
     while (auto msg = conn.in.next()) {
         handle_query(*msg, conn.client, nullptr, &conn);
         if (conns_.count(conn_id) == 0) return;
     }
+    update_times(conn);
 }
 
 void DnsService::send_tcp(TcpConn& conn, const Bytes& wire) {
@@ -329,6 +396,7 @@ void DnsService::send_tcp(TcpConn& conn, const Bytes& wire) {
     if (conn.out.size() + framed->size() > kMaxTcpWriteBuffer) {
         log::debug("DNS over TCP to " + conn.client.to_string() + ": client does not read, closing",
                    {{"VSWITCH_SWITCH", config_.switch_name}});
+        ++tcp_counters_.closed_unread;
         return close_conn(conn.id);
     }
     conn.out.insert(conn.out.end(), framed->begin(), framed->end());
@@ -357,7 +425,12 @@ void DnsService::close_conn(uint64_t conn_id) {
     auto it = conns_.find(conn_id);
     if (it == conns_.end()) return;
     disable(it->second->io);
-    it->second->idle.disarm();
+    it->second->timer.disarm();
+    // The socket closes now, so the client sees it at once even when no
+    // other DNS event comes to free the rest (its source is disabled, so
+    // sd-event no longer watches the descriptor).
+    it->second->fd.reset();
+    tcp_slots_.remove(conn_id);
     closed_.push_back(std::move(it->second));
     conns_.erase(it);
     // Its forwarded queries finish into the void (on_forwarded finds no

@@ -16,15 +16,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/dns/episode_log.h"
 #include "daemon/dns/forwarder.h"
+#include "daemon/dns/limits.h"
 #include "daemon/event/event.h"
 #include "libvswitch/base/fd.h"
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/dns/cache.h"
+#include "libvswitch/dns/fair_share.h"
 #include "libvswitch/dns/local_zone.h"
 #include "libvswitch/dns/responder.h"
 #include "libvswitch/dns/tcp_framing.h"
+#include "libvswitch/dns/tcp_timeouts.h"
 
 namespace vswitch::dns {
 
@@ -34,6 +38,19 @@ inline constexpr size_t kUdpBatch = 32;
 // far below the largest datagram we promise to take (our EDNS size, RFC
 // 6891 §6.2.5); anything longer is cut and dropped (MSG_TRUNC).
 inline constexpr size_t kMaxUdpQuery = kMaxUdpPayload;
+
+// What became of the client TCP connections: the slot table's decisions
+// (per-guest shares, kMaxTcpConnectionsPerSource) and why the daemon closed
+// the ones it closed.
+struct TcpCounters {
+    FairShareCounters slots;
+    uint64_t closed_idle = 0;
+    uint64_t closed_slow_query = 0;  // a query not read whole in kTcpQueryReadTimeoutUsec
+    uint64_t lifetime_reached = 0;   // no more queries read (closed once the answers are out)
+    uint64_t closed_drained = 0;     // answers owed after the lifetime took too long
+    uint64_t closed_bad_framing = 0;
+    uint64_t closed_unread = 0;  // the client did not read its answers
+};
 
 struct DnsServiceConfig {
     std::string switch_name;
@@ -74,6 +91,8 @@ public:
     const Responder& responder() const { return responder_; }
     const Forwarder& forwarder() const { return forwarder_; }
     const Cache& cache() const { return cache_; }
+    const TcpCounters& tcp_counters() const { return tcp_counters_; }
+    size_t tcp_connections() const { return conns_.size(); }
 
 private:
     struct TcpConn {
@@ -81,7 +100,8 @@ private:
         Fd fd;
         Ipv4 client;
         event::Source io;
-        event::Timer idle;
+        event::Timer timer;  // at times.deadline()
+        TcpTimeline times;
         TcpDeframer in;
         Bytes out;
         size_t in_flight = 0;
@@ -121,7 +141,8 @@ private:
     void flush_udp();
     void send_tcp(TcpConn& conn, const Bytes& wire);
     void flush_tcp(TcpConn& conn);
-    void arm_idle(TcpConn& conn);
+    void update_times(TcpConn& conn);
+    void on_tcp_timer(uint64_t conn_id);
     void close_conn(uint64_t conn_id);
     void maybe_close(TcpConn& conn);
     void names_changed();
@@ -139,6 +160,9 @@ private:
     event::Source udp_io_;
     event::Source tcp_io_;
     std::map<uint64_t, std::unique_ptr<TcpConn>> conns_;
+    FairShare tcp_slots_{kMaxTcpConnections, kMaxTcpConnectionsPerSource};
+    TcpCounters tcp_counters_;
+    EpisodeLog tcp_refusals_;
     std::vector<std::unique_ptr<TcpConn>> closed_;  // freed at the next callback
     std::unordered_map<uint64_t, Waiting> waiting_;
     uint64_t next_token_ = 1;

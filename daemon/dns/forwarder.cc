@@ -61,8 +61,12 @@ bool same_stat(const struct stat& a, const struct stat& b) {
 
 }  // namespace
 
-Forwarder::Forwarder(sd_event* ev, std::string resolv_conf, std::vector<Ipv4> avoid, DoneFn done)
-    : ev_(ev), resolv_conf_(std::move(resolv_conf)), avoid_(std::move(avoid)), done_(std::move(done)) {}
+Forwarder::Forwarder(sd_event* ev, std::string resolv_conf, std::vector<Ipv4> avoid, DoneFn done, std::string sw)
+    : ev_(ev), resolv_conf_(std::move(resolv_conf)), avoid_(std::move(avoid)), done_(std::move(done)) {
+    // Without it (no memory for a timer) refusals are still counted, only
+    // not logged.
+    if (auto log = EpisodeLog::create(ev, "DNS forwarding", std::move(sw))) refusals_ = std::move(*log);
+}
 
 Forwarder::~Forwarder() = default;
 
@@ -92,11 +96,28 @@ const std::vector<Nameserver>& Forwarder::nameservers() {
     return servers_;
 }
 
-Status Forwarder::start(uint64_t token, const Question& q, const UpstreamQueryOptions& opts) {
+Status Forwarder::start(uint64_t token, Ipv4 source, const Question& q, const UpstreamQueryOptions& opts) {
     bury();
-    if (jobs_.size() >= kMaxPendingQueries) return make_error(E2BIG, "too many pending DNS queries");
     const auto& servers = nameservers();
     if (servers.empty()) return make_error(ENOENT, "no upstream DNS server in '" + resolv_conf_ + "'");
+    Admission admission = share_.admit(token, source, event::now(ev_));
+    counters_.pending = share_.counters();
+    if (!admission.accepted()) {
+        refusals_.refused([&] {
+            return "for " + source.to_string() + ": " + to_string(admission.verdict) + " (" +
+                   std::to_string(share_.held_by(source)) + " of " + std::to_string(share_.per_source()) +
+                   " per guest, " + std::to_string(share_.size()) + " of " + std::to_string(share_.capacity()) +
+                   " pending)";
+        });
+        return make_error(E2BIG, to_string(admission.verdict));
+    }
+    // The heaviest guest's oldest question makes room: its client gets
+    // SERVFAIL now rather than after the deadline.
+    if (admission.verdict == Admit::evict) {
+        log::debug("DNS forwarding: ending the oldest pending query of the heaviest guest for " +
+                   source.to_string());
+        finish(admission.victim, nullptr);
+    }
 
     auto job = std::make_unique<Job>();
     job->token = token;
@@ -105,8 +126,16 @@ Status Forwarder::start(uint64_t token, const Question& q, const UpstreamQueryOp
     job->servers = servers;
     Job& j = *job;
     auto deadline = event::Timer::create(
-        ev_, "DNS forward deadline", [this, token] { finish(token, nullptr); }, CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
-    if (!deadline) return deadline.error();
+        ev_, "DNS forward deadline",
+        [this, token] {
+            ++counters_.forward_timeouts;
+            finish(token, nullptr);
+        },
+        CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
+    if (!deadline) {
+        share_.remove(token);
+        return deadline.error();
+    }
     j.deadline = std::move(*deadline);
     j.deadline.arm_in(kForwardTimeoutUsec);
     jobs_.emplace(token, std::move(job));
@@ -116,6 +145,7 @@ Status Forwarder::start(uint64_t token, const Question& q, const UpstreamQueryOp
         ++j.server;
     }
     jobs_.erase(token);
+    share_.remove(token);
     return make_error(ENETUNREACH, "no upstream DNS server reachable");
 }
 
@@ -160,7 +190,9 @@ Status Forwarder::send_attempt(Job& job, bool tcp) {
         auto timer = event::Timer::create(ev_, "DNS upstream attempt timeout", [this, token] {
             bury();
             auto it = jobs_.find(token);
-            if (it != jobs_.end()) next_server(*it->second);
+            if (it == jobs_.end()) return;
+            ++counters_.attempt_timeouts;
+            next_server(*it->second);
         }, CLOCK_MONOTONIC, kDnsTimerAccuracyUsec);
         if (!timer) return timer.error();
         job.attempt_timer = std::move(*timer);
@@ -243,6 +275,7 @@ void Forwarder::finish(uint64_t token, const ldns_pkt* reply) {
     if (it == jobs_.end()) return;
     graveyard_.push_back(std::move(it->second));
     jobs_.erase(it);
+    share_.remove(token);
     auto& dead = *graveyard_.back();
     disable(dead.io);
     dead.attempt_timer.disarm();
@@ -255,6 +288,7 @@ void Forwarder::cancel(uint64_t token) {
     if (it == jobs_.end()) return;
     graveyard_.push_back(std::move(it->second));
     jobs_.erase(it);
+    share_.remove(token);
 }
 
 // The old attempt's sources may be the ones being dispatched: disabled now,

@@ -12,13 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "daemon/dns/episode_log.h"
 #include "daemon/event/event.h"
 #include "libvswitch/base/fd.h"
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dns/fair_share.h"
 #include "libvswitch/dns/message.h"
 #include "libvswitch/dns/tcp_framing.h"
 #include "libvswitch/dns/upstream.h"
+#include "daemon/dns/limits.h"
 
 namespace vswitch::dns {
 
@@ -27,6 +30,9 @@ namespace vswitch::dns {
 // when a reply came truncated. It walks the upstreams in resolv.conf order,
 // moving on after kAttemptTimeoutUsec or an answer that speaks about the
 // server (SERVFAIL, REFUSED...), and gives up after kForwardTimeoutUsec.
+// The jobs are a table shared by every guest: each asking guest (source
+// address) has a share of it (FairShare, kMaxPendingQueriesPerSource), so a
+// guest flooding names that no upstream answers cannot starve the others.
 // The DnsService drives it: start() per query, and gets done(token, reply)
 // exactly once per started job (reply null: no upstream answered).
 class Forwarder {
@@ -34,14 +40,18 @@ public:
     using DoneFn = std::function<void(uint64_t token, const ldns_pkt* reply)>;
 
     // resolv_conf is re-read when its mtime, size or inode change; addresses
-    // in avoid (our own gateways) are never asked.
-    Forwarder(sd_event* ev, std::string resolv_conf, std::vector<Ipv4> avoid, DoneFn done);
+    // in avoid (our own gateways) are never asked. sw names the switch in
+    // the log.
+    Forwarder(sd_event* ev, std::string resolv_conf, std::vector<Ipv4> avoid, DoneFn done, std::string sw = {});
     ~Forwarder();
     Forwarder(const Forwarder&) = delete;
     Forwarder& operator=(const Forwarder&) = delete;
 
-    // E2BIG past kMaxPendingQueries, ENOENT with no usable upstream.
-    Status start(uint64_t token, const Question& q, const UpstreamQueryOptions& opts);
+    // For the guest at `source`. E2BIG when its share is used up, or the
+    // table is full of fair shares; when the table is full and a heavier
+    // guest holds more, that guest's oldest job ends first (done(victim,
+    // nullptr), before start returns). ENOENT with no usable upstream.
+    Status start(uint64_t token, Ipv4 source, const Question& q, const UpstreamQueryOptions& opts);
     void cancel(uint64_t token);
     size_t pending() const { return jobs_.size(); }
     const UpstreamCounters& counters() const { return counters_; }
@@ -88,6 +98,8 @@ private:
     std::vector<event::Source> retired_sources_;
     std::vector<Fd> retired_fds_;
     UpstreamCounters counters_;
+    FairShare share_{kMaxPendingQueries, kMaxPendingQueriesPerSource};
+    EpisodeLog refusals_;
 };
 
 }  // namespace vswitch::dns

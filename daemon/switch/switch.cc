@@ -157,7 +157,17 @@ stats::Statistics Switch::statistics() const {
         out.emplace_back("repairs." + kind, n);
     }
     if (dhcp_) stats::append_dhcp(out, dhcp_->counters());
-    if (dns_) stats::append_dns(out, dns_->responder().counters(), dns_->cache().counters(), dns_->forwarder().counters());
+    if (dns_) {
+        stats::append_dns(out, dns_->responder().counters(), dns_->cache().counters(), dns_->forwarder().counters());
+        const dns::TcpCounters& tcp = dns_->tcp_counters();
+        stats::append_fair_share(out, "dns.tcp", tcp.slots);
+        out.emplace_back("dns.tcp.idle-closed", tcp.closed_idle);
+        out.emplace_back("dns.tcp.lifetime-ended", tcp.lifetime_reached);
+        out.emplace_back("dns.tcp.slow-query-timeouts", tcp.closed_slow_query);  // RFC 7766 §6.2
+        out.emplace_back("dns.tcp.drain-timeouts", tcp.closed_drained);
+        out.emplace_back("dns.tcp.dropped.bad-framing", tcp.closed_bad_framing);
+        out.emplace_back("dns.tcp.dropped.unread", tcp.closed_unread);
+    }
     return out;
 }
 

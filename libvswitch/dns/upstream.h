@@ -13,6 +13,7 @@
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dns/fair_share.h"
 #include "libvswitch/dns/ldns.h"
 #include "libvswitch/dns/message.h"
 
@@ -73,9 +74,13 @@ CheckedReply check_upstream_reply(std::span<const uint8_t> reply, uint16_t expec
 // the next upstream instead (SERVFAIL, REFUSED, NOTIMP, FORMERR).
 bool should_try_next_upstream(const ldns_pkt& reply);
 
-// Upstream replies seen, by verdict; the daemon keeps one.
+// Upstream replies seen, by verdict, and what the table of pending
+// forwards decided (per-guest shares); the daemon keeps one.
 struct UpstreamCounters {
     std::array<uint64_t, kReplyVerdictCount> by_verdict{};
+    FairShareCounters pending;
+    uint64_t attempt_timeouts = 0;  // an upstream silent for one attempt (the next one is asked)
+    uint64_t forward_timeouts = 0;  // no answer from any upstream in time: SERVFAIL
 
     void count(ReplyVerdict v) { ++by_verdict[size_t(v)]; }
     uint64_t operator[](ReplyVerdict v) const { return by_verdict[size_t(v)]; }

@@ -3,6 +3,7 @@
 #include "libvswitch/dhcp/message.h"
 #include "libvswitch/dhcp/server_core.h"
 #include "libvswitch/dns/cache.h"
+#include "libvswitch/dns/fair_share.h"
 #include "libvswitch/dns/responder.h"
 #include "libvswitch/dns/upstream.h"
 
@@ -69,6 +70,17 @@ void append_dns(Statistics& out, const dns::ResponderCounters& r, const dns::Cac
     add(out, "dns.cache.pushed-out", cache.evicted);  // by the size cap: normal, not trouble
     for (size_t i = 0; i < dns::kReplyVerdictCount; ++i)
         add(out, upstream_key(dns::ReplyVerdict(i)), upstream[dns::ReplyVerdict(i)]);
+    add(out, "dns.upstream.attempt-timeouts", upstream.attempt_timeouts);
+    add(out, "dns.upstream.forward-timeouts", upstream.forward_timeouts);
+    append_fair_share(out, "dns.pending", upstream.pending);
+}
+
+void append_fair_share(Statistics& out, std::string_view prefix, const dns::FairShareCounters& c) {
+    const std::string p(prefix);
+    add(out, p + ".accepted", c.accepted);
+    add(out, p + ".evicted", c.evicted);
+    add(out, p + ".guest-share-refused", c.refused_source);
+    add(out, p + ".full-refused", c.refused_full);
 }
 
 }  // namespace vswitch::stats

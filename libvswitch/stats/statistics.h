@@ -24,6 +24,7 @@ namespace vswitch::dns {
 struct ResponderCounters;
 struct CacheCounters;
 struct UpstreamCounters;
+struct FairShareCounters;
 }  // namespace vswitch::dns
 
 namespace vswitch::stats {
@@ -33,6 +34,9 @@ using Statistics = std::vector<std::pair<std::string, uint64_t>>;
 void append_dhcp(Statistics& out, const dhcp::ServerCounters& c);
 void append_dns(Statistics& out, const dns::ResponderCounters& responder, const dns::CacheCounters& cache,
                 const dns::UpstreamCounters& upstream);
+// The shared tables a guest can fill (per-guest shares): DHCP's held offers
+// and leases come with append_dhcp; "dns.tcp" and "dns.pending" here.
+void append_fair_share(Statistics& out, std::string_view prefix, const dns::FairShareCounters& c);
 
 inline constexpr std::string_view kTroubleWords[] = {"dropped", "refused",  "evicted",
                                                      "exhausted", "timeouts", "repairs"};

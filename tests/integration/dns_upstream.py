@@ -4,7 +4,11 @@
 Answers A questions from a fixed table over UDP and TCP on ADDR:53 and
 appends one line per query it receives to LOG ("udp ext.example. 1"), so a
 test can count what reached upstream. tc.example. is answered truncated
-(TC=1, no records) over UDP and in full over TCP.
+(TC=1, no records) over UDP and in full over TCP. Every name under
+ok.test. is answered with 192.0.2.100 (distinct names, so none is cached);
+no name under blackhole.test. is ever answered (a silent upstream, for
+tests/integration/dns_fair.sh), and those are counted in LOG only as
+"blackhole" lines, one per query, to keep a flood cheap.
 
 Usage: dns_upstream.py ADDR LOG
 """
@@ -23,6 +27,9 @@ TABLE = {
 }
 TTL = 300
 TRUNCATED_OVER_UDP = "tc.example."
+ANSWERED_ZONE = ".ok.test."
+ANSWERED_ZONE_ADDR = "192.0.2.100"
+SILENT_ZONE = ".blackhole.test."
 
 log_lock = threading.Lock()
 
@@ -41,12 +48,19 @@ def parse_question(msg):
 
 
 def answer(msg, transport, log):
+    """The reply to send, or None to stay silent."""
     qid, flags = struct.unpack("!HH", msg[:4])
     name, qtype, _, question = parse_question(msg)
+    if name.endswith(SILENT_ZONE):
+        with log_lock, open(log, "a") as f:
+            f.write("blackhole\n")
+        return None
     with log_lock, open(log, "a") as f:
         f.write("%s %s %d\n" % (transport, name, qtype))
     rd = flags & 0x0100
     addrs = TABLE.get(name)
+    if addrs is None and name.endswith(ANSWERED_ZONE):
+        addrs = [ANSWERED_ZONE_ADDR]
     rcode = 0 if addrs is not None else 3
     records = []
     truncated = transport == "udp" and name == TRUNCATED_OVER_UDP
@@ -62,7 +76,9 @@ def serve_udp(s, log):
     while True:
         msg, peer = s.recvfrom(4096)
         try:
-            s.sendto(answer(msg, "udp", log), peer)
+            reply = answer(msg, "udp", log)
+            if reply is not None:
+                s.sendto(reply, peer)
         except Exception as e:  # a broken query is the test's, not ours
             print("udp: %s" % e, file=sys.stderr)
 
@@ -87,6 +103,8 @@ def serve_tcp_conn(conn, log):
             if msg is None:
                 return
             reply = answer(msg, "tcp", log)
+            if reply is None:
+                continue
             conn.sendall(struct.pack("!H", len(reply)) + reply)
 
 
