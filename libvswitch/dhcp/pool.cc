@@ -53,7 +53,7 @@ AddressPool::HoldOutcome AddressPool::hold(std::string_view client_key, Ipv4 a, 
     std::string key(client_key);
     release_hold(key);
     HoldOutcome out;
-    if (pending_offers_of(source) >= kMaxPendingOffersPerSource) {
+    if (source != 0 && pending_offers_of(source) >= offer_share()) {  // 0: the host, no guest
         // Its oldest hold is also its first to expire: no full prune needed.
         const auto& oldest = offers_.at(by_source_.at(source).begin()->second);
         out.evicted_own = oldest.until > now;
@@ -84,6 +84,12 @@ AddressPool::HoldOutcome AddressPool::hold(std::string_view client_key, Ipv4 a, 
     offered_to_[a.value()] = key;
     offers_.emplace(std::move(key), Offer{a, now + kOfferHoldTime, source, seq});
     return out;
+}
+
+size_t AddressPool::offer_share() const {
+    // In a small pool a quarter of the addresses, so that one source's
+    // holds never empty it either.
+    return std::min<size_t>(kMaxPendingOffersPerSource, std::max<size_t>(1, size() / 4));
 }
 
 size_t AddressPool::pending_offers_of(uint32_t source) const {

@@ -55,8 +55,8 @@ public:
 
     // Offers: an address offered to a client is held for kOfferHoldTime so
     // that nobody else is offered it meanwhile. `source` is who asked (the
-    // bridge port's ifindex; 0: the host or unknown). Never refused: a
-    // source at kMaxPendingOffersPerSource makes room with its own oldest
+    // bridge port's ifindex; 0: the host or unknown, which has no share).
+    // Never refused: a source at its offer_share() makes room with its own oldest
     // hold; a full table (kMaxPendingOffers, none expired) with the oldest
     // hold of the source holding most.
     struct HoldOutcome {
@@ -69,6 +69,9 @@ public:
     void release_hold(std::string_view client_key);
     size_t pending_offers() const { return offers_.size(); }
     size_t pending_offers_of(uint32_t source) const;
+    // A source's share of held offers: kMaxPendingOffersPerSource, or a
+    // quarter of a smaller pool.
+    size_t offer_share() const;
 
     // True when `a` may be given to this client: in range, not reserved,
     // not quarantined, not leased or held for someone else.

@@ -222,7 +222,7 @@ Decision ServerCore::handle_discover(const Message& req, const std::string& key,
         auto held = pool_.hold(key, *address, now, source);
         if (held.evicted_own) {
             ++counters_.offers_evicted;
-            limit_hit(Limit::offers_per_source, source, kMaxPendingOffersPerSource, now);
+            limit_hit(Limit::offers_per_source, source, pool_.offer_share(), now);
         } else {
             limit_ok(Limit::offers_per_source, source, now);
         }

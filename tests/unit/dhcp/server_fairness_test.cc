@@ -204,6 +204,15 @@ TEST(DhcpServerFairness, RelayedPacketsFromAPortAreDroppedAndCounted) {
     EXPECT_EQ(s.handle(relayed, t0, 0).kind, DecisionKind::offer);
 }
 
+TEST(DhcpServerFairness, InASmallPoolOnePortsHoldsLeaveRoomForOthers) {
+    ServerCore s = make_server(config("10.9.8.0/26"));  // 61 addresses: a share of 15
+    ASSERT_EQ(s.pool().offer_share(), 15u);
+    for (int i = 0; i < 500; ++i)
+        ASSERT_EQ(s.handle(client(MessageType::discover, 1000 + i), t0, 3).kind, DecisionKind::offer) << i;
+    EXPECT_EQ(s.pool().pending_offers_of(3), 15u);
+    for (int n = 1; n <= 40; ++n) EXPECT_EQ(dora(s, n, Source(100 + n), t0 + 1s), DecisionKind::ack) << n;
+}
+
 TEST(DhcpServerFairness, RefusesALeaseLimitOfZero) {
     EXPECT_FALSE(ServerCore::create(config("172.27.160.0/20", 0)).ok());
 }
