@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "daemon/log.h"
+#include "daemon/netlink/fdb.h"
 #include "daemon/netlink/neighbours.h"
 #include "libvswitch/dhcp/frame.h"
 #include "libvswitch/dhcp/lease_file.h"
@@ -242,8 +243,6 @@ Status DhcpServer::open_sockets() {
     if (raw < 0) return errno_error(errno, "creating the DHCP receiving packet socket");
     packet_in_.reset(raw);
     if (auto s = attach_filter(raw, kRequestFilter, "filtering the DHCP packet socket"); !s) return s;
-    // sll_ifindex then names the port a frame came in on, not the bridge.
-    if (auto s = set_int_option(raw, SOL_PACKET, PACKET_ORIGDEV, 1, "setting PACKET_ORIGDEV"); !s) return s;
     if (!set_int_option(raw, SOL_SOCKET, SO_RCVBUFFORCE, kReceiveBufferBytes, "setting SO_RCVBUFFORCE"))
         (void)set_int_option(raw, SOL_SOCKET, SO_RCVBUF, kReceiveBufferBytes, "setting SO_RCVBUF");
     sockaddr_ll ll{};
@@ -295,8 +294,24 @@ std::optional<DhcpServer::Inbound> DhcpServer::read_frame(std::span<uint8_t> buf
     if (d->destination != Ipv4(0xffffffffu) && d->destination != c.gateway && d->destination != c.subnet.broadcast())
         return in;
     in.payload = d->payload;
-    in.source = from.sll_ifindex == params_.ifindex ? 0 : dhcp::Source(from.sll_ifindex);
+    in.source = source_of(from);
     return in;
+}
+
+// The port a frame came in on: where the bridge learnt its source MAC (see
+// netlink/fdb.h). A guest's frame whose port is unknown is still a guest's:
+// kUnknownSource, not the host.
+dhcp::Source DhcpServer::source_of(const sockaddr_ll& from) {
+    if (from.sll_halen != ETH_ALEN) return dhcp::kUnknownSource;
+    std::array<uint8_t, 6> b{};
+    std::memcpy(b.data(), from.sll_addr, ETH_ALEN);
+    auto port = netlink::bridge_port_of(sock_, params_.ifindex, Mac(b));
+    if (!port) {
+        log::debug("DHCP: " + port.error().message + " (" + Mac(b).to_string() + "), ignoring",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+        return dhcp::kUnknownSource;
+    }
+    return *port == params_.ifindex ? dhcp::kUnknownSource : dhcp::Source(*port);
 }
 
 // The host's own request (a client or relay on the host itself), from the
@@ -400,6 +415,7 @@ Status DhcpServer::send_link_layer(const Mac& to, Ipv4 ip_to, std::span<const ui
 
 std::string DhcpServer::port_name(dhcp::Source source) const {
     if (source == 0) return "the host";
+    if (source == dhcp::kUnknownSource) return "an unknown port";
     char name[IF_NAMESIZE] = {};
     if (!if_indextoname(source, name)) return "port #" + std::to_string(source);
     return "port '" + std::string(name) + "'";
@@ -443,7 +459,7 @@ void DhcpServer::report_limits() {
             }
         }
         char name[IF_NAMESIZE] = {};
-        if (e.source == 0 || !if_indextoname(e.source, name)) std::snprintf(name, sizeof name, "%u", e.source);
+        if (e.source == 0 || e.source == dhcp::kUnknownSource || !if_indextoname(e.source, name)) std::snprintf(name, sizeof name, "%u", e.source);
         log::write(e.began ? log::Level::warning : log::Level::info, "DHCP: " + m,
                    {{"VSWITCH_SWITCH", params_.switch_name},
                     {"VSWITCH_LIMIT", std::string(dhcp::to_string(e.limit))},

@@ -6,6 +6,7 @@
 // the sd-event loop drives it; destroying it (clean stop) flushes the leases.
 #pragma once
 
+#include <linux/if_packet.h>
 #include <systemd/sd-event.h>
 
 #include <chrono>
@@ -119,6 +120,7 @@ private:
     void handle_datagram(std::span<const uint8_t> bytes, dhcp::Source source = 0);
     void report_limits();
     std::string port_name(dhcp::Source source) const;
+    dhcp::Source source_of(const sockaddr_ll& from);
     void send(const dhcp::Decision& d);
     Status send_udp(Ipv4 to, uint16_t port, std::span<const uint8_t> payload);
     Status send_link_layer(const Mac& to, Ipv4 ip_to, std::span<const uint8_t> payload);
@@ -133,8 +135,8 @@ private:
     netlink::RouteSocket& sock_;
     Fd udp_;     // UDP 67 bound to the bridge: the host's own requests in, unicast/relay replies out
     Fd packet_;  // AF_PACKET on the bridge: replies to clients without an address
-    // AF_PACKET on the bridge with PACKET_ORIGDEV: the guests' requests in,
-    // each with the port it came in on (the UDP socket only says "the bridge").
+    // AF_PACKET on the bridge: the guests' requests in, each with its source
+    // MAC, whose port the bridge knows (the UDP socket only says "the bridge").
     Fd packet_in_;
     event::Source io_;
     event::Source io_local_;

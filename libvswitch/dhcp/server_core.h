@@ -39,6 +39,8 @@ struct ServerConfig {
 // Who sent a request: the ifindex of the bridge port it came in on; 0 for
 // the host itself or unknown. Opaque to the core: it only counts by it.
 using Source = uint32_t;
+// A guest on a port that could not be told (counted as one port).
+inline constexpr Source kUnknownSource = 0xffffffff;
 
 // The named limits a client can run into, each reported once per episode.
 enum class Limit : uint8_t {
