@@ -41,6 +41,7 @@ void check_switch(const SwitchConfig& s, bool main_file) {
     check(s.bridge.find_first_of("/:% \t") == std::string::npos);
     check(valid_domain(s.domain));
     check(s.lease_time_sec >= kMinLeaseTimeSec && s.lease_time_sec <= kMaxLeaseTimeSec);
+    check(s.max_leases_per_port >= 1 && s.max_leases_per_port <= kMaxMaxLeasesPerPort);
     if (s.mtu) check(*s.mtu >= kMinMtu && *s.mtu <= kMaxMtu);
     if (main_file) {
         check(s.name == kDefaultSwitchName && s.type == SwitchType::nat);

@@ -21,6 +21,7 @@ ServerCore make_server(Clock::time_point now) {
     config.domain = "vswitch.internal";
     config.lease_time = std::chrono::seconds(120);
     config.mtu = 1400;
+    config.max_leases_per_source = 4;  // small: per-port limits are hit too
     auto s = ServerCore::create(config);
     if (!s) std::abort();
     ServerCore server = std::move(s).value();
@@ -48,7 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!packet) break;
         now += std::chrono::seconds(*step);
         server.expire(now);
-        Decision d = server.handle_packet(*packet, now);
+        // The step also picks the port (0: the host) without changing the
+        // timing of existing seeds.
+        const Source source = *step % 3;
+        Decision d = server.handle_packet(*packet, now, source);
+        if (d.kind != DecisionKind::ignore && source != 0 && !d.reply.giaddr.is_zero()) std::abort();
+        if (server.leases_of(1) > 4 || server.leases_of(2) > 4) std::abort();
+        (void)server.take_limit_events();
         if (d.kind != DecisionKind::ignore) {
             auto bytes = d.build();
             if (bytes.size() > std::max(d.max_size, kBootpMinSize)) std::abort();

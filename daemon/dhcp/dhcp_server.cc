@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -15,6 +16,7 @@
 #include <cstring>
 
 #include "daemon/log.h"
+#include "daemon/netlink/fdb.h"
 #include "daemon/netlink/neighbours.h"
 #include "libvswitch/dhcp/frame.h"
 #include "libvswitch/dhcp/lease_file.h"
@@ -36,6 +38,41 @@ Status set_int_option(int fd, int level, int name, int value, const char* what) 
 
 uint64_t usec(std::chrono::milliseconds ms) { return uint64_t(std::chrono::microseconds(ms).count()); }
 
+Status attach_filter(int fd, std::span<const sock_filter> code, const char* what) {
+    sock_fprog prog{uint16_t(code.size()), const_cast<sock_filter*>(code.data())};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return errno_error(errno, what);
+    return {};
+}
+
+// The packet socket's filter, on the IPv4 packet (SOCK_DGRAM: offsets from
+// the IP header): frames to the host (its MAC or broadcast; not what it
+// sends, nor what a promiscuous bridge overhears), UDP, not a fragment,
+// destination port 67. Everything else never reaches the daemon.
+constexpr uint32_t kSnapLength = 0x40000;
+constexpr sock_filter kRequestFilter[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, uint32_t(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, PACKET_BROADCAST, 8, 0),  // OTHERHOST, OUTGOING...
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),                          // protocol
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 6),
+    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),                          // flags, fragment offset
+    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 4, 0),
+    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),                         // X = header length
+    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),                          // UDP destination port
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kServerPort, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, kSnapLength),
+    BPF_STMT(BPF_RET | BPF_K, 0),
+};
+// The UDP socket's: only what the host itself sends on the bridge (its
+// broadcasts, looped back); the guests' requests come through the packet
+// socket, which knows their port. Bound all the same, so that the kernel
+// answers no request with ICMP port unreachable.
+constexpr sock_filter kLocalFilter[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, uint32_t(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_LOOPBACK, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, kSnapLength),
+    BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
 }  // namespace
 
 DhcpServer::DhcpServer(Key, DhcpServerParams params, dhcp::ServerCore core, netlink::RouteSocket& sock)
@@ -52,10 +89,14 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
     if (auto st = s->load_leases(); !st) return st.error().context(what);
     if (auto st = s->open_sockets(); !st) return st.error().context(what);
 
-    auto io = event::add_io(event, s->udp_.get(), EPOLLIN, "DHCP socket" + what.substr(11),
-                            [self](uint32_t) { self->receive(); });
+    auto io = event::add_io(event, s->packet_in_.get(), EPOLLIN, "DHCP packet socket" + what.substr(11),
+                            [self](uint32_t) { self->receive(true); });
     if (!io) return io.error().context(what);
     s->io_ = std::move(*io);
+    io = event::add_io(event, s->udp_.get(), EPOLLIN, "DHCP socket" + what.substr(11),
+                       [self](uint32_t) { self->receive(false); });
+    if (!io) return io.error().context(what);
+    s->io_local_ = std::move(*io);
     // The throttle and the timer exist from the start and are re-armed in
     // place (no allocation per packet).
     auto save = event::Throttle::create(event, "saving the leases" + what.substr(11),
@@ -182,6 +223,7 @@ Status DhcpServer::open_sockets() {
     // FORCE passes rmem_max with CAP_NET_ADMIN; without it the default stays.
     if (!set_int_option(raw, SOL_SOCKET, SO_RCVBUFFORCE, kReceiveBufferBytes, "setting SO_RCVBUFFORCE"))
         (void)set_int_option(raw, SOL_SOCKET, SO_RCVBUF, kReceiveBufferBytes, "setting SO_RCVBUF");
+    if (auto s = attach_filter(raw, kLocalFilter, "filtering the DHCP UDP socket"); !s) return s;
     if (setsockopt(raw, SOL_SOCKET, SO_BINDTODEVICE, dev.c_str(), socklen_t(dev.size())) < 0)
         return errno_error(errno, "binding the DHCP socket to '" + dev + "'");
     sockaddr_in sin{};
@@ -195,55 +237,127 @@ Status DhcpServer::open_sockets() {
     raw = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (raw < 0) return errno_error(errno, "creating the DHCP packet socket");
     packet_.reset(raw);
+
+    // Protocol 0 until bound: the filter is in place before the first frame.
+    raw = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (raw < 0) return errno_error(errno, "creating the DHCP receiving packet socket");
+    packet_in_.reset(raw);
+    if (auto s = attach_filter(raw, kRequestFilter, "filtering the DHCP packet socket"); !s) return s;
+    if (!set_int_option(raw, SOL_SOCKET, SO_RCVBUFFORCE, kReceiveBufferBytes, "setting SO_RCVBUFFORCE"))
+        (void)set_int_option(raw, SOL_SOCKET, SO_RCVBUF, kReceiveBufferBytes, "setting SO_RCVBUF");
+    sockaddr_ll ll{};
+    ll.sll_family = AF_PACKET;
+    ll.sll_protocol = htons(ETH_P_IP);
+    ll.sll_ifindex = params_.ifindex;
+    if (bind(raw, reinterpret_cast<sockaddr*>(&ll), sizeof ll) < 0)
+        return errno_error(errno, "binding the DHCP packet socket to '" + dev + "'");
     return {};
 }
 
-void DhcpServer::receive() {
-    std::array<uint8_t, dhcp::kMaxMessageSize + 1> buf;
-    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in_pktinfo))> control;
+void DhcpServer::receive(bool frames) {
+    std::array<uint8_t, dhcp::kMaxMessageSize + 128> buf;
     for (int i = 0; i < kMaxPacketsPerWakeup; ++i) {
-        iovec iov{buf.data(), buf.size()};
-        sockaddr_in from{};
-        msghdr msg{};
-        msg.msg_name = &from;
-        msg.msg_namelen = sizeof from;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.data();
-        msg.msg_controllen = control.size();
-        ssize_t n = recvmsg(udp_.get(), &msg, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                log::debug("DHCP: receiving on '" + params_.bridge + "': " + std::strerror(errno));
-            break;
-        }
-        // SO_BINDTODEVICE already filters; IP_PKTINFO double-checks, so
-        // nothing is ever served off the bridge.
-        int ifindex = 0;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-                in_pktinfo pi;
-                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-                ifindex = pi.ipi_ifindex;
-            }
-        }
-        if (ifindex != 0 && ifindex != params_.ifindex) continue;
-        handle_datagram(std::span<const uint8_t>(buf.data(), size_t(n)));
+        auto in = frames ? read_frame(buf) : read_local(buf);
+        if (!in) break;
+        if (!in->payload.empty()) handle_datagram(in->payload, in->source);
     }
     arm_expiry();
 }
 
-void DhcpServer::handle_datagram(std::span<const uint8_t> bytes) {
-    auto d = core_.handle_packet(bytes, dhcp::Clock::now());
+// A guest's request, from the packet socket: IPv4 + UDP parsed here (the
+// kernel's UDP stack does not see it for us), the source its port.
+std::optional<DhcpServer::Inbound> DhcpServer::read_frame(std::span<uint8_t> buf) {
+    sockaddr_ll from{};
+    socklen_t len = sizeof from;
+    ssize_t n = recvfrom(packet_in_.get(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC,
+                         reinterpret_cast<sockaddr*>(&from), &len);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            log::debug("DHCP: receiving on '" + params_.bridge + "': " + std::strerror(errno));
+        return std::nullopt;
+    }
+    Inbound in;
+    if (size_t(n) > buf.size()) {
+        log::debug("DHCP: dropped a " + std::to_string(n) + "-byte frame on '" + params_.bridge + "' (oversized)",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+        return in;
+    }
+    auto d = dhcp::parse_udp_frame(std::span<const uint8_t>(buf.data(), size_t(n)));
+    if (!d) {
+        log::debug("DHCP: " + d.error().message + " on '" + params_.bridge + "', dropped",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+        return in;
+    }
+    // What the UDP socket on 0.0.0.0:67 would have been given: to the
+    // broadcast addresses or to us, not something routed through the host.
+    const auto& c = core_.config();
+    if (d->destination != Ipv4(0xffffffffu) && d->destination != c.gateway && d->destination != c.subnet.broadcast())
+        return in;
+    in.payload = d->payload;
+    in.source = source_of(from);
+    return in;
+}
+
+// The port a frame came in on: where the bridge learnt its source MAC (see
+// netlink/fdb.h). A guest's frame whose port is unknown is still a guest's:
+// kUnknownSource, not the host.
+dhcp::Source DhcpServer::source_of(const sockaddr_ll& from) {
+    if (from.sll_halen != ETH_ALEN) return dhcp::kUnknownSource;
+    std::array<uint8_t, 6> b{};
+    std::memcpy(b.data(), from.sll_addr, ETH_ALEN);
+    auto port = netlink::bridge_port_of(sock_, params_.ifindex, Mac(b));
+    if (!port) {
+        log::debug("DHCP: " + port.error().message + " (" + Mac(b).to_string() + "), ignoring",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+        return dhcp::kUnknownSource;
+    }
+    return *port == params_.ifindex ? dhcp::kUnknownSource : dhcp::Source(*port);
+}
+
+// The host's own request (a client or relay on the host itself), from the
+// UDP socket whose filter lets only those through.
+std::optional<DhcpServer::Inbound> DhcpServer::read_local(std::span<uint8_t> buf) {
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in_pktinfo))> control;
+    iovec iov{buf.data(), buf.size()};
+    sockaddr_in from{};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    ssize_t n = recvmsg(udp_.get(), &msg, MSG_DONTWAIT);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            log::debug("DHCP: receiving on '" + params_.bridge + "': " + std::strerror(errno));
+        return std::nullopt;
+    }
+    // SO_BINDTODEVICE already filters; IP_PKTINFO double-checks, so
+    // nothing is ever served off the bridge.
+    int ifindex = 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo pi;
+            std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            ifindex = pi.ipi_ifindex;
+        }
+    }
+    Inbound in;
+    if (ifindex != 0 && ifindex != params_.ifindex) return in;
+    in.payload = std::span<const uint8_t>(buf.data(), size_t(n));
+    return in;
+}
+
+void DhcpServer::handle_datagram(std::span<const uint8_t> bytes, dhcp::Source source) {
+    auto d = core_.handle_packet(bytes, dhcp::Clock::now(), source);
+    report_limits();
     if (d.dropped) {
-        log::debug("DHCP: dropped a malformed packet on '" + params_.bridge + "' (" +
-                       std::string(dhcp::to_string(*d.dropped)) + ")",
+        log::debug("DHCP: dropped a packet from " + port_name(source) + " (" + std::string(dhcp::to_string(*d.dropped)) +
+                       ")",
                    {{"VSWITCH_SWITCH", params_.switch_name}});
         return;
     }
-    if (d.exhaustion_began)
-        log::warning("DHCP: the pool of " + core_.config().subnet.to_string() + " is exhausted; no offers",
-                     {{"VSWITCH_SWITCH", params_.switch_name}});
     if (d.kind == dhcp::DecisionKind::ignore) return;
     if (log::enabled(log::Level::debug))
         log::debug("DHCP: " + std::string(dhcp::to_string(d.kind)) + " " + d.reply.yiaddr.to_string() + " to " +
@@ -299,10 +413,65 @@ Status DhcpServer::send_link_layer(const Mac& to, Ipv4 ip_to, std::span<const ui
     return {};
 }
 
+std::string DhcpServer::port_name(dhcp::Source source) const {
+    if (source == 0) return "the host";
+    if (source == dhcp::kUnknownSource) return "an unknown port";
+    char name[IF_NAMESIZE] = {};
+    if (!if_indextoname(source, name)) return "port #" + std::to_string(source);
+    return "port '" + std::string(name) + "'";
+}
+
+// One line when a limit starts refusing, one when it is over (the core
+// reports edges only).
+void DhcpServer::report_limits() {
+    for (const auto& e : core_.take_limit_events()) {
+        using dhcp::Limit;
+        std::string port = port_name(e.source);
+        std::string n = std::to_string(e.limit_value);
+        std::string m;
+        if (e.began) {
+            switch (e.limit) {
+                case Limit::pool:
+                    m = "the pool of " + core_.config().subnet.to_string() + " is exhausted; no offers to new clients";
+                    break;
+                case Limit::pending_offers:
+                    m = "the table of held offers is full (" + n +
+                        "); the oldest holds of the port holding most make room";
+                    break;
+                case Limit::offers_per_source:
+                    m = port + " holds its share of offers (" + n + "); its oldest holds make room for its new ones";
+                    break;
+                case Limit::leases_per_source:
+                    m = port + " holds its limit of leases (" + n + ", MaxLeasesPerPort=); its new clients get none";
+                    break;
+            }
+        } else {
+            std::string k = std::to_string(e.refused);
+            switch (e.limit) {
+                case Limit::pool: m = "the pool has free addresses again (" + k + " DISCOVERs went unanswered)"; break;
+                case Limit::pending_offers: m = "the table of held offers has room again (" + k + " holds dropped)"; break;
+                case Limit::offers_per_source:
+                    m = port + " is under its share of offers again (" + k + " of its holds dropped)";
+                    break;
+                case Limit::leases_per_source:
+                    m = port + " is under its limit of leases again (" + k + " requests refused)";
+                    break;
+            }
+        }
+        char name[IF_NAMESIZE] = {};
+        if (e.source == 0 || e.source == dhcp::kUnknownSource || !if_indextoname(e.source, name)) std::snprintf(name, sizeof name, "%u", e.source);
+        log::write(e.began ? log::Level::warning : log::Level::info, "DHCP: " + m,
+                   {{"VSWITCH_SWITCH", params_.switch_name},
+                    {"VSWITCH_LIMIT", std::string(dhcp::to_string(e.limit))},
+                    {"VSWITCH_PORT", e.source == 0 ? std::string() : std::string(name)}});
+    }
+}
+
 void DhcpServer::expire() {
     for (const auto& l : core_.expire(dhcp::Clock::now()))
         log::debug("DHCP: lease of " + l.address.to_string() + " (" + l.mac.to_string() + ") expired",
                    {{"VSWITCH_SWITCH", params_.switch_name}});
+    report_limits();
 }
 
 // One timer for all leases: at the earliest expiry.

@@ -6,6 +6,7 @@
 // the sd-event loop drives it; destroying it (clean stop) flushes the leases.
 #pragma once
 
+#include <linux/if_packet.h>
 #include <systemd/sd-event.h>
 
 #include <chrono>
@@ -106,8 +107,20 @@ private:
     // From the observer: a host answers for `a` on the bridge.
     void on_neighbour(const netlink::NeighbourEvent& ev);
 
-    void receive();
-    void handle_datagram(std::span<const uint8_t> bytes);
+    // One request read off a socket: its DHCP payload (empty: not for us,
+    // skip it) and the bridge port it came in on (0: the host itself).
+    struct Inbound {
+        std::span<const uint8_t> payload;
+        dhcp::Source source = 0;
+    };
+    // nullopt: nothing more to read now.
+    std::optional<Inbound> read_frame(std::span<uint8_t> buf);
+    std::optional<Inbound> read_local(std::span<uint8_t> buf);
+    void receive(bool frames);
+    void handle_datagram(std::span<const uint8_t> bytes, dhcp::Source source = 0);
+    void report_limits();
+    std::string port_name(dhcp::Source source) const;
+    dhcp::Source source_of(const sockaddr_ll& from);
     void send(const dhcp::Decision& d);
     Status send_udp(Ipv4 to, uint16_t port, std::span<const uint8_t> payload);
     Status send_link_layer(const Mac& to, Ipv4 ip_to, std::span<const uint8_t> payload);
@@ -120,9 +133,13 @@ private:
     DhcpServerParams params_;
     dhcp::ServerCore core_;
     netlink::RouteSocket& sock_;
-    Fd udp_;     // UDP 67 bound to the bridge: requests in, unicast/relay replies out
+    Fd udp_;     // UDP 67 bound to the bridge: the host's own requests in, unicast/relay replies out
     Fd packet_;  // AF_PACKET on the bridge: replies to clients without an address
+    // AF_PACKET on the bridge: the guests' requests in, each with its source
+    // MAC, whose port the bridge knows (the UDP socket only says "the bridge").
+    Fd packet_in_;
     event::Source io_;
+    event::Source io_local_;
     event::Throttle save_;
     event::Timer expiry_;  // CLOCK_REALTIME, like the leases
     netlink::Subscription neighbours_;

@@ -91,7 +91,7 @@ Result<std::string> DnsService::set_name(RecordSource source, std::string_view o
     // The zone's serial moves only when a record changed: a renewal that
     // sets the same name to the same address again changes nothing.
     const uint32_t serial = zone_.serial();
-    auto label = zone_.set(source, owner, name, address);
+    auto label = zone_.assign(source, owner, name, address);
     if (label && zone_.serial() != serial) names_changed();
     return label;
 }

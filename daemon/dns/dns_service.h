@@ -84,6 +84,8 @@ public:
 
     Result<std::string> set_name(RecordSource source, std::string_view owner, std::string_view name, Ipv4 address);
     bool remove_name(RecordSource source, std::string_view owner);
+    // Name conflicts set_name() resolved with a variant, for the log.
+    std::vector<dns::Rename> take_renames() { return zone_.take_renames(); }
     void set_on_names_changed(std::function<void()> fn) { on_names_changed_ = std::move(fn); }
 
     const std::string& switch_name() const { return config_.switch_name; }

@@ -7,18 +7,43 @@
 //     owned by the interface), as soon as both the port and the lease exist,
 //     whichever came first.
 // A released or expired lease takes both names with it; a detached or
-// vanished port takes its VM name. The local zone itself refuses a guest
-// taking the host's or a VM's name (the lower source wins).
+// vanished port takes its VM name. One name, one guest (LocalZone::assign):
+// the first holder keeps a name until its lease or port goes; a VM name
+// (attach, the libvirt hook) takes it from a DHCP host name; the host's
+// name beats both; the guest that loses gets name-2, name-3..., and the
+// conflict is logged once, when it is resolved.
 #include "daemon/log.h"
 #include "daemon/switch/switch.h"
 
 namespace vswitch {
+
+namespace {
+
+const char* who(dns::RecordSource s) {
+    switch (s) {
+        case dns::RecordSource::host: return "the host";
+        case dns::RecordSource::port: return "the VM";
+        case dns::RecordSource::lease: return "the DHCP client";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void Switch::log_renames() {
+    for (const auto& r : dns_->take_renames())
+        log::notice("DNS: name '" + r.wanted + "' is " + who(r.holder_source) + " " + r.holder_address.to_string() +
+                        "'s; " + who(r.source) + " " + r.address.to_string() + " (" + r.owner + ") is '" + r.label +
+                        "' instead",
+                    {{"VSWITCH_SWITCH", config_.name}, {"VSWITCH_NAME", r.wanted}});
+}
 
 void Switch::seed_names() {
     if (!dns_) return;
     if (!services_.host_name.empty()) {
         if (auto s = dns_->set_name(dns::RecordSource::host, "host", services_.host_name, gateway_); !s)
             log::warning(s.error().context("host name '" + services_.host_name + "'").message + ", ignoring");
+        log_renames();
     }
     for (const auto& l : leases()) name_lease(dhcp::LeaseEvent::added, l);
 }
@@ -27,6 +52,7 @@ void Switch::name_port(const ports::PortRecord& port, Ipv4 address) {
     if (!dns_ || port.vm.empty()) return;
     if (auto s = dns_->set_name(dns::RecordSource::port, port.ifname, port.vm, address); !s)
         log::debug(s.error().context("DNS name of port '" + port.ifname + "'").message + ", ignoring");
+    log_renames();
 }
 
 void Switch::name_lease(dhcp::LeaseEvent ev, const dhcp::Lease& l) {
@@ -43,6 +69,7 @@ void Switch::name_lease(dhcp::LeaseEvent ev, const dhcp::Lease& l) {
     if (!l.hostname.empty()) {
         if (auto s = dns_->set_name(dns::RecordSource::lease, mac, l.hostname, l.address); !s)
             log::debug(s.error().context("DNS name of lease " + mac).message + ", ignoring");
+        log_renames();
     }
     if (port) name_port(port->record, l.address);
 }

@@ -188,6 +188,7 @@ private:
     void name_lease(dhcp::LeaseEvent event, const dhcp::Lease& lease);
     void name_port(const ports::PortRecord& port, Ipv4 address);
     void seed_names();
+    void log_renames();  // the name conflicts the zone just resolved
 
     Status build_bridge();
     Status start_dns_on_gateway();

@@ -319,6 +319,17 @@ Status on_lease_time(Draft& d, std::string_view value, size_t) {
     return {};
 }
 
+Status on_max_leases_per_port(Draft& d, std::string_view value, size_t) {
+    if (value.empty()) {
+        d.cfg.max_leases_per_port = kDefaultMaxLeasesPerPort;
+        return {};
+    }
+    auto v = parse_ranged("MaxLeasesPerPort", value, 1, kMaxMaxLeasesPerPort);
+    if (!v) return v.error();
+    d.cfg.max_leases_per_port = uint32_t(*v);
+    return {};
+}
+
 Status on_mtu(Draft& d, std::string_view value, size_t) {
     if (value.empty()) {  // the bridge's own
         d.cfg.mtu.reset();
@@ -378,6 +389,7 @@ constexpr KeySpec kKeys[] = {
     {"ExcludeSubnet", on_exclude_subnet},
     {"Domain", on_domain},
     {"LeaseTimeSec", on_lease_time},
+    {"MaxLeasesPerPort", on_max_leases_per_port},
     {"MTU", on_mtu},
     {"RenumberOnConflict", on_renumber_on_conflict},
     {"FixForeignFirewall", on_fix_foreign_firewall},

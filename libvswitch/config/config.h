@@ -42,6 +42,10 @@ inline constexpr std::string_view kDefaultBridge = "vswitch0";
 inline constexpr std::string_view kDefaultDomain = "vswitch.internal";
 inline constexpr uint8_t kDefaultPrefixLength = 20;
 inline constexpr uint32_t kDefaultLeaseTimeSec = 86400;
+// MaxLeasesPerPort=: leases one bridge port's clients may hold (a VM with
+// nested containers needs a few dozen; see dhcp/limits.h).
+inline constexpr uint32_t kDefaultMaxLeasesPerPort = 64;
+inline constexpr uint32_t kMaxMaxLeasesPerPort = 65536;
 // Bridges of switches.d switches default to this prefix + the switch name.
 inline constexpr std::string_view kSwitchBridgePrefix = "vs-";
 
@@ -64,6 +68,7 @@ struct SwitchConfig {
     std::vector<Ipv4Prefix> exclude_subnets;          // never chosen
     std::string domain{kDefaultDomain};               // lower case, no trailing dot
     uint32_t lease_time_sec = kDefaultLeaseTimeSec;
+    uint32_t max_leases_per_port = kDefaultMaxLeasesPerPort;
     std::optional<uint32_t> mtu;  // unset: the bridge's own
     // A route or address of the host that starts overlapping the subnet at
     // runtime (a VPN connects) moves the switch to a fresh block; no: only

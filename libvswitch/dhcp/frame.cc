@@ -1,5 +1,9 @@
 #include "libvswitch/dhcp/frame.h"
 
+#include <errno.h>
+
+#include "libvswitch/base/bytes.h"
+
 namespace vswitch::dhcp {
 
 namespace {
@@ -19,6 +23,38 @@ void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
 }
 
 }  // namespace
+
+Result<UdpDatagram> parse_udp_frame(std::span<const uint8_t> packet) {
+    auto bad = [](const char* why) { return make_error(EBADMSG, std::string("IPv4/UDP frame: ") + why); };
+    ByteReader r(packet);
+    auto vihl = r.read_u8();
+    if (!vihl || packet.size() < kIpHeaderSize) return bad("shorter than an IPv4 header");
+    if (*vihl >> 4 != 4) return bad("not IPv4");
+    const size_t ihl = size_t(*vihl & 0x0f) * 4;
+    if (ihl < kIpHeaderSize || ihl > packet.size()) return bad("bad header length");
+    r.skip(1);  // DSCP/ECN
+    const uint16_t total = *r.read_u16();
+    if (total < ihl + kUdpHeaderSize || total > packet.size()) return bad("bad total length");
+    r.skip(2);  // identification
+    // RFC 791: MF set or a fragment offset: a piece of a datagram. DHCP
+    // messages fit a 576-byte datagram; no reassembly here.
+    if (*r.read_u16() & 0x3fff) return bad("a fragment");
+    r.skip(1);  // TTL
+    if (*r.read_u8() != kProtoUdp) return bad("not UDP");
+    if (checksum_finish(checksum_add(0, packet.first(ihl))) != 0) return bad("bad header checksum");
+    r.skip(2);
+    UdpDatagram d;
+    d.source = Ipv4(*r.read_u32());
+    d.destination = Ipv4(*r.read_u32());
+    ByteReader u(packet.subspan(ihl, total - ihl));
+    d.source_port = *u.read_u16();
+    d.destination_port = *u.read_u16();
+    const uint16_t udp_len = *u.read_u16();
+    if (udp_len < kUdpHeaderSize || udp_len > total - ihl) return bad("bad UDP length");
+    u.skip(2);  // checksum: see the header
+    d.payload = packet.subspan(ihl + kUdpHeaderSize, udp_len - kUdpHeaderSize);
+    return d;
+}
 
 uint32_t checksum_add(uint32_t sum, std::span<const uint8_t> bytes) {
     size_t i = 0;

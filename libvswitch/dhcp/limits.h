@@ -38,6 +38,19 @@ inline constexpr size_t kMaxClientIdLength = 255;
 inline constexpr size_t kMaxLeases = 65536;
 // Offers waiting for their REQUEST: caps memory under a DISCOVER flood.
 inline constexpr size_t kMaxPendingOffers = 1024;
+// A source's (a bridge port's) share of them: past it, the source's own
+// oldest hold makes room, so a DISCOVER stream from one port only churns
+// its own holds. A quarter leaves room for three ports flooding at once and
+// still gives any other port a hold (when the table is full, the heaviest
+// source's oldest hold goes, never a light source's).
+inline constexpr size_t kMaxPendingOffersPerSource = kMaxPendingOffers / 4;
+// Leases (bindings) one port may hold, unless MaxLeasesPerPort= says
+// otherwise: a VM with nested containers or VMs bridged behind it needs a
+// few dozen; a DORA flood from one port takes no more than this of the /20.
+inline constexpr size_t kDefaultMaxLeasesPerSource = 64;
+// A limit's episode ends at the first success this long after its last
+// refusal, so a limit hovering at its edge is reported once, not per packet.
+inline constexpr std::chrono::seconds kLimitQuietTime{10};
 // How long an offered address stays held for the client it was offered to.
 inline constexpr std::chrono::seconds kOfferHoldTime{30};
 // How long a DECLINEd address is kept out of the pool (dnsmasq: 10 min).

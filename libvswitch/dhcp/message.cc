@@ -181,6 +181,7 @@ std::string_view to_string(DropReason r) {
         case DropReason::no_message_type: return "no-message-type";
         case DropReason::unexpected_type: return "unexpected-type";
         case DropReason::bad_request: return "bad-request";
+        case DropReason::relay_from_port: return "relay-from-port";
         case DropReason::count: break;
     }
     return "unknown";

@@ -39,6 +39,7 @@ enum class DropReason : uint8_t {
     no_message_type,   // BOOTP or broken option 53
     unexpected_type,   // OFFER/ACK/NAK sent to a server
     bad_request,       // a REQUEST/DECLINE/INFORM lacking the address it needs
+    relay_from_port,   // giaddr set on a packet from a bridge port: no guest is a relay
     count,
 };
 std::string_view to_string(DropReason r);

@@ -48,17 +48,70 @@ bool AddressPool::quarantined(Ipv4 a, Clock::time_point now) const {
     return it != quarantine_.end() && it->second > now;
 }
 
-Status AddressPool::hold(std::string_view client_key, Ipv4 a, Clock::time_point now) {
+AddressPool::HoldOutcome AddressPool::hold(std::string_view client_key, Ipv4 a, Clock::time_point now,
+                                           uint32_t source) {
     std::string key(client_key);
     release_hold(key);
+    HoldOutcome out;
+    if (source != 0 && pending_offers_of(source) >= offer_share()) {  // 0: the host, no guest
+        // Its oldest hold is also its first to expire: no full prune needed.
+        const auto& oldest = offers_.at(by_source_.at(source).begin()->second);
+        out.evicted_own = oldest.until > now;
+        evict_oldest(source);
+    }
     if (offers_.size() >= kMaxPendingOffers) prune(now);
-    if (offers_.size() >= kMaxPendingOffers)
-        return make_error(E2BIG, std::to_string(kMaxPendingOffers) + " offers already pending");
+    if (offers_.size() >= kMaxPendingOffers) {
+        // The heaviest source pays, not whoever asks last: a light source
+        // (one guest booting) always gets its hold.
+        uint32_t heaviest = source;
+        size_t most = 0;
+        for (const auto& [s, held] : by_source_) {
+            if (held.size() > most) {
+                most = held.size();
+                heaviest = s;
+            }
+        }
+        evict_oldest(heaviest);
+        out.evicted_other = true;
+        out.evicted_source = heaviest;
+    }
     // An expired hold of someone else on this address is taken over.
-    if (auto it = offered_to_.find(a.value()); it != offered_to_.end()) offers_.erase(it->second);
-    offers_[key] = Offer{a, now + kOfferHoldTime};
-    offered_to_[a.value()] = std::move(key);
-    return {};
+    if (auto it = offered_to_.find(a.value()); it != offered_to_.end()) {
+        if (auto o = offers_.find(it->second); o != offers_.end()) erase_offer(o);
+    }
+    const uint64_t seq = next_seq_++;
+    by_source_[source].emplace(seq, key);
+    offered_to_[a.value()] = key;
+    offers_.emplace(std::move(key), Offer{a, now + kOfferHoldTime, source, seq});
+    return out;
+}
+
+size_t AddressPool::offer_share() const {
+    // In a small pool a quarter of the addresses, so that one source's
+    // holds never empty it either.
+    return std::min<size_t>(kMaxPendingOffersPerSource, std::max<size_t>(1, size() / 4));
+}
+
+size_t AddressPool::pending_offers_of(uint32_t source) const {
+    auto it = by_source_.find(source);
+    return it == by_source_.end() ? 0 : it->second.size();
+}
+
+void AddressPool::evict_oldest(uint32_t source) {
+    auto s = by_source_.find(source);
+    if (s == by_source_.end() || s->second.empty()) return;
+    if (auto o = offers_.find(s->second.begin()->second); o != offers_.end()) erase_offer(o);
+}
+
+void AddressPool::erase_offer(OfferMap::iterator it) {
+    const Offer& o = it->second;
+    if (auto t = offered_to_.find(o.address.value()); t != offered_to_.end() && t->second == it->first)
+        offered_to_.erase(t);
+    if (auto s = by_source_.find(o.source); s != by_source_.end()) {
+        s->second.erase(o.seq);
+        if (s->second.empty()) by_source_.erase(s);
+    }
+    offers_.erase(it);
 }
 
 std::optional<Ipv4> AddressPool::held_for(std::string_view client_key, Clock::time_point now) const {
@@ -69,9 +122,7 @@ std::optional<Ipv4> AddressPool::held_for(std::string_view client_key, Clock::ti
 
 void AddressPool::release_hold(std::string_view client_key) {
     auto it = offers_.find(std::string(client_key));
-    if (it == offers_.end()) return;
-    offered_to_.erase(it->second.address.value());
-    offers_.erase(it);
+    if (it != offers_.end()) erase_offer(it);
 }
 
 bool AddressPool::available(Ipv4 a, std::string_view client_key, const LeaseTable& leases,
@@ -103,12 +154,8 @@ std::optional<Ipv4> AddressPool::pick(std::string_view client_key, const LeaseTa
 void AddressPool::prune(Clock::time_point now) {
     std::erase_if(quarantine_, [now](const auto& q) { return q.second <= now; });
     for (auto it = offers_.begin(); it != offers_.end();) {
-        if (it->second.until <= now) {
-            offered_to_.erase(it->second.address.value());
-            it = offers_.erase(it);
-        } else {
-            ++it;
-        }
+        auto cur = it++;
+        if (cur->second.until <= now) erase_offer(cur);
     }
 }
 

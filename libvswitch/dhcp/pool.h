@@ -54,12 +54,24 @@ public:
     bool quarantined(Ipv4 a, Clock::time_point now) const;
 
     // Offers: an address offered to a client is held for kOfferHoldTime so
-    // that nobody else is offered it meanwhile. E2BIG when
-    // kMaxPendingOffers are held and none has expired.
-    Status hold(std::string_view client_key, Ipv4 a, Clock::time_point now);
+    // that nobody else is offered it meanwhile. `source` is who asked (the
+    // bridge port's ifindex; 0: the host or unknown, which has no share).
+    // Never refused: a source at its offer_share() makes room with its own oldest
+    // hold; a full table (kMaxPendingOffers, none expired) with the oldest
+    // hold of the source holding most.
+    struct HoldOutcome {
+        bool evicted_own = false;    // the source was at its share
+        bool evicted_other = false;  // the table was full
+        uint32_t evicted_source = 0;
+    };
+    HoldOutcome hold(std::string_view client_key, Ipv4 a, Clock::time_point now, uint32_t source = 0);
     std::optional<Ipv4> held_for(std::string_view client_key, Clock::time_point now) const;
     void release_hold(std::string_view client_key);
     size_t pending_offers() const { return offers_.size(); }
+    size_t pending_offers_of(uint32_t source) const;
+    // A source's share of held offers: kMaxPendingOffersPerSource, or a
+    // quarter of a smaller pool.
+    size_t offer_share() const;
 
     // True when `a` may be given to this client: in range, not reserved,
     // not quarantined, not leased or held for someone else.
@@ -78,13 +90,21 @@ private:
     struct Offer {
         Ipv4 address;
         Clock::time_point until;
+        uint32_t source = 0;
+        uint64_t seq = 0;  // order of holding: the smallest is the oldest
     };
+    using OfferMap = std::unordered_map<std::string, Offer>;
+    void erase_offer(OfferMap::iterator it);
+    void evict_oldest(uint32_t source);
 
     Ipv4Prefix subnet_;
     std::unordered_set<uint32_t> reserved_;
     std::map<Ipv4, Clock::time_point> quarantine_;
-    std::unordered_map<std::string, Offer> offers_;
+    OfferMap offers_;
     std::unordered_map<uint32_t, std::string> offered_to_;
+    // Each source's holds, oldest first (seq -> client key).
+    std::unordered_map<uint32_t, std::map<uint64_t, std::string>> by_source_;
+    uint64_t next_seq_ = 0;
     std::unordered_map<std::string, uint32_t> hints_;
 };
 

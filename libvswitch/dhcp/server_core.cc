@@ -76,6 +76,16 @@ std::string_view to_string(LeaseEvent e) {
     return "unknown";
 }
 
+std::string_view to_string(Limit l) {
+    switch (l) {
+        case Limit::pool: return "pool";
+        case Limit::pending_offers: return "pending-offers";
+        case Limit::offers_per_source: return "offers-per-port";
+        case Limit::leases_per_source: return "leases-per-port";
+    }
+    return "unknown";
+}
+
 uint64_t ServerCounters::dropped_total() const {
     uint64_t total = 0;
     for (auto n : dropped) total += n;
@@ -106,6 +116,9 @@ Result<ServerCore> ServerCore::create(ServerConfig config) {
         return make_error(EINVAL, "configuring DHCP: lease time " +
                                       std::to_string(config.lease_time.count()) +
                                       "s is out of range");
+    if (config.max_leases_per_source < 1 || config.max_leases_per_source > kMaxLeases)
+        return make_error(EINVAL, "configuring DHCP: " + std::to_string(config.max_leases_per_source) +
+                                      " leases per port is out of range (1 to " + std::to_string(kMaxLeases) + ")");
     if (config.mtu < kMinMtu)
         return make_error(EINVAL, "configuring DHCP: MTU " + std::to_string(config.mtu) +
                                       " is below " + std::to_string(kMinMtu));
@@ -147,20 +160,24 @@ Decision ServerCore::drop(DropReason reason) {
     return d;
 }
 
-Decision ServerCore::handle_packet(std::span<const uint8_t> bytes, Clock::time_point now) {
+Decision ServerCore::handle_packet(std::span<const uint8_t> bytes, Clock::time_point now, Source source) {
     DropReason reason = DropReason::count;
     auto m = Message::parse(bytes, &reason);
     if (!m) return drop(reason);
-    return handle(*m, now);
+    return handle(*m, now, source);
 }
 
-Decision ServerCore::handle(const Message& req, Clock::time_point now) {
+Decision ServerCore::handle(const Message& req, Clock::time_point now, Source source) {
     DropReason reason = DropReason::count;
     if (!check_request(req, &reason)) return drop(reason);
+    // RFC 2131 §4.1 trusts giaddr: a reply goes to the relay it names, and
+    // a "relay" could claim leases for clients on other links. The switch's
+    // ports are guests, and no guest is a relay; only the host may be one.
+    if (!req.giaddr.is_zero() && source != 0) return drop(DropReason::relay_from_port);
     const std::string key = key_of(req);
     switch (*req.type()) {
-        case MessageType::discover: return handle_discover(req, key, now);
-        case MessageType::request: return handle_request(req, key, now);
+        case MessageType::discover: return handle_discover(req, key, now, source);
+        case MessageType::request: return handle_request(req, key, now, source);
         case MessageType::release: return handle_release(req, key);
         case MessageType::decline: return handle_decline(req, key, now);
         case MessageType::inform: return handle_inform(req);
@@ -169,7 +186,7 @@ Decision ServerCore::handle(const Message& req, Clock::time_point now) {
 }
 
 Decision ServerCore::handle_discover(const Message& req, const std::string& key,
-                                     Clock::time_point now) {
+                                     Clock::time_point now, Source source) {
     // RFC 2131 §4.3.1 order: the client's current binding, then the
     // address it asks for, then a new one from the pool.
     std::optional<Ipv4> address;
@@ -183,19 +200,37 @@ Decision ServerCore::handle_discover(const Message& req, const std::string& key,
         auto wanted = req.options.address(OptionCode::requested_address);
         if (wanted && pool_.available(*wanted, key, leases_, now)) address = wanted;
     }
-    if (!address) address = pool_.pick(key, leases_, now);
+    // A source at its lease limit gets no offer for a new client (its
+    // clients with a lease keep theirs, above).
+    if (!address && over_lease_limit(key, source)) {
+        ++counters_.leases_refused;
+        limit_hit(Limit::leases_per_source, source, config_.max_leases_per_source, now);
+        return {};
+    }
+    if (!address) {
+        address = pool_.pick(key, leases_, now);
+        // Only a fresh address ends an exhaustion: a client that got its
+        // own lease back says nothing about the pool.
+        if (address) limit_ok(Limit::pool, 0, now);
+    }
     if (!address) {
         ++counters_.pool_exhausted;
-        Decision d;
-        d.exhaustion_began = !exhausted_;
-        exhausted_ = true;
-        return d;
+        limit_hit(Limit::pool, 0, pool_.size(), now);
+        return {};
     }
-    exhausted_ = false;
     if (!lease || lease->address != *address) {
-        if (!pool_.hold(key, *address, now)) {
-            ++counters_.offers_refused;
-            return {};
+        auto held = pool_.hold(key, *address, now, source);
+        if (held.evicted_own) {
+            ++counters_.offers_evicted;
+            limit_hit(Limit::offers_per_source, source, pool_.offer_share(), now);
+        } else {
+            limit_ok(Limit::offers_per_source, source, now);
+        }
+        if (held.evicted_other) {
+            ++counters_.offers_evicted;
+            limit_hit(Limit::pending_offers, 0, kMaxPendingOffers, now);  // one table: one episode
+        } else {
+            limit_ok(Limit::pending_offers, 0, now);
         }
     }
     Decision d = reply(req, DecisionKind::offer, MessageType::offer);
@@ -207,7 +242,7 @@ Decision ServerCore::handle_discover(const Message& req, const std::string& key,
 }
 
 Decision ServerCore::handle_request(const Message& req, const std::string& key,
-                                    Clock::time_point now) {
+                                    Clock::time_point now, Source source) {
     auto server_id = req.options.address(OptionCode::server_id);
     auto requested = req.options.address(OptionCode::requested_address);
     Ipv4 address;
@@ -237,6 +272,11 @@ Decision ServerCore::handle_request(const Message& req, const std::string& key,
         return nak(req, "requested address is not on this network");
     if (!pool_.available(address, key, leases_, now))
         return nak(req, "requested address is not available");
+    if (over_lease_limit(key, source)) {
+        ++counters_.leases_refused;
+        limit_hit(Limit::leases_per_source, source, config_.max_leases_per_source, now);
+        return nak(req, "this port holds too many leases");
+    }
 
     const Lease* old = leases_.find_by_key(key);
     LeaseEvent event = old && old->address == address ? LeaseEvent::renewed : LeaseEvent::added;
@@ -250,6 +290,8 @@ Decision ServerCore::handle_request(const Message& req, const std::string& key,
         return {};
     }
     pool_.release_hold(key);
+    bind_source(key, source);
+    if (event == LeaseEvent::added) limit_ok(Limit::leases_per_source, source, now);
     notify(event, lease);
 
     Decision d = reply(req, DecisionKind::ack, MessageType::ack);
@@ -420,7 +462,56 @@ void ServerCore::remember_offset(const Lease& lease) {
 }
 
 void ServerCore::notify(LeaseEvent event, const Lease& lease) {
+    if (event == LeaseEvent::released || event == LeaseEvent::expired) unbind_source(lease.client_key);
     if (listener_) listener_->on_lease_changed(event, lease);
+}
+
+size_t ServerCore::leases_of(Source source) const {
+    auto it = leases_per_source_.find(source);
+    return it == leases_per_source_.end() ? 0 : it->second;
+}
+
+// True when a lease for this client would be a new one for `source` and
+// the source already holds its limit. A client keeps its lease when it
+// moves ports; it is then counted against the new one.
+bool ServerCore::over_lease_limit(const std::string& key, Source source) const {
+    if (source == 0) return false;
+    if (auto it = lease_source_.find(key); it != lease_source_.end() && it->second == source) return false;
+    return leases_of(source) >= config_.max_leases_per_source;
+}
+
+void ServerCore::bind_source(const std::string& key, Source source) {
+    auto it = lease_source_.find(key);
+    if (it != lease_source_.end() && it->second == source) return;
+    unbind_source(key);
+    if (source == 0) return;
+    lease_source_.emplace(key, source);
+    ++leases_per_source_[source];
+}
+
+void ServerCore::unbind_source(const std::string& key) {
+    auto it = lease_source_.find(key);
+    if (it == lease_source_.end()) return;
+    auto n = leases_per_source_.find(it->second);
+    if (n != leases_per_source_.end() && --n->second == 0) leases_per_source_.erase(n);
+    lease_source_.erase(it);
+}
+
+void ServerCore::limit_hit(Limit limit, Source source, size_t value, Clock::time_point now) {
+    auto [it, began] = episodes_.try_emplace({limit, source});
+    it->second.last_refusal = now;
+    ++it->second.refused;
+    // Bounded: an edge needs a new (limit, source) pair, and the daemon
+    // takes them after every packet.
+    if (began) limit_events_.push_back(LimitEvent{limit, true, source, 0, value});
+}
+
+void ServerCore::limit_ok(Limit limit, Source source, Clock::time_point now) {
+    if (episodes_.empty()) return;  // the usual case: no lookup
+    auto it = episodes_.find({limit, source});
+    if (it == episodes_.end() || now - it->second.last_refusal < kLimitQuietTime) return;
+    limit_events_.push_back(LimitEvent{limit, false, source, it->second.refused, 0});
+    episodes_.erase(it);
 }
 
 }  // namespace vswitch::dhcp

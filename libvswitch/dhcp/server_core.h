@@ -7,10 +7,13 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "libvswitch/base/net.h"
@@ -27,6 +30,36 @@ struct ServerConfig {
     std::string domain;  // domain name (15) and search (119); empty: none
     std::chrono::seconds lease_time{86400};
     uint16_t mtu = 1500;  // option 26 is sent only when this is not 1500
+    // Leases one source (bridge port) may hold; source 0 (the host, or
+    // leases restored from the file until their client asks again) is no
+    // guest and has none. MaxLeasesPerPort=.
+    size_t max_leases_per_source = kDefaultMaxLeasesPerSource;
+};
+
+// Who sent a request: the ifindex of the bridge port it came in on; 0 for
+// the host itself or unknown. Opaque to the core: it only counts by it.
+using Source = uint32_t;
+// A guest on a port that could not be told (counted as one port).
+inline constexpr Source kUnknownSource = 0xffffffff;
+
+// The named limits a client can run into, each reported once per episode.
+enum class Limit : uint8_t {
+    pool,               // no free address for a new client (source 0: global)
+    pending_offers,     // kMaxPendingOffers held: the heaviest source's oldest goes
+    offers_per_source,  // kMaxPendingOffersPerSource: the source's own oldest goes
+    leases_per_source,  // max_leases_per_source: no offer, NAK to a REQUEST
+};
+std::string_view to_string(Limit l);
+
+// A limit episode's edge: began at the first refusal; ended at the first
+// success kLimitQuietTime after the last refusal, with how many were
+// refused (or evicted) in between.
+struct LimitEvent {
+    Limit limit = Limit::pool;
+    bool began = true;
+    Source source = 0;
+    uint64_t refused = 0;     // when ended: refusals during the episode
+    size_t limit_value = 0;   // the limit's number, for the message
 };
 
 enum class DecisionKind : uint8_t { ignore, offer, ack, nak };
@@ -52,7 +85,6 @@ struct Decision {
     Destination destination;
     size_t max_size = kDefaultMaxPayload;  // what the client accepts (DHCP payload)
     std::optional<DropReason> dropped;     // set when ignored as malformed
-    bool exhaustion_began = false;         // first DISCOVER of a pool-exhausted episode
 
     std::vector<uint8_t> build() const { return reply.build(max_size); }
 };
@@ -78,7 +110,9 @@ struct ServerCounters {
     uint64_t declines = 0;
     uint64_t informs = 0;
     uint64_t pool_exhausted = 0;   // DISCOVERs that found no address
-    uint64_t offers_refused = 0;   // kMaxPendingOffers reached
+    uint64_t offers_refused = 0;   // REQUESTs refused: the lease table (kMaxLeases) is full
+    uint64_t offers_evicted = 0;   // holds dropped early to make room (a source's share, a full table)
+    uint64_t leases_refused = 0;   // DISCOVERs and REQUESTs past their source's lease limit
 
     uint64_t dropped_total() const;
 };
@@ -95,8 +129,13 @@ public:
     Ipv4 server_id() const { return config_.gateway; }
 
     // Parses and handles one datagram; malformed ones are counted and ignored.
-    Decision handle_packet(std::span<const uint8_t> bytes, Clock::time_point now);
-    Decision handle(const Message& request, Clock::time_point now);
+    Decision handle_packet(std::span<const uint8_t> bytes, Clock::time_point now, Source source = 0);
+    Decision handle(const Message& request, Clock::time_point now, Source source = 0);
+
+    // The limit edges since the last call, oldest first (for the log).
+    std::vector<LimitEvent> take_limit_events() { return std::exchange(limit_events_, {}); }
+    // Leases counted against a source.
+    size_t leases_of(Source source) const;
 
     // Removes and returns leases expired at now (listener told: expired).
     std::vector<Lease> expire(Clock::time_point now);
@@ -120,8 +159,8 @@ private:
     ServerCore(ServerConfig config, AddressPool pool, Options network_options);
 
     Decision drop(DropReason reason);
-    Decision handle_discover(const Message& req, const std::string& key, Clock::time_point now);
-    Decision handle_request(const Message& req, const std::string& key, Clock::time_point now);
+    Decision handle_discover(const Message& req, const std::string& key, Clock::time_point now, Source source);
+    Decision handle_request(const Message& req, const std::string& key, Clock::time_point now, Source source);
     Decision handle_release(const Message& req, const std::string& key);
     Decision handle_decline(const Message& req, const std::string& key, Clock::time_point now);
     Decision handle_inform(const Message& req);
@@ -133,6 +172,12 @@ private:
     size_t max_size_for(const Message& req) const;
     void notify(LeaseEvent event, const Lease& lease);
     void remember_offset(const Lease& lease);
+    // Per-source lease accounting and the limits' episodes.
+    bool over_lease_limit(const std::string& key, Source source) const;
+    void bind_source(const std::string& key, Source source);
+    void unbind_source(const std::string& key);
+    void limit_hit(Limit limit, Source source, size_t value, Clock::time_point now);
+    void limit_ok(Limit limit, Source source, Clock::time_point now);
 
     ServerConfig config_;
     AddressPool pool_;
@@ -140,7 +185,18 @@ private:
     LeaseTable leases_;
     ServerCounters counters_;
     LeaseListener* listener_ = nullptr;
-    bool exhausted_ = false;
+
+    // Client key -> the source its lease is counted against (leases from
+    // the file are counted against none until their client asks again).
+    std::unordered_map<std::string, Source> lease_source_;
+    std::unordered_map<Source, size_t> leases_per_source_;
+    struct Episode {
+        Clock::time_point last_refusal;
+        uint64_t refused = 0;
+    };
+    // Open episodes only; at most four per source (port).
+    std::map<std::pair<Limit, Source>, Episode> episodes_;
+    std::vector<LimitEvent> limit_events_;
 };
 
 // A host name a client sent, if it is one DNS label (RFC 1123); else "".

@@ -15,6 +15,8 @@ inline constexpr size_t kHeaderSize = 12;
 inline constexpr uint32_t kLocalTtl = 30;          // seconds, A and PTR
 inline constexpr uint32_t kLocalNegativeTtl = 5;   // SOA TTL and MINIMUM (RFC 2308)
 inline constexpr size_t kMaxLocalRecords = 16384;  // a /20 holds 4094 guests
+// Name conflicts kept for the daemon to log until it takes them.
+inline constexpr size_t kMaxPendingRenames = 64;
 
 // UDP payload sizes. RFC 1035 §4.2.1 fixes 512 without EDNS0; with EDNS0 we
 // advertise and serve at most 1232 bytes (DNS flag day 2020: no fragments).

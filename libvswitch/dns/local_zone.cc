@@ -165,6 +165,16 @@ Result<LocalZone> LocalZone::create(std::string_view domain, Ipv4Prefix subnet) 
 
 Result<std::string> LocalZone::set(RecordSource source, std::string_view owner,
                                    std::string_view name, Ipv4 address) {
+    return put(source, owner, name, address, false);
+}
+
+Result<std::string> LocalZone::assign(RecordSource source, std::string_view owner,
+                                      std::string_view name, Ipv4 address) {
+    return put(source, owner, name, address, true);
+}
+
+Result<std::string> LocalZone::put(RecordSource source, std::string_view owner, std::string_view name,
+                                   Ipv4 address, bool unique) {
     auto label = sanitize_label(name);
     if (!label)
         return make_error(EINVAL, "host name '" + std::string(name) + "' has no valid DNS label");
@@ -173,8 +183,16 @@ Result<std::string> LocalZone::set(RecordSource source, std::string_view owner,
                                       "' is outside subnet " + subnet_.to_string());
     Key key{source, std::string(owner)};
     auto it = records_.find(key);
-    // The same record again (a renewal): nothing changes, not the serial.
-    if (it != records_.end() && it->second.label == *label && it->second.address == address) return *label;
+    if (it != records_.end() && it->second.wanted == *label && it->second.address == address) {
+        // The same record again (a renewal): nothing changes, not the
+        // serial; a variant takes its name back once nobody holds it.
+        Record& rec = it->second;
+        if (unique && rec.label != rec.wanted && !holder(rec.wanted, address)) {
+            relabel(rec, rec.wanted);
+            ++serial_;
+        }
+        return rec.label;
+    }
     if (it != records_.end()) {
         unlink(it->second);
         records_.erase(it);
@@ -182,10 +200,75 @@ Result<std::string> LocalZone::set(RecordSource source, std::string_view owner,
         return make_error(E2BIG, "local DNS zone '" + domain_ + "' is full (" +
                                      std::to_string(kMaxLocalRecords) + " records)");
     }
-    auto pos = records_.emplace(std::move(key), Record{source, *label, address}).first;
+    std::string chosen = unique ? claim(source, owner, *label, address) : *label;
+    auto pos = records_.emplace(std::move(key), Record{source, chosen, address, *label}).first;
     link(pos->second);
     ++serial_;
-    return *label;
+    return chosen;
+}
+
+const LocalZone::Record* LocalZone::holder(std::string_view label, Ipv4 address) const {
+    auto it = by_label_.find(label);
+    if (it == by_label_.end()) return nullptr;
+    const Record* best = nullptr;
+    for (const Record* r = it->second; r; r = r->next_same_label) {
+        if (r->address == address) continue;  // the same guest under another source
+        if (!best || r->source < best->source) best = r;  // the chain is in order set
+    }
+    return best;
+}
+
+std::string LocalZone::variant(const std::string& label, Ipv4 address) const {
+    // Bounded: at most kMaxLocalRecords labels are taken.
+    for (size_t n = 2;; ++n) {
+        std::string suffix = "-" + std::to_string(n);
+        std::string base = label.substr(0, kMaxLabel - suffix.size());
+        while (!base.empty() && base.back() == '-') base.pop_back();
+        std::string v = base + suffix;
+        if (!holder(v, address)) return v;
+    }
+}
+
+std::string LocalZone::claim(RecordSource source, std::string_view owner, const std::string& wanted, Ipv4 address) {
+    const Record* h = holder(wanted, address);
+    if (!h) return wanted;
+    if (h->source <= source) {
+        // The first holder keeps it (or a lower source: the host's name, a VM's).
+        std::string v = variant(wanted, address);
+        note_rename({source, std::string(owner), address, wanted, v, h->source, h->address});
+        return v;
+    }
+    // A lower source takes the name: every guest of a higher source holding
+    // it moves to a variant.
+    std::vector<Record*> moved;
+    for (auto it = by_label_.find(wanted); it != by_label_.end() && it->second;) {
+        Record* r = nullptr;
+        for (Record* c = it->second; c; c = c->next_same_label)
+            if (c->address != address && c->source > source) r = c;
+        if (!r) break;
+        moved.push_back(r);
+        unlink(*r);
+        it = by_label_.find(wanted);
+    }
+    for (Record* r : moved) {
+        r->label = variant(wanted, r->address);
+        link(*r);
+        std::string who;
+        for (const auto& [k, rec] : records_)
+            if (&rec == r) who = k.second;
+        note_rename({r->source, who, r->address, wanted, r->label, source, address});
+    }
+    return wanted;
+}
+
+void LocalZone::relabel(Record& rec, std::string label) {
+    unlink(rec);
+    rec.label = std::move(label);
+    link(rec);
+}
+
+void LocalZone::note_rename(Rename r) {
+    if (renames_.size() < kMaxPendingRenames) renames_.push_back(std::move(r));
 }
 
 bool LocalZone::remove(RecordSource source, std::string_view owner) {

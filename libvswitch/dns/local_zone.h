@@ -26,8 +26,11 @@ namespace vswitch::dns {
 std::optional<std::string> sanitize_label(std::string_view name);
 
 // Where a name comes from. The lower value wins when two sources claim the
-// same name: a guest cannot take the host's name, nor a VM's name, by
-// sending it as its DHCP host name.
+// same name. With assign() (what the daemon uses), one name is one guest
+// (one address): between equal sources the first holder keeps it, and the
+// other gets a variant, name-2, name-3... So a guest cannot take the host's
+// name, nor a VM's name (from attach or the libvirt hook), nor another DHCP
+// guest's, by sending it as its DHCP host name.
 enum class RecordSource : uint8_t { host = 0, port = 1, lease = 2 };
 const char* to_string(RecordSource source);
 
@@ -37,6 +40,17 @@ struct LocalAnswer {
     ldns_pkt_rcode rcode = LDNS_RCODE_NOERROR;
     std::vector<RrHandle> answer;
     std::vector<RrHandle> authority;
+};
+
+// A name conflict resolved by a variant (for the daemon's log).
+struct Rename {
+    RecordSource source;      // who got the variant
+    std::string owner;
+    Ipv4 address;
+    std::string wanted;       // the label asked for
+    std::string label;        // the variant it got
+    RecordSource holder_source;  // who has the name
+    Ipv4 holder_address;
 };
 
 // A name and address as /run/vswitch/hosts lists them.
@@ -64,12 +78,24 @@ public:
     // Adds or replaces the record owned by (source, owner), e.g. (lease,
     // "52:54:00:12:34:56") or (port, "vsw-web0") or (host, "host"). Returns
     // the label used. The same name and address again (a DHCP renewal)
-    // changes nothing, not even serial(). EINVAL for a name without a valid
-    // label or an address outside the subnet, E2BIG past kMaxLocalRecords.
+    // changes nothing, not even serial(). Records of one source may share
+    // a name (a name with many addresses); the lower source shadows the
+    // others. EINVAL for a name without a valid label or an address outside
+    // the subnet, E2BIG past kMaxLocalRecords.
     Result<std::string> set(RecordSource source, std::string_view owner, std::string_view name,
                             Ipv4 address);
+    // set(), one name one guest: the label used is the name's, or a
+    // variant when another guest holds it (see RecordSource); a lower
+    // source takes the name from a higher one, which moves to a variant.
+    // A renewal of a record with a variant takes its name back once nobody
+    // else holds it. Each conflict is noted once, for take_renames().
+    Result<std::string> assign(RecordSource source, std::string_view owner, std::string_view name,
+                               Ipv4 address);
     // false when (source, owner) had no record.
     bool remove(RecordSource source, std::string_view owner);
+    // The conflicts set() resolved since the last call, oldest first (at
+    // most kMaxPendingRenames are kept).
+    std::vector<Rename> take_renames() { return std::exchange(renames_, {}); }
 
     // nullopt when the question is not for the local zone (forward it).
     std::optional<LocalAnswer> answer(const Question& q) const;
@@ -97,6 +123,7 @@ private:
         RecordSource source;
         std::string label;
         Ipv4 address;
+        std::string wanted;  // the label asked for; label is a variant when they differ
         // The next record with the same label / the same address, in the
         // order they were set: the indexes below hold only each chain's
         // head, so a name costs no vector of its own (memory per record is
@@ -115,6 +142,18 @@ private:
     LocalZone() = default;
     void link(Record& rec);
     void unlink(Record& rec);
+    // The record that holds label for a guest other than `address`: of the
+    // lowest source, the first set among equals; nullptr when none.
+    const Record* holder(std::string_view label, Ipv4 address) const;
+    // The first of label-2, label-3... no other guest holds.
+    std::string variant(const std::string& label, Ipv4 address) const;
+    // Decides the label for a record of (source, address) asking for
+    // `wanted`, moving records of higher sources that hold it to variants.
+    std::string claim(RecordSource source, std::string_view owner, const std::string& wanted, Ipv4 address);
+    void relabel(Record& rec, std::string label);
+    Result<std::string> put(RecordSource source, std::string_view owner, std::string_view name, Ipv4 address,
+                            bool unique);
+    void note_rename(Rename r);
     // Writes the winning source's distinct addresses of label into out;
     // false when there are more than out holds.
     bool collect_addresses(std::string_view label, std::vector<Ipv4>* grow, std::span<Ipv4> out,
@@ -139,6 +178,7 @@ private:
     // lookup reads the record directly and no key is stored twice: a label
     // index key views its head record's label.
     std::map<Key, Record> records_;
+    std::vector<Rename> renames_;
     std::unordered_map<std::string_view, Record*, LabelHash, std::equal_to<>> by_label_;
     std::unordered_map<uint32_t, Record*> by_address_;
 };

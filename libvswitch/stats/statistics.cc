@@ -38,7 +38,9 @@ void append_dhcp(Statistics& out, const dhcp::ServerCounters& c) {
     add(out, "dhcp.declines", c.declines);
     add(out, "dhcp.informs", c.informs);
     add(out, "dhcp.pool-exhausted", c.pool_exhausted);
-    add(out, "dhcp.offers-refused", c.offers_refused);
+    add(out, "dhcp.offers-refused", c.offers_refused);   // the lease table is full
+    add(out, "dhcp.offers-evicted", c.offers_evicted);   // a port's share or a full table of holds
+    add(out, "dhcp.port-leases-refused", c.leases_refused);  // past MaxLeasesPerPort=
     for (size_t i = 0; i < c.dropped.size(); ++i)
         add(out, "dhcp.dropped." + std::string(dhcp::to_string(dhcp::DropReason(i))), c.dropped[i]);
 }

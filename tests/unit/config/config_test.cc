@@ -107,6 +107,7 @@ TEST(ConfigMain, ParsesEveryKey) {
         "ExcludeSubnet=10.64.0.0/16\n"
         "Domain=VMs.Example.ORG\n"
         "LeaseTimeSec=3600\n"
+        "MaxLeasesPerPort=500\n"
         "MTU=9000\n"
         "RenumberOnConflict=no\n"
         "FixForeignFirewall=yes\n",
@@ -122,6 +123,7 @@ TEST(ConfigMain, ParsesEveryKey) {
     EXPECT_EQ(c->exclude_subnets, std::vector<Ipv4Prefix>{prefix("10.64.0.0/16")});
     EXPECT_EQ(c->domain, "vms.example.org");
     EXPECT_EQ(c->lease_time_sec, 3600u);
+    EXPECT_EQ(c->max_leases_per_port, 500u);
     EXPECT_EQ(c->mtu, 9000u);
 }
 
@@ -327,6 +329,8 @@ TEST(ConfigMain, RefusesBadValuesNamingThem) {
         {"LeaseTimeSec=31536001", {"LeaseTimeSec", "'31536001'", "between 120"}},
         {"LeaseTimeSec=1d", {"LeaseTimeSec", "'1d'", "not a decimal"}},
         {"LeaseTimeSec=-5", {"LeaseTimeSec", "'-5'", "not a decimal"}},
+        {"MaxLeasesPerPort=0", {"MaxLeasesPerPort", "'0'", "between 1 and 65536"}},
+        {"MaxLeasesPerPort=65537", {"MaxLeasesPerPort", "'65537'", "between 1 and 65536"}},
         {"MTU=67", {"MTU", "'67'", "between 68 and 65535"}},
         {"MTU=65536", {"MTU", "'65536'", "between 68 and 65535"}},
         {"MTU=0x500", {"MTU", "'0x500'", "not a decimal"}},

@@ -80,3 +80,63 @@ TEST(DhcpFrame, ComputedZeroUdpChecksumIsSentAsAllOnes) {
     EXPECT_EQ(get16(f, 26), 0xffff);
     EXPECT_EQ(udp_verify_sum(f), 0xffff) << "0xffff is the same one's complement value as zero";
 }
+
+TEST(DhcpFrame, ParseGivesBackWhatBuildWrote) {
+    const std::vector<uint8_t> payload{1, 2, 3, 4, 5, 6, 7};
+    auto f = build_udp_frame(Ipv4(0, 0, 0, 0), 68, Ipv4(0xffffffffu), 67, payload);
+    f.insert(f.end(), {0, 0, 0, 0, 0});  // Ethernet minimum-size padding
+    auto d = parse_udp_frame(f);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->source, Ipv4(0, 0, 0, 0));
+    EXPECT_EQ(d->destination, Ipv4(0xffffffffu));
+    EXPECT_EQ(d->source_port, 68);
+    EXPECT_EQ(d->destination_port, 67);
+    EXPECT_EQ(std::vector<uint8_t>(d->payload.begin(), d->payload.end()), payload);
+}
+
+TEST(DhcpFrame, ParseTakesIpOptionsAndIgnoresTheUdpChecksum) {
+    auto f = build_udp_frame(Ipv4(10, 0, 0, 2), 68, Ipv4(10, 0, 0, 1), 67, std::vector<uint8_t>{9, 9});
+    // Four bytes of IP options (NOP NOP NOP EOL): IHL 6, total + 4, new checksum.
+    f.insert(f.begin() + 20, {1, 1, 1, 0});
+    f[0] = 0x46;
+    f[3] = uint8_t(f[3] + 4);
+    f[10] = f[11] = 0;
+    uint16_t c = checksum_finish(checksum_add(0, std::span(f).first(24)));
+    f[10] = uint8_t(c >> 8);
+    f[11] = uint8_t(c);
+    f[24 + 6] ^= 0xff;  // a partial (offloaded) UDP checksum
+    auto d = parse_udp_frame(f);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->source, Ipv4(10, 0, 0, 2));
+    EXPECT_EQ(std::vector<uint8_t>(d->payload.begin(), d->payload.end()), (std::vector<uint8_t>{9, 9}));
+}
+
+TEST(DhcpFrame, ParseRefusesWhatIsNotOneWholeUdpDatagram) {
+    const auto good = build_udp_frame(Ipv4(10, 0, 0, 2), 68, Ipv4(10, 0, 0, 1), 67, std::vector<uint8_t>(40, 7));
+    auto refused = [&](auto mutate, bool fix_checksum) {
+        auto f = good;
+        mutate(f);
+        if (fix_checksum && f.size() >= 20) {
+            f[10] = f[11] = 0;
+            uint16_t c = checksum_finish(checksum_add(0, std::span(f).first(20)));
+            f[10] = uint8_t(c >> 8);
+            f[11] = uint8_t(c);
+        }
+        auto d = parse_udp_frame(f);
+        return !d.ok() && d.error().code == EBADMSG;
+    };
+    using V = std::vector<uint8_t>;
+    EXPECT_TRUE(refused([](V& f) { f.resize(19); }, false)) << "short";
+    EXPECT_TRUE(refused([](V& f) { f[0] = 0x65; }, true)) << "IPv6 version";
+    EXPECT_TRUE(refused([](V& f) { f[0] = 0x44; }, true)) << "IHL 4";
+    EXPECT_TRUE(refused([](V& f) { f[0] = 0x4f; }, true)) << "IHL past the packet";
+    EXPECT_TRUE(refused([](V& f) { f[9] = 6; }, true)) << "TCP";
+    EXPECT_TRUE(refused([](V& f) { f[6] = 0x20; }, true)) << "more fragments";
+    EXPECT_TRUE(refused([](V& f) { f[7] = 0x01; }, true)) << "fragment offset";
+    EXPECT_TRUE(refused([](V& f) { f[3] = uint8_t(f[3] + 1); }, true)) << "total past the packet";
+    EXPECT_TRUE(refused([](V& f) { f[2] = 0; f[3] = 24; }, true)) << "total shorter than IP + UDP";
+    EXPECT_TRUE(refused([](V& f) { f[12] ^= 1; }, false)) << "header checksum";
+    EXPECT_TRUE(refused([](V& f) { f[24] = 0; f[25] = 100; }, true)) << "UDP length past the datagram";
+    EXPECT_TRUE(refused([](V& f) { f[24] = 0; f[25] = 7; }, true)) << "UDP length under its header";
+    EXPECT_TRUE(refused([](V& f) { f.clear(); }, false)) << "empty";
+}

@@ -66,7 +66,7 @@ TEST(DhcpPool, ProbesPastLeasedReservedQuarantinedAndHeld) {
     EXPECT_EQ(p.pick(key, leases, t0), next(next(home)));
     p.quarantine(next(next(home)), t0);
     EXPECT_EQ(p.pick(key, leases, t0), next(next(next(home))));
-    ASSERT_TRUE(p.hold("third", next(next(next(home))), t0).ok());
+    p.hold("third", next(next(next(home))), t0);
     Ipv4 fifth = next(next(next(next(home))));
     EXPECT_EQ(p.pick(key, leases, t0), fifth);
     // Holds and quarantines run out; reservations and leases do not.
@@ -84,12 +84,12 @@ TEST(DhcpPool, OwnLeaseAndOwnHoldAreAvailableToTheirClient) {
     EXPECT_TRUE(p.available(a, "me", leases, t0));
     EXPECT_FALSE(p.available(a, "you", leases, t0));
     Ipv4 b(10, 0, 0, 51);
-    ASSERT_TRUE(p.hold("me", b, t0).ok());
+    p.hold("me", b, t0);
     EXPECT_EQ(p.held_for("me", t0), b);
     EXPECT_TRUE(p.available(b, "me", leases, t0));
     EXPECT_FALSE(p.available(b, "you", leases, t0));
     // A new hold for the same client replaces the old one.
-    ASSERT_TRUE(p.hold("me", Ipv4(10, 0, 0, 52), t0).ok());
+    p.hold("me", Ipv4(10, 0, 0, 52), t0);
     EXPECT_TRUE(p.available(b, "you", leases, t0));
     EXPECT_EQ(p.pending_offers(), 1u);
     p.release_hold("me");
@@ -97,17 +97,49 @@ TEST(DhcpPool, OwnLeaseAndOwnHoldAreAvailableToTheirClient) {
     EXPECT_EQ(p.pending_offers(), 0u);
 }
 
-TEST(DhcpPool, PendingOffersAreCapped) {
+TEST(DhcpPool, ASourcePastItsShareEvictsItsOwnOldestHold) {
     auto p = make_pool("10.0.0.0/16");
-    for (size_t i = 0; i < kMaxPendingOffers; ++i)
-        ASSERT_TRUE(
-            p.hold("c" + std::to_string(i), Ipv4(Ipv4(10, 0, 1, 0).value() + uint32_t(i)), t0).ok());
-    auto st = p.hold("one-too-many", Ipv4(10, 0, 200, 1), t0);
-    ASSERT_FALSE(st.ok());
-    EXPECT_EQ(st.error().code, E2BIG);
-    // Once the earlier offers expire there is room again.
-    EXPECT_TRUE(p.hold("one-too-many", Ipv4(10, 0, 200, 1), t0 + kOfferHoldTime).ok());
-    EXPECT_EQ(p.pending_offers(), 1u);
+    auto addr = [](size_t i) { return Ipv4(Ipv4(10, 0, 1, 0).value() + uint32_t(i)); };
+    ASSERT_FALSE(p.hold("light", Ipv4(10, 0, 200, 1), t0, 2).evicted_own);
+    for (size_t i = 0; i < kMaxPendingOffersPerSource; ++i) {
+        auto out = p.hold("c" + std::to_string(i), addr(i), t0 + std::chrono::milliseconds(i), 1);
+        ASSERT_FALSE(out.evicted_own || out.evicted_other) << i;
+    }
+    auto out = p.hold("one-more", Ipv4(10, 0, 200, 2), t0 + 1s, 1);
+    EXPECT_TRUE(out.evicted_own);
+    EXPECT_FALSE(out.evicted_other);
+    EXPECT_EQ(p.pending_offers_of(1), kMaxPendingOffersPerSource);
+    EXPECT_EQ(p.held_for("c0", t0 + 1s), std::nullopt);  // the oldest went
+    EXPECT_EQ(p.held_for("c1", t0 + 1s), addr(1));
+    EXPECT_TRUE(p.available(addr(0), "anyone", LeaseTable{}, t0 + 1s));
+    EXPECT_EQ(p.held_for("light", t0 + 1s), Ipv4(10, 0, 200, 1));  // another source's hold stays
+    // An expired oldest hold is no eviction.
+    EXPECT_FALSE(p.hold("later", Ipv4(10, 0, 200, 3), t0 + kOfferHoldTime + 1s, 1).evicted_own);
+}
+
+TEST(DhcpPool, AFullTableEvictsTheHeaviestSourcesOldestHold) {
+    auto p = make_pool("10.0.0.0/16");
+    uint32_t next = Ipv4(10, 0, 1, 0).value();
+    // Sources 1..4 each hold their share but source 3, which holds one less.
+    for (uint32_t source = 1; source <= 4; ++source) {
+        size_t n = kMaxPendingOffersPerSource - (source == 3 ? 1 : 0);
+        for (size_t i = 0; i < n; ++i)
+            p.hold("s" + std::to_string(source) + "-" + std::to_string(i), Ipv4(next++), t0, source);
+    }
+    p.hold("s5-0", Ipv4(next++), t0, 5);
+    ASSERT_EQ(p.pending_offers(), kMaxPendingOffers);
+    auto out = p.hold("s6-0", Ipv4(next++), t0 + 1s, 6);
+    EXPECT_TRUE(out.evicted_other);
+    EXPECT_EQ(out.evicted_source, p.pending_offers_of(1) < kMaxPendingOffersPerSource ? 1u
+                                  : p.pending_offers_of(2) < kMaxPendingOffersPerSource ? 2u : 4u);
+    EXPECT_EQ(p.pending_offers(), kMaxPendingOffers);
+    EXPECT_EQ(p.pending_offers_of(5), 1u);  // the light sources keep theirs
+    EXPECT_EQ(p.pending_offers_of(6), 1u);
+    EXPECT_EQ(p.pending_offers_of(3), kMaxPendingOffersPerSource - 1);
+    // Once the earlier offers expire there is room again, evicting nobody.
+    out = p.hold("s7-0", Ipv4(next++), t0 + kOfferHoldTime, 7);
+    EXPECT_FALSE(out.evicted_other);
+    EXPECT_EQ(p.pending_offers(), 2u);
 }
 
 TEST(DhcpPool, HintBeatsHashWhenInRange) {

@@ -285,28 +285,6 @@ TEST(DhcpServer, RestoredLeaseIsOfferedBackAndProtected) {
     EXPECT_FALSE(s.restore(Lease{"x", mac(11), Ipv4(172, 27, 170, 3), "", t0 + 1h}).ok());
 }
 
-TEST(DhcpServer, PoolExhaustionGivesNoOfferAndOneWarningPerEpisode) {
-    ServerCore s = make_server(config("10.9.8.0/29"));  // .2 .. .6: five addresses
-    for (int n = 1; n <= 5; ++n) {
-        Message req = client(MessageType::request, n);
-        auto offer = s.handle(client(MessageType::discover, n), t0);
-        ASSERT_EQ(offer.kind, DecisionKind::offer) << n;
-        req.options.set_address(OptionCode::server_id, Ipv4(10, 9, 8, 1));
-        req.options.set_address(OptionCode::requested_address, offer.reply.yiaddr);
-        ASSERT_EQ(s.handle(req, t0).kind, DecisionKind::ack) << n;
-    }
-    auto first = s.handle(client(MessageType::discover, 6), t0);
-    EXPECT_EQ(first.kind, DecisionKind::ignore);
-    EXPECT_TRUE(first.exhaustion_began);
-    auto second = s.handle(client(MessageType::discover, 7), t0);
-    EXPECT_EQ(second.kind, DecisionKind::ignore);
-    EXPECT_FALSE(second.exhaustion_began);
-    EXPECT_EQ(s.counters().pool_exhausted, 2u);
-    // One lease expires: offers again, and the next exhaustion warns again.
-    s.expire(t0 + 3600s);
-    EXPECT_EQ(s.handle(client(MessageType::discover, 6), t0 + 3600s).kind, DecisionKind::offer);
-}
-
 TEST(DhcpServer, ABurstOfDiscoversNeverGetsTheSameOfferTwice) {
     ServerCore s = make_server(config("10.9.8.0/24"));
     std::set<Ipv4> offered;
@@ -327,17 +305,7 @@ TEST(DhcpServer, ABurstOfDiscoversNeverGetsTheSameOfferTwice) {
     EXPECT_EQ(s.handle(req, t0 + kOfferHoldTime + 1s).kind, DecisionKind::ack);
 }
 
-TEST(DhcpServer, CapsPendingOffers) {
-    ServerCore s = make_server(config("10.9.0.0/16"));
-    for (int n = 1; n <= int(kMaxPendingOffers); ++n)
-        ASSERT_EQ(s.handle(client(MessageType::discover, n), t0).kind, DecisionKind::offer);
-    EXPECT_EQ(s.handle(client(MessageType::discover, 5000), t0).kind, DecisionKind::ignore);
-    EXPECT_EQ(s.counters().offers_refused, 1u);
-    // Established clients keep renewing meanwhile.
-    Message renew = client(MessageType::request, 6000);
-    renew.ciaddr = Ipv4(10, 9, 100, 100);
-    EXPECT_EQ(s.handle(renew, t0).kind, DecisionKind::ack);
-}
+// Pool exhaustion, held-offer shares and lease limits: server_fairness_test.cc.
 
 TEST(DhcpServer, RequestForAnotherServerDropsOurHold) {
     ServerCore s = make_server();
