@@ -181,9 +181,10 @@ void DhcpServer::reserve_neighbours() {
     }
     for (const auto& nb : *n) {
         Ipv4 a = nb.address;
-        if (a == core_.server_id() || core_.leases().find_by_address(a)) continue;
-        if (auto st = core_.reserve(a); !st) continue;
-        log::info("DHCP: " + a.to_string() + " is in use on '" + params_.bridge + "' without a lease, not offering it",
+        if (a == core_.server_id() || core_.leases().find_by_address(a) || core_.pool().reserved(a)) continue;
+        if (auto st = core_.reserve_for_neighbour(a, nb.mac); !st) continue;
+        log::info("DHCP: " + a.to_string() + " is in use by " + nb.mac.to_string() + " on '" + params_.bridge +
+                      "' without a lease, not offering it to anyone else",
                   {{"VSWITCH_SWITCH", params_.switch_name}});
     }
 }
@@ -205,9 +206,9 @@ void DhcpServer::on_neighbour(const netlink::NeighbourEvent& ev) {
                      {{"VSWITCH_SWITCH", params_.switch_name}});
         return;
     }
-    if (!core_.reserve(a)) return;
+    if (!core_.reserve_for_neighbour(a, mac)) return;
     log::info("DHCP: " + a.to_string() + " is in use by " + mac.to_string() + " on '" + params_.bridge +
-                  "' without a lease, not offering it",
+                  "' without a lease, not offering it to anyone else",
               {{"VSWITCH_SWITCH", params_.switch_name}});
 }
 

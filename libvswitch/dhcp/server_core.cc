@@ -167,6 +167,24 @@ Decision ServerCore::handle_packet(std::span<const uint8_t> bytes, Clock::time_p
     return handle(*m, now, source);
 }
 
+Status ServerCore::reserve_for_neighbour(Ipv4 a, const Mac& mac) {
+    if (pool_.reserved(a)) return {};  // someone else's already (a port, the gateway)
+    if (auto s = pool_.reserve(a); !s) return s;
+    neighbour_reserved_[a.value()] = mac;
+    return {};
+}
+
+void ServerCore::lift_neighbour_reservations(const Mac& mac) {
+    for (auto it = neighbour_reserved_.begin(); it != neighbour_reserved_.end();) {
+        if (it->second == mac) {
+            pool_.unreserve(Ipv4(it->first));
+            it = neighbour_reserved_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
 Decision ServerCore::handle(const Message& req, Clock::time_point now, Source source) {
     DropReason reason = DropReason::count;
     if (!check_request(req, &reason)) return drop(reason);
@@ -174,6 +192,7 @@ Decision ServerCore::handle(const Message& req, Clock::time_point now, Source so
     // a "relay" could claim leases for clients on other links. The switch's
     // ports are guests, and no guest is a relay; only the host may be one.
     if (!req.giaddr.is_zero() && source != 0) return drop(DropReason::relay_from_port);
+    if (!neighbour_reserved_.empty()) lift_neighbour_reservations(req.mac());
     const std::string key = key_of(req);
     switch (*req.type()) {
         case MessageType::discover: return handle_discover(req, key, now, source);

@@ -149,6 +149,14 @@ public:
     // Addresses in use by others (ports the daemon knows, neighbours).
     Status reserve(Ipv4 a) { return pool_.reserve(a); }
     void unreserve(Ipv4 a) { pool_.unreserve(a); }
+    // An address a host with this MAC answers for without a lease of ours
+    // (the bridge's neighbour table): reserved from everyone but that
+    // host. When a client with this MAC asks, the reservation goes: it was
+    // that client all along (a guest that released its lease at shutdown,
+    // seen again after a restart), and it gets its address back. At most
+    // kMaxReservedAddresses, like reserve().
+    Status reserve_for_neighbour(Ipv4 a, const Mac& mac);
+    size_t neighbour_reservations() const { return neighbour_reserved_.size(); }
 
     void set_listener(LeaseListener* listener) { listener_ = listener; }
     const LeaseTable& leases() const { return leases_; }
@@ -197,6 +205,9 @@ private:
     // Open episodes only; at most four per source (port).
     std::map<std::pair<Limit, Source>, Episode> episodes_;
     std::vector<LimitEvent> limit_events_;
+    // reserve_for_neighbour(): address -> the MAC seen using it.
+    std::unordered_map<uint32_t, Mac> neighbour_reserved_;
+    void lift_neighbour_reservations(const Mac& mac);
 };
 
 // A host name a client sent, if it is one DNS label (RFC 1123); else "".

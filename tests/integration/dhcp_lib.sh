@@ -95,3 +95,44 @@ vsd_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 vsd_vm_addr() { ip -n "$1" -4 -o addr show dev eth0 | awk '{print $4}' | head -n 1; }
 
 vsd_lease_file_has() { grep -q "^lease $2 " "$VSI_STATE/$1.leases" 2>/dev/null; }
+
+# vsd_networkd NS NAME [DHCPV4 KEY=VALUE...]: systemd-networkd (the
+# machine's own binary) as the DHCP client of eth0 in NS, in a private mount
+# namespace: tmpfs /run, its .network file over /etc/systemd/network, an
+# empty file over /etc/resolv.conf, /sys read-only (so it does not wait for
+# udev). Extra arguments go into [DHCPv4]. Waits up to 10 s for eth0's
+# address; sets VSD_IP and VSD_PID (networkd itself, tracked). Log in
+# $VSI_TMP/NAME.log.
+VSD_NETWORKD=${VSD_NETWORKD:-/lib/systemd/systemd-networkd}
+vsd_networkd() {
+  local ns=$1 name=$2 dir=$VSI_TMP/$2.networkd i kv
+  shift 2
+  [ -x "$VSD_NETWORKD" ] || vsi_fail "no $VSD_NETWORKD (package systemd)"
+  mkdir -p "$dir/network"
+  {
+    printf '[Match]\nName=eth0\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n[DHCPv4]\n'
+    for kv in "$@"; do printf '%s\n' "$kv"; done
+  } >"$dir/network/10-eth0.network"
+  : >"$dir/resolv.conf"
+  ip netns exec "$ns" unshare -m --propagation private sh -c '
+    t=$1
+    mount -t tmpfs tmpfs /run
+    mkdir -p /run/systemd/netif
+    chown systemd-network:systemd-network /run/systemd/netif
+    mount --bind "$t/network" /etc/systemd/network
+    mount --bind "$t/resolv.conf" /etc/resolv.conf
+    mount -o remount,ro /sys
+    exec env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent SYSTEMD_LOG_LEVEL=debug "$2"' \
+    vsd "$dir" "$VSD_NETWORKD" >"$VSI_TMP/$name.log" 2>&1 &
+  VSD_PID=$!
+  vsi_track_pid "$VSD_PID"
+  VSD_IP=
+  for ((i = 0; i < 100; i++)); do
+    VSD_IP=$(vsd_vm_addr "$ns")
+    [ -n "$VSD_IP" ] && break
+    kill -0 "$VSD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  VSD_IP=${VSD_IP%/*}
+  [ -n "$VSD_IP" ] || vsi_fail "systemd-networkd in $ns got no lease: $(grep -v '^eth0: Received' "$VSI_TMP/$name.log" | tail -8)"
+}

@@ -231,6 +231,36 @@ TEST(DhcpServer, InitRebootWithAFreeAddressIsAckedAndATakenOneNaked) {
     EXPECT_EQ(s.handle(thief, t0).kind, DecisionKind::nak);
 }
 
+// The bridge's neighbour table still holds an address for a MAC whose
+// client released its lease (a guest shutting down) before the daemon
+// restarted: nobody else gets it, that client does.
+TEST(DhcpServer, ANeighboursAddressIsKeptForItsOwnMacOnly) {
+    ServerCore s = make_server();
+    // Where client 1 lands when nothing is in its way.
+    const Ipv4 home = s.handle(client(MessageType::discover, 1), t0).reply.yiaddr;
+    ServerCore fresh = make_server();
+    ASSERT_TRUE(fresh.reserve_for_neighbour(home, mac(1)).ok());
+    EXPECT_EQ(fresh.neighbour_reservations(), 1u);
+    Message thief = client(MessageType::request, 2);
+    thief.options.set_address(OptionCode::requested_address, home);
+    EXPECT_EQ(fresh.handle(thief, t0).kind, DecisionKind::nak);
+    Message discover = client(MessageType::discover, 2);
+    discover.options.set_address(OptionCode::requested_address, home);
+    EXPECT_NE(fresh.handle(discover, t0).reply.yiaddr, home);
+    // The owner's DISCOVER lifts it, and the owner lands at home again.
+    auto offer = fresh.handle(client(MessageType::discover, 1), t0);
+    ASSERT_EQ(offer.kind, DecisionKind::offer);
+    EXPECT_EQ(offer.reply.yiaddr, home);
+    EXPECT_EQ(fresh.neighbour_reservations(), 0u);
+    EXPECT_FALSE(fresh.pool().reserved(home));
+    // A port's reservation (reserve()) is not a neighbour's: no MAC lifts it.
+    ServerCore ports = make_server();
+    ASSERT_TRUE(ports.reserve(home).ok());
+    ASSERT_TRUE(ports.reserve_for_neighbour(home, mac(1)).ok());
+    EXPECT_EQ(ports.neighbour_reservations(), 0u);
+    EXPECT_NE(ports.handle(client(MessageType::discover, 1), t0).reply.yiaddr, home);
+}
+
 TEST(DhcpServer, TwoClientsGetDistinctAddresses) {
     ServerCore s = make_server();
     std::set<Ipv4> seen;
