@@ -26,6 +26,9 @@ testing=(
   mandoc            # man page lint (man/lint-man.sh)
   qemu-system-x86 busybox-static cpio   # tests/e2e: the tiny guest under TCG
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients   # tests/integration/libvirt_real.sh: a real libvirtd
+  systemd           # tests/integration/dhcp_peers.sh runs its systemd-networkd in a guest namespace
+  # unbound's libraries: dhcp_peers.sh unpacks unbound itself (dpkg-deb), never installs it
+  libevent-2.1-7 libnghttp2-14 libprotobuf-c1 libpython3.11 libssl3
 )
 bench=(
   dnsmasq-base kea-dhcp4-server kea-admin dnsperf isc-dhcp-client

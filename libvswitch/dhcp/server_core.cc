@@ -381,6 +381,9 @@ Decision ServerCore::reply(const Message& req, DecisionKind kind, MessageType ty
     r.chaddr = req.chaddr;
     r.options.set_message_type(type);
     r.options.set_address(OptionCode::server_id, config_.gateway);
+    // RFC 6842: the client identifier goes back as it came, in every reply
+    // (a client behind a shared chaddr tells its replies by it).
+    if (const auto* id = req.options.find(OptionCode::client_id)) r.options.set(OptionCode::client_id, *id);
     d.max_size = max_size_for(req);
     return d;
 }

@@ -400,3 +400,32 @@ vsi_tcp_server() {
 vsi_tcp_connect() {
   ip netns exec "$1" "$PYTHON" "$VSI_LIB_DIR/tcp_probe.py" connect "$2" "$3" "${4:-3}"
 }
+
+# vsi_unpacked_deb PACKAGE: a Debian package the machine must not install
+# (a resolver, a DHCP client that would take over /etc/resolv.conf),
+# downloaded with apt-get and unpacked with dpkg-deb into a cache kept across
+# runs (/var/cache/vswitch-tests/PACKAGE-VERSION/root, version of the
+# machine's package lists); prints that root. Fails the test when it cannot.
+vsi_unpacked_deb() {
+  local pkg=$1 version cache root deb
+  version=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    version=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  fi
+  [ -n "$version" ] && [ "$version" != "(none)" ] || vsi_fail "no Debian package $pkg in the package lists"
+  cache=${VSI_DEB_CACHE:-/var/cache/vswitch-tests}/$pkg-$version
+  root=$cache/root
+  if [ ! -d "$root" ]; then
+    mkdir -p "$cache"
+    # apt-get download writes into the current directory, which its _apt
+    # sandbox user may not be able to enter.
+    (cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$version" >/dev/null 2>&1) ||
+      vsi_fail "cannot download $pkg $version"
+    deb=$(ls "$cache"/*.deb | head -n 1)
+    rm -rf "$root.new"
+    dpkg-deb -x "$deb" "$root.new"
+    mv "$root.new" "$root"
+  fi
+  echo "$root"
+}

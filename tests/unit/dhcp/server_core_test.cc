@@ -553,8 +553,18 @@ TEST(DhcpServer, OffersToWhatRealClientsSend) {
         EXPECT_LE(out.size(), d.max_size) << file;
         auto back = Message::parse(out);
         ASSERT_TRUE(back.ok()) << file;
-        // The client's first requested option we have comes right after the lease times.
-        EXPECT_EQ(uint8_t(back->options.items()[5].code), req->options.parameter_request_list()[0])
+        // RFC 6842: the client identifier echoed byte for byte, right after
+        // the server id; then the lease times; then the client's first
+        // requested option.
+        const auto* id = req->options.find(OptionCode::client_id);
+        if (id) {
+            ASSERT_NE(back->options.find(OptionCode::client_id), nullptr) << file;
+            EXPECT_EQ(*back->options.find(OptionCode::client_id), *id) << file;
+            EXPECT_EQ(back->options.items()[2].code, OptionCode::client_id) << file;
+        } else {
+            EXPECT_EQ(back->options.find(OptionCode::client_id), nullptr) << file;
+        }
+        EXPECT_EQ(uint8_t(back->options.items()[id ? 6 : 5].code), req->options.parameter_request_list()[0])
             << file;
         offered.push_back(back->yiaddr);
     }
@@ -564,4 +574,32 @@ TEST(DhcpServer, OffersToWhatRealClientsSend) {
     ASSERT_EQ(offered.size(), 3u);
     EXPECT_EQ(offered[0], offered[1]);
     EXPECT_NE(offered[0], offered[2]);
+}
+
+// RFC 6842: OFFER, ACK and NAK all carry the client identifier back.
+TEST(DhcpServer, EveryReplyEchoesTheClientIdentifier) {
+    ServerCore s = make_server();
+    const std::vector<uint8_t> id = {0xff, 0x01, 0x02, 0x03, 0x04, 0x00, 0x01, 0x00, 0x01, 0x2a};  // RFC 4361 style
+    auto with_id = [&](MessageType t) {
+        Message m = client(t, 7);
+        m.options.set(OptionCode::client_id, id);
+        return m;
+    };
+    auto offer = s.handle(with_id(MessageType::discover), t0);
+    ASSERT_EQ(offer.kind, DecisionKind::offer);
+    Message req = with_id(MessageType::request);
+    req.options.set_address(OptionCode::server_id, kGateway);
+    req.options.set_address(OptionCode::requested_address, offer.reply.yiaddr);
+    auto ack = s.handle(req, t0);
+    ASSERT_EQ(ack.kind, DecisionKind::ack);
+    Message wrong = with_id(MessageType::request);
+    wrong.options.set_address(OptionCode::requested_address, Ipv4(10, 9, 8, 7));
+    auto nak = s.handle(wrong, t0);
+    ASSERT_EQ(nak.kind, DecisionKind::nak);
+    for (const auto* d : {&offer, &ack, &nak}) {
+        auto back = Message::parse(d->build());
+        ASSERT_TRUE(back.ok());
+        ASSERT_NE(back->options.find(OptionCode::client_id), nullptr) << to_string(d->kind);
+        EXPECT_EQ(*back->options.find(OptionCode::client_id), id) << to_string(d->kind);
+    }
 }
