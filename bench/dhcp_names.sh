@@ -31,7 +31,8 @@ BINARIES=("$VSWITCHD")
 
 vsi_topology
 vsi_daemon_dirs
-printf '[Switch]\nPrefixLength=16\nLeaseTimeSec=3600\n' >"$VSI_CONF"
+# One port, thousands of leases, through a relay address: trusted by name.
+printf '[Switch]\nPrefixLength=16\nLeaseTimeSec=3600\nMaxLeasesPerPort=65536\nTrustRelayFrom=vnames\n' >"$VSI_CONF"
 vsi_start_daemon
 subnet=$(vsi_subnet)
 gateway=$(vsi_subnet_host "$subnet" 1)

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -86,6 +87,7 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
     auto s = std::make_unique<DhcpServer>(Key(), std::move(params), std::move(*core), sock);
     DhcpServer* self = s.get();
     s->core_.set_listener(self);
+    s->trust_relays();
     if (auto st = s->load_leases(); !st) return st.error().context(what);
     if (auto st = s->open_sockets(); !st) return st.error().context(what);
 
@@ -169,6 +171,18 @@ Status DhcpServer::load_leases() {
         dirty_ = true;
     }
     return {};
+}
+
+// TrustRelayFrom=: a port is named by its interface, looked up when a
+// relayed request comes from it (one ioctl, on that path only), so a port
+// created or renamed later is known too.
+void DhcpServer::trust_relays() {
+    if (params_.trust_relay_from.empty()) return;
+    core_.set_relay_trust([names = params_.trust_relay_from](dhcp::Source source) {
+        char name[IF_NAMESIZE] = {};
+        if (source == dhcp::kUnknownSource || !if_indextoname(source, name)) return false;
+        return std::find(names.begin(), names.end(), name) != names.end();
+    });
 }
 
 // Hosts already on the segment that hold no lease of ours keep their
@@ -521,6 +535,7 @@ Status DhcpServer::renumber(Ipv4Prefix subnet, Ipv4 gateway) {
     }
     core_ = std::move(*fresh);
     core_.set_listener(this);  // the neighbour events filter on core_'s subnet: they follow it
+    trust_relays();
     log::info("DHCP serves " + core_.config().subnet.to_string() + " on '" + params_.bridge + "' now (" +
                   std::to_string(moved.size()) + " leases moved from " + old.to_string() + ")",
               {{"VSWITCH_SWITCH", params_.switch_name}});

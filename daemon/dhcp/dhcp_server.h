@@ -52,6 +52,7 @@ struct DhcpServerParams {
     int ifindex = 0;
     dhcp::ServerConfig core;
     std::string lease_path;  // <state-dir>/<switch>.leases
+    std::vector<std::string> trust_relay_from;  // TrustRelayFrom=: ports whose relayed requests are served
 };
 
 class DhcpServer final : private dhcp::LeaseListener {
@@ -102,6 +103,7 @@ public:
 private:
 
     Status open_sockets();
+    void trust_relays();
     Status load_leases();
     void reserve_neighbours();
     // From the observer: a host answers for `a` on the bridge.

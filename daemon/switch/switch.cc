@@ -88,6 +88,7 @@ Status Switch::start_dhcp() {
     p.core.domain = config_.domain;
     p.core.lease_time = std::chrono::seconds(config_.lease_time_sec);
     p.core.max_leases_per_source = config_.max_leases_per_port;
+    p.trust_relay_from = config_.trust_relay_from;
     p.core.mtu = uint16_t(config_.mtu.value_or(1500));
     p.lease_path = services_.state_dir + "/" + config_.name + ".leases";
     auto server = dhcpd::DhcpServer::create(services_.event, std::move(p), *services_.sock, *services_.observer);

@@ -295,6 +295,26 @@ Status on_exclude_subnet(Draft& d, std::string_view value, size_t) {
     return {};
 }
 
+Status on_trust_relay_from(Draft& d, std::string_view value, size_t) {
+    if (value.empty()) {  // an empty assignment resets the list
+        d.cfg.trust_relay_from.clear();
+        return {};
+    }
+    std::string_view rest = value;
+    while (!(rest = trim(rest)).empty()) {
+        size_t end = 0;
+        while (end < rest.size() && !is_space(rest[end])) ++end;
+        std::string_view name = rest.substr(0, end);
+        if (auto st = check_ifname("TrustRelayFrom", name); !st) return st;
+        if (d.cfg.trust_relay_from.size() >= kMaxTrustRelayFrom)
+            return make_error(E2BIG, "too many TrustRelayFrom= interfaces (at most " +
+                                         std::to_string(kMaxTrustRelayFrom) + " per switch)");
+        d.cfg.trust_relay_from.emplace_back(name);
+        rest = rest.substr(end);
+    }
+    return {};
+}
+
 Status on_domain(Draft& d, std::string_view value, size_t line) {
     if (value.empty()) {
         d.cfg.domain = std::string(kDefaultDomain);
@@ -390,6 +410,7 @@ constexpr KeySpec kKeys[] = {
     {"Domain", on_domain},
     {"LeaseTimeSec", on_lease_time},
     {"MaxLeasesPerPort", on_max_leases_per_port},
+    {"TrustRelayFrom", on_trust_relay_from},
     {"MTU", on_mtu},
     {"RenumberOnConflict", on_renumber_on_conflict},
     {"FixForeignFirewall", on_fix_foreign_firewall},

@@ -46,6 +46,7 @@ inline constexpr uint32_t kDefaultLeaseTimeSec = 86400;
 // nested containers needs a few dozen; see dhcp/limits.h).
 inline constexpr uint32_t kDefaultMaxLeasesPerPort = 64;
 inline constexpr uint32_t kMaxMaxLeasesPerPort = 65536;
+inline constexpr size_t kMaxTrustRelayFrom = 16;  // TrustRelayFrom= names per switch
 // Bridges of switches.d switches default to this prefix + the switch name.
 inline constexpr std::string_view kSwitchBridgePrefix = "vs-";
 
@@ -69,6 +70,11 @@ struct SwitchConfig {
     std::string domain{kDefaultDomain};               // lower case, no trailing dot
     uint32_t lease_time_sec = kDefaultLeaseTimeSec;
     uint32_t max_leases_per_port = kDefaultMaxLeasesPerPort;
+    // Ports (host-side interface names) whose relayed DHCP requests (giaddr
+    // set) are served: a VM that is a DHCP relay agent for a network behind
+    // it, or a load generator such as perfdhcp. From every other port they
+    // are dropped: no guest is a relay unless the administrator says so.
+    std::vector<std::string> trust_relay_from;
     std::optional<uint32_t> mtu;  // unset: the bridge's own
     // A route or address of the host that starts overlapping the subnet at
     // runtime (a VPN connects) moves the switch to a fresh block; no: only

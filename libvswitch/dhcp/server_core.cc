@@ -191,7 +191,8 @@ Decision ServerCore::handle(const Message& req, Clock::time_point now, Source so
     // RFC 2131 §4.1 trusts giaddr: a reply goes to the relay it names, and
     // a "relay" could claim leases for clients on other links. The switch's
     // ports are guests, and no guest is a relay; only the host may be one.
-    if (!req.giaddr.is_zero() && source != 0) return drop(DropReason::relay_from_port);
+    if (!req.giaddr.is_zero() && source != 0 && !(relay_trusted_ && relay_trusted_(source)))
+        return drop(DropReason::relay_from_port);
     if (!neighbour_reserved_.empty()) lift_neighbour_reservations(req.mac());
     const std::string key = key_of(req);
     switch (*req.type()) {

@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -159,6 +160,10 @@ public:
     size_t neighbour_reservations() const { return neighbour_reserved_.size(); }
 
     void set_listener(LeaseListener* listener) { listener_ = listener; }
+    // Which ports' relayed requests (giaddr set) are served (TrustRelayFrom=);
+    // unset or false: dropped as relay-from-port. Asked only for relayed
+    // requests from a port.
+    void set_relay_trust(std::function<bool(Source)> trusted) { relay_trusted_ = std::move(trusted); }
     const LeaseTable& leases() const { return leases_; }
     const AddressPool& pool() const { return pool_; }
     const ServerCounters& counters() const { return counters_; }
@@ -193,6 +198,7 @@ private:
     LeaseTable leases_;
     ServerCounters counters_;
     LeaseListener* listener_ = nullptr;
+    std::function<bool(Source)> relay_trusted_;
 
     // Client key -> the source its lease is counted against (leases from
     // the file are counted against none until their client asks again).

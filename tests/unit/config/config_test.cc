@@ -638,3 +638,19 @@ TEST(ConfigSwitchFile, ForwardDnsDefaultsByType) {
     expect_error(parse_switch_file("[Switch]\nName=lab\nForwardDNS=maybe\n", kLab), kLab, 3,
                  {"ForwardDNS", "'maybe'", "not a boolean"});
 }
+
+TEST(ConfigSwitchFile, TrustRelayFromIsAListOfInterfaceNames) {
+    auto c = parse_switch_file("[Switch]\nName=lab\nTrustRelayFrom=vnet3  vperf\nTrustRelayFrom=tap0\n", kLab);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->trust_relay_from, (std::vector<std::string>{"vnet3", "vperf", "tap0"}));
+    auto reset = parse_switch_file("[Switch]\nName=lab\nTrustRelayFrom=vnet3\nTrustRelayFrom=\n", kLab);
+    ASSERT_TRUE(reset.ok()) << reset.error().message;
+    EXPECT_TRUE(reset->trust_relay_from.empty());
+    expect_error(parse_switch_file("[Switch]\nName=lab\nTrustRelayFrom=ok a/b\n", kLab), kLab, 3,
+                 {"TrustRelayFrom", "'a/b'", "'/'"});
+    std::string many = "[Switch]\nName=lab\nTrustRelayFrom=";
+    for (int i = 0; i < 17; ++i) many += "p" + std::to_string(i) + " ";
+    auto over = parse_switch_file(many + "\n", kLab);
+    ASSERT_FALSE(over.ok());
+    EXPECT_NE(over.error().message.find("at most 16"), std::string::npos) << over.error().message;
+}

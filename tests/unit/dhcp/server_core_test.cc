@@ -603,3 +603,26 @@ TEST(DhcpServer, EveryReplyEchoesTheClientIdentifier) {
         EXPECT_EQ(*back->options.find(OptionCode::client_id), id) << to_string(d->kind);
     }
 }
+
+// No guest is a relay, unless TrustRelayFrom= names its port.
+TEST(DhcpServer, RelayedRequestsAreServedOnlyFromTrustedPorts) {
+    ServerCore s = make_server();
+    Message relayed = client(MessageType::discover, 9);
+    relayed.giaddr = Ipv4(172, 27, 175, 254);
+    relayed.hops = 1;
+    EXPECT_TRUE(s.handle(relayed, t0, 7).dropped);  // from port 7
+    EXPECT_EQ(s.counters().dropped[size_t(DropReason::relay_from_port)], 1u);
+    EXPECT_EQ(s.handle(relayed, t0, 0).kind, DecisionKind::offer);  // the host's own relay
+    std::vector<Source> asked;
+    s.set_relay_trust([&](Source src) {
+        asked.push_back(src);
+        return src == 7;
+    });
+    auto d = s.handle(relayed, t0, 7);
+    EXPECT_EQ(d.kind, DecisionKind::offer);
+    EXPECT_EQ(d.destination.kind, Destination::Kind::relay);
+    EXPECT_TRUE(s.handle(relayed, t0, 8).dropped);
+    EXPECT_EQ(asked, (std::vector<Source>{7, 8}));
+    EXPECT_FALSE(s.handle(client(MessageType::discover, 10), t0, 8).dropped);  // not relayed: never asked
+    EXPECT_EQ(asked.size(), 2u);
+}
