@@ -1,5 +1,7 @@
 #include "daemon/switch/switch.h"
 
+#include <cstring>
+
 #include "daemon/log.h"
 #include "daemon/netlink/address.h"
 #include "daemon/netlink/bridge.h"
@@ -64,8 +66,8 @@ Status Switch::store_subnet() {
         return st;
     }
     problems_.raise(std::string(kSubnetNotStored),
-                    "cannot store the subnet of switch " + config_.name + ": " + st.error().message +
-                        "; a restart in this boot may choose another",
+                    "cannot store the subnet of switch " + config_.name + " in " + services_.state_dir + ": " +
+                        std::strerror(st.error().code) + "; a restart in this boot may choose another",
                     "free space in " + services_.state_dir);
     return st;
 }
@@ -76,8 +78,8 @@ void Switch::on_lease_storage(const Status& st) {
         return;
     }
     problems_.raise(std::string(kLeasesNotStored),
-                    "cannot store the leases of switch " + config_.name + ": " + st.error().message +
-                        "; serving on, but a crash would lose the leases since",
+                    "cannot store the leases of switch " + config_.name + " in " + services_.state_dir + ": " +
+                        std::strerror(st.error().code) + "; serving on, but a crash would lose the leases since",
                     "free space in " + services_.state_dir);
 }
 
