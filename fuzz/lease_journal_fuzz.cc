@@ -19,12 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string text = format_journal_header();
     for (const auto& r : content->records) append_journal_record(text, r);
     auto again = parse_journal(text);
-    if (!again || again->bad_records != 0 || again->torn_bytes != 0 || again->records != content->records)
+    if (!again || again->bad_records != 0 || again->torn_bytes != 0 ||
+        again->records != content->records)
         std::abort();
     auto leases = apply_journal({}, content->records);
     std::set<std::string> keys;
     std::set<uint32_t> addresses;
     for (const auto& l : leases)
-        if (!keys.insert(l.client_key).second || !addresses.insert(l.address.value()).second) std::abort();
+        if (!keys.insert(l.client_key).second || !addresses.insert(l.address.value()).second)
+            std::abort();
     return 0;
 }

@@ -10,15 +10,15 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 
 #include "daemon/log.h"
 #include "daemon/netlink/neighbours.h"
-#include "libvswitch/dhcp/frame.h"
 #include "libvswitch/base/file.h"
+#include "libvswitch/dhcp/frame.h"
 #include "libvswitch/dhcp/lease_file.h"
 #include "libvswitch/subnet/renumber.h"
 
@@ -89,7 +89,8 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
 
 DhcpServer::~DhcpServer() {
     // Clean stop: the lazy changes too.
-    if (auto st = flush(); !st) log::warning(st.error().message + ", lease changes since the last save are lost");
+    if (auto st = flush(); !st)
+        log::warning(st.error().message + ", keeping only the journal's bindings since the last save");
 }
 
 std::optional<dhcp::Lease> DhcpServer::lease_of(const Mac& mac) const {
@@ -392,8 +393,14 @@ void DhcpServer::schedule_save() {
 Status DhcpServer::commit() {
     pending_binding_ = false;
     if (pending_.empty()) return {};
-    Status st = journal_ ? journal_.append(pending_)
-                         : Status(make_error(EBADF, "lease journal '" + params_.lease_path + ".journal' is not open"));
+    const std::string path = params_.lease_path + ".journal";
+    Status st;
+    if (!journal_)
+        st = make_error(EBADF, "lease journal '" + path + "' is not open");
+    else if (journal_.size() + pending_.size() > dhcp::kMaxJournalBytes)
+        st = make_error(E2BIG, "lease journal '" + path + "' is full (the lease file could not be written)");
+    else
+        st = journal_.append(pending_);
     pending_.clear();
     if (!st) {
         // Only in memory now, and in the lease file at its next write.

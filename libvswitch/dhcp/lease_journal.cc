@@ -27,7 +27,9 @@ constexpr size_t kChecksumDigits = 8;
 // A record is a lease line plus its checksum.
 constexpr size_t kMaxRecordLine = kMaxLeaseFileLine + kChecksumMark.size() + kChecksumDigits;
 
-uint32_t checksum(std::string_view body) { return uint32_t(fnv1a(body)); }
+uint32_t checksum(std::string_view body) {
+    return uint32_t(fnv1a(body));
+}
 
 std::string hex32(uint32_t v) {
     char buf[kChecksumDigits + 1];
@@ -35,13 +37,16 @@ std::string hex32(uint32_t v) {
     return std::string(buf, kChecksumDigits);
 }
 
-std::string header() { return std::string(kMagic) + ' ' + std::string(kVersion) + '\n'; }
+std::string header() {
+    return std::string(kMagic) + ' ' + std::string(kVersion) + '\n';
+}
 
 Result<Lease> parse_record(std::string_view line) {
     if (line.size() > kMaxRecordLine)
         return make_error(EBADMSG, "longer than " + std::to_string(kMaxRecordLine) + " bytes");
     size_t mark = line.rfind(kChecksumMark);
-    if (mark == std::string_view::npos || line.size() - mark - kChecksumMark.size() != kChecksumDigits)
+    if (mark == std::string_view::npos ||
+        line.size() - mark - kChecksumMark.size() != kChecksumDigits)
         return make_error(EBADMSG, "no checksum");
     std::string_view body = line.substr(0, mark);
     if (line.substr(mark + kChecksumMark.size()) != hex32(checksum(body)))
@@ -51,7 +56,9 @@ Result<Lease> parse_record(std::string_view line) {
 
 }  // namespace
 
-std::string format_journal_header() { return header(); }
+std::string format_journal_header() {
+    return header();
+}
 
 void append_journal_record(std::string& out, const Lease& lease) {
     size_t start = out.size();
@@ -76,9 +83,11 @@ Result<JournalContent> parse_journal(std::string_view text) {
     }
     std::string_view first = text.substr(0, end);
     if (!first.starts_with(kMagic) || first.size() <= kMagic.size() || first[kMagic.size()] != ' ')
-        return make_error(EBADMSG, "not a vswitch lease journal (no 'vswitch-lease-journal' header)");
+        return make_error(EBADMSG,
+                          "not a vswitch lease journal (no 'vswitch-lease-journal' header)");
     if (first.substr(kMagic.size() + 1) != kVersion)
-        return make_error(ENOTSUP, "lease journal version '" + std::string(first.substr(kMagic.size() + 1, 16)) +
+        return make_error(ENOTSUP, "lease journal version '" +
+                                       std::string(first.substr(kMagic.size() + 1, 16)) +
                                        "' is not supported");
     text.remove_prefix(std::min(text.size(), end + 1));
 
@@ -94,9 +103,11 @@ Result<JournalContent> parse_journal(std::string_view text) {
         std::string_view line = text.substr(0, whole ? nl : text.size());
         size_t used = whole ? nl + 1 : text.size();
         text.remove_prefix(used);
-        auto rec = whole ? parse_record(line) : Result<Lease>(make_error(EBADMSG, "unfinished record"));
+        auto rec =
+            whole ? parse_record(line) : Result<Lease>(make_error(EBADMSG, "unfinished record"));
         if (!rec) {
-            if (pending_bad++ == 0) pending_error = "line " + std::to_string(line_no) + ": " + rec.error().message;
+            if (pending_bad++ == 0)
+                pending_error = "line " + std::to_string(line_no) + ": " + rec.error().message;
             pending_bytes += used;
             continue;
         }
@@ -121,7 +132,8 @@ std::vector<Lease> apply_journal(std::span<const Lease> leases, std::span<const 
         by_key.erase(it);
     };
     auto put = [&](Lease l) {
-        if (auto it = by_key.find(l.client_key); it != by_key.end() && it->second.address == l.address)
+        if (auto it = by_key.find(l.client_key);
+            it != by_key.end() && it->second.address == l.address)
             l.expiry = std::max(l.expiry, it->second.expiry);
         erase_key(l.client_key);
         if (auto at = key_at.find(l.address.value()); at != key_at.end()) erase_key(at->second);
@@ -150,17 +162,20 @@ Result<LeaseJournal> LeaseJournal::open(const std::string& path, uint64_t torn_b
     bool created = false;
     j.fd_.reset(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY));
     if (!j.fd_ && errno == ENOENT) {
-        j.fd_.reset(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644));
+        j.fd_.reset(::open(path.c_str(),
+                           O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644));
         created = true;
     }
     if (!j.fd_) return errno_error(errno, "opening lease journal '" + path + "'");
     struct stat st {};
-    if (::fstat(j.fd_.get(), &st) < 0) return errno_error(errno, "reading the size of '" + path + "'");
+    if (::fstat(j.fd_.get(), &st) < 0)
+        return errno_error(errno, "reading the size of '" + path + "'");
     j.size_ = uint64_t(st.st_size);
     uint64_t keep = j.size_ > torn_bytes ? j.size_ - torn_bytes : 0;
     if (keep < header().size()) keep = 0;  // a torn header: nothing after it can exist
     if (keep != j.size_) {
-        if (::ftruncate(j.fd_.get(), off_t(keep)) < 0) return errno_error(errno, "cutting the torn end of '" + path + "'");
+        if (::ftruncate(j.fd_.get(), off_t(keep)) < 0)
+            return errno_error(errno, "cutting the torn end of '" + path + "'");
         j.size_ = keep;
     }
     if (j.size_ == 0) {
@@ -171,10 +186,12 @@ Result<LeaseJournal> LeaseJournal::open(const std::string& path, uint64_t torn_b
     }
     if (created) {
         // The new name must survive a power loss too.
-        std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+        std::string dir =
+            path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
         if (dir.empty()) dir = "/";
         Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!d || ::fsync(d.get()) < 0) return errno_error(errno, "syncing directory '" + dir + "'");
+        if (!d || ::fsync(d.get()) < 0)
+            return errno_error(errno, "syncing directory '" + dir + "'");
     }
     return j;
 }
@@ -186,7 +203,8 @@ Status LeaseJournal::write_synced(std::string_view bytes) {
         if (::ftruncate(fd_.get(), off_t(before)) < 0) size_ = UINT64_MAX;
         return errno_error(err, what + " '" + path_ + "'");
     };
-    if (size_ == UINT64_MAX) return make_error(EIO, "lease journal '" + path_ + "' has an unknown end, not appending");
+    if (size_ == UINT64_MAX)
+        return make_error(EIO, "lease journal '" + path_ + "' has an unknown end, not appending");
     const char* p = bytes.data();
     size_t left = bytes.size();
     while (left > 0) {
@@ -209,7 +227,8 @@ Status LeaseJournal::append(std::string_view records) {
 }
 
 Status LeaseJournal::reset() {
-    if (::ftruncate(fd_.get(), 0) < 0) return errno_error(errno, "emptying lease journal '" + path_ + "'");
+    if (::ftruncate(fd_.get(), 0) < 0)
+        return errno_error(errno, "emptying lease journal '" + path_ + "'");
     size_ = 0;
     return write_synced(header());
 }

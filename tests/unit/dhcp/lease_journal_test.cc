@@ -47,8 +47,8 @@ TEST(DhcpLeaseJournal, RecordIsALeaseLineWithAChecksum) {
 }
 
 TEST(DhcpLeaseJournal, ParseOfFormatGivesBackTheRecords) {
-    std::vector<Lease> records{lease(1, Ipv4(172, 27, 160, 10), t0 + 60s, "a"), lease(2, Ipv4(172, 27, 160, 11)),
-                               lease(1, Ipv4(172, 27, 160, 12))};
+    std::vector<Lease> records{lease(1, Ipv4(172, 27, 160, 10), t0 + 60s, "a"),
+                               lease(2, Ipv4(172, 27, 160, 11)), lease(1, Ipv4(172, 27, 160, 12))};
     auto back = parse_journal(journal_of(records));
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(back->records, records);
@@ -117,8 +117,9 @@ TEST(DhcpLeaseJournal, ApplyReplacesByClientAndByAddressInOrder) {
     std::vector<Lease> journal{lease(1, Ipv4(172, 27, 160, 12)), lease(3, Ipv4(172, 27, 160, 10)),
                                lease(4, Ipv4(172, 27, 160, 11))};
     auto out = apply_journal(file, journal);
-    EXPECT_EQ(out, (std::vector<Lease>{lease(3, Ipv4(172, 27, 160, 10)), lease(4, Ipv4(172, 27, 160, 11)),
-                                       lease(1, Ipv4(172, 27, 160, 12))}));
+    EXPECT_EQ(
+        out, (std::vector<Lease>{lease(3, Ipv4(172, 27, 160, 10)), lease(4, Ipv4(172, 27, 160, 11)),
+                                 lease(1, Ipv4(172, 27, 160, 12))}));
 }
 
 TEST(DhcpLeaseJournal, ApplyOntoANewerFileKeepsTheRenewal) {
