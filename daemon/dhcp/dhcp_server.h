@@ -52,6 +52,9 @@ inline constexpr std::chrono::seconds kLeaseSaveRetry{5};
 inline constexpr int kReceiveBufferBytes = 4 << 20;
 // Datagrams read per wake-up before the loop gets to run other sources.
 inline constexpr int kMaxPacketsPerWakeup = 64;
+// Replies held for one group commit, at most: under a backlog several
+// wake-ups' worth of bindings share one fdatasync (commit_and_send).
+inline constexpr size_t kMaxCommitBatch = 512;
 inline constexpr uint16_t kServerPort = 67;
 inline constexpr uint16_t kClientPort = 68;
 
