@@ -37,7 +37,13 @@ Status set_int_option(int fd, int level, int name, int value, const char* what) 
     return {};
 }
 
-uint64_t usec(std::chrono::milliseconds ms) { return uint64_t(std::chrono::microseconds(ms).count()); }
+uint64_t usec(std::chrono::microseconds us) { return uint64_t(us.count()); }
+
+uint64_t monotonic_usec() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1'000'000 + uint64_t(ts.tv_nsec) / 1000;
+}
 
 }  // namespace
 
@@ -307,20 +313,36 @@ void DhcpServer::handle_datagram(std::span<const uint8_t> bytes) {
         log::debug("DHCP: " + std::string(dhcp::to_string(d.kind)) + " " + d.reply.yiaddr.to_string() + " to " +
                        d.reply.mac().to_string(),
                    {{"VSWITCH_SWITCH", params_.switch_name}});
+    queue_reply(std::move(d));
+}
+
+// An OFFER or a NAK promises nothing that must survive a crash: it goes at
+// once. An ACK waits for the group commit (commit_and_send), also one that
+// made no binding of its own: it may confirm one still waiting (a client
+// that repeated its REQUEST).
+void DhcpServer::queue_reply(dhcp::Decision d) {
+    if (d.kind != dhcp::DecisionKind::ack) {
+        send(d);
+        return;
+    }
+    if (replies_.empty()) batch_started_ = monotonic_usec();
     replies_.push_back(std::move(d));
 }
 
 // Group commit: the bindings of every datagram this loop read reach the
-// disk in one write and one fdatasync, then the replies go. A reply waits
+// disk in one write and one fdatasync, then the ACKs go. A reply waits
 // at most one fdatasync; a failed commit is reported (a problem on the
 // switch) and the replies still go: guests keep being served.
 void DhcpServer::commit_and_send() {
     // Under a backlog (more datagrams queued, the read loop stopped at its
-    // limit) the replies wait for the next wake-up, up to kMaxCommitBatch:
+    // limit) the ACKs wait for the next wake-up, up to kMaxCommitBatch:
     // one fdatasync then covers many more bindings, which is what keeps the
     // rate up when the disk is slow. The socket is still readable, so the
     // loop comes back to it after its other sources.
-    if (pending_binding_ && replies_.size() < kMaxCommitBatch) {
+    // The hold is bounded in time too: under overload the REQUESTs are a
+    // trickle among DISCOVERs, and the first ACKs must not wait for 512.
+    if (pending_binding_ && replies_.size() < kMaxCommitBatch &&
+        monotonic_usec() - batch_started_ < usec(kMaxCommitHold)) {
         int queued = 0;
         if (ioctl(udp_.get(), FIONREAD, &queued) == 0 && queued > 0) return;
     }

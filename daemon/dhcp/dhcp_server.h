@@ -39,7 +39,7 @@ inline constexpr std::chrono::milliseconds kLeaseSaveDelay{20};
 // time. Each such write empties the lease journal, which in between holds
 // the new bindings (a client given an address it did not hold): every
 // binding of one loop iteration is appended in one write and one
-// fdatasync before any of that iteration's replies is sent (group commit),
+// fdatasync before any of that iteration's ACKs is sent (group commit),
 // so a binding that was ACKed survives a kill -9 or a power loss. What a
 // crash can lose is the lazy rest of the last interval: a renewal (the
 // lease keeps its previous expiry, still at least half a lease after the
@@ -52,9 +52,11 @@ inline constexpr std::chrono::seconds kLeaseSaveRetry{5};
 inline constexpr int kReceiveBufferBytes = 4 << 20;
 // Datagrams read per wake-up before the loop gets to run other sources.
 inline constexpr int kMaxPacketsPerWakeup = 64;
-// Replies held for one group commit, at most: under a backlog several
+// ACKs held for one group commit, at most: under a backlog several
 // wake-ups' worth of bindings share one fdatasync (commit_and_send).
 inline constexpr size_t kMaxCommitBatch = 512;
+// ...and for this long at most after the first of them was queued.
+inline constexpr std::chrono::microseconds kMaxCommitHold{2000};
 inline constexpr uint16_t kServerPort = 67;
 inline constexpr uint16_t kClientPort = 68;
 
@@ -125,8 +127,10 @@ private:
 
     void receive();
     void handle_datagram(std::span<const uint8_t> bytes);
+    // OFFERs and NAKs out at once; ACKs held for commit_and_send().
+    void queue_reply(dhcp::Decision d);
     // After a read loop: the iteration's new bindings to the journal (one
-    // write, one fdatasync), then its replies out.
+    // write, one fdatasync), then its ACKs out.
     void commit_and_send();
     void send(const dhcp::Decision& d);
     Status send_udp(Ipv4 to, uint16_t port, std::span<const uint8_t> payload);
@@ -156,7 +160,8 @@ private:
     dhcp::LeaseJournal journal_;
     std::string pending_;        // journal records not yet written
     bool pending_binding_ = false;  // pending_ holds a new binding: commit before replying
-    std::vector<dhcp::Decision> replies_;  // this read loop's, sent by commit_and_send()
+    std::vector<dhcp::Decision> replies_;  // ACKs of this read loop, sent by commit_and_send()
+    uint64_t batch_started_ = 0;           // CLOCK_MONOTONIC usec when the first of them came
     bool storage_failed_ = false;
     std::vector<LeaseFn> listeners_;
 };
