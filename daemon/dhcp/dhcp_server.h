@@ -1,6 +1,6 @@
 // DhcpServer: the DHCP service of one switch. Owns the ServerCore (leases,
 // pool), the sockets on the switch's bridge, the lease file and the lease
-// journal, the throttle that saves them, the replies of one read loop until
+// journal, the throttle that saves them, the ACKs of one read loop until
 // their bindings are on the disk, the timer that expires leases and its
 // subscription to the observer's neighbour events. Its Switch creates it
 // (nat and internal switches) once the bridge carries its gateway address,
