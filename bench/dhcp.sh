@@ -85,7 +85,7 @@ readonly SETTLE_S=1
 start_server() { # NAME: a fresh instance with no leases
   case $1 in
     vswitchd)
-      rm -f "$VSI_STATE"/*.leases
+      rm -f "$VSI_STATE"/*.leases "$VSI_STATE"/*.leases.journal
       vsi_start_daemon
       SERVER_PID=$VSI_DAEMON_PID ;;
     dnsmasq | dnsmasq-noping)

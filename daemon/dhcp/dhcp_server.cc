@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 #include "daemon/log.h"
 #include "daemon/netlink/fdb.h"
 #include "daemon/netlink/neighbours.h"
+#include "libvswitch/base/file.h"
 #include "libvswitch/dhcp/frame.h"
 #include "libvswitch/dhcp/lease_file.h"
 #include "libvswitch/subnet/renumber.h"
@@ -37,7 +39,13 @@ Status set_int_option(int fd, int level, int name, int value, const char* what) 
     return {};
 }
 
-uint64_t usec(std::chrono::milliseconds ms) { return uint64_t(std::chrono::microseconds(ms).count()); }
+uint64_t usec(std::chrono::microseconds us) { return uint64_t(us.count()); }
+
+uint64_t monotonic_usec() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1'000'000 + uint64_t(ts.tv_nsec) / 1000;
+}
 
 Status attach_filter(int fd, std::span<const sock_filter> code, const char* what) {
     sock_fprog prog{uint16_t(code.size()), const_cast<sock_filter*>(code.data())};
@@ -102,11 +110,7 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
     // The throttle and the timer exist from the start and are re-armed in
     // place (no allocation per packet).
     auto save = event::Throttle::create(event, "saving the leases" + what.substr(11),
-                                        {usec(kLeaseSaveDelay), usec(kLeaseSaveInterval)}, [self] {
-                                            if (auto st = self->flush(); !st)
-                                                log::warning(st.error().message + ", retrying at the next change",
-                                                             {{"VSWITCH_SWITCH", self->params_.switch_name}});
-                                        });
+                                        {usec(kLeaseSaveDelay), usec(kLeaseSaveInterval)}, [self] { self->save(); });
     if (!save) return save.error().context(what);
     s->save_ = std::move(*save);
     // Lease expiry is on the wall clock, like the leases themselves.
@@ -124,9 +128,8 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
                                                [self] { self->reserve_neighbours(); });
     s->reserve_neighbours();
     s->arm_expiry();
-    if (s->dirty_) {
-        if (auto st = s->flush(); !st) log::warning(st.error().context(what).message + ", ignoring");
-    }
+    // Written only when something changed: a start on a full disk serves.
+    if (s->dirty_) s->save();
     log::info("DHCP serves " + s->core_.config().subnet.to_string() + " on '" + s->params_.bridge + "' (" +
                   std::to_string(s->core_.leases().size()) + " leases restored)",
               {{"VSWITCH_SWITCH", s->params_.switch_name}});
@@ -134,8 +137,9 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
 }
 
 DhcpServer::~DhcpServer() {
-    // Clean stop: an ACKed lease is never lost.
-    if (auto st = flush(); !st) log::warning(st.error().message + ", leases since the last save are lost");
+    // Clean stop: the lazy changes too.
+    if (auto st = flush(); !st)
+        log::warning(st.error().message + ", keeping only the journal's bindings since the last save");
 }
 
 std::optional<dhcp::Lease> DhcpServer::lease_of(const Mac& mac) const {
@@ -147,29 +151,87 @@ Status DhcpServer::load_leases() {
     const std::string& path = params_.lease_path;
     auto content = dhcp::load_lease_file(path);
     if (!content) {
-        if (content.error().code == ENOENT) return {};
-        if (content.error().code != EBADMSG && content.error().code != ENOTSUP) return content.error();
+        if (content.error().code != ENOENT && content.error().code != EBADMSG && content.error().code != ENOTSUP)
+            return content.error();
         std::string why = content.error().message;
+        bool missing = content.error().code == ENOENT;
         content = dhcp::LeaseFileContent{};
-        content->bad_lines = 1;
-        content->first_error = why;
-    }
-    for (const auto& l : content->leases) {
-        if (auto st = core_.restore(l); !st)
-            log::debug("lease file '" + path + "': " + st.error().message + ", ignoring");
+        if (!missing) {
+            content->bad_lines = 1;
+            content->first_error = why;
+        }
     }
     if (content->bad_lines > 0) {
         // Keep the evidence, keep serving: the parsable leases stay, the
         // file is rewritten from them.
-        std::string aside = path + ".corrupt";
-        if (std::rename(path.c_str(), aside.c_str()) < 0)
-            return errno_error(errno, "moving corrupt lease file '" + path + "' aside");
+        auto aside = move_aside_corrupt(path);
+        if (!aside) return aside.error();
         log::warning("lease file '" + path + "' is corrupt (" + std::to_string(content->bad_lines) +
-                         " bad lines, first: " + content->first_error + "); moved to '" + aside + "', kept " +
-                         std::to_string(core_.leases().size()) + " leases",
+                         " bad lines, first: " + content->first_error + "); moved to '" + *aside + "', kept " +
+                         std::to_string(content->leases.size()) + " leases",
                      {{"VSWITCH_SWITCH", params_.switch_name}});
         dirty_ = true;
     }
+    std::vector<dhcp::Lease> leases = std::move(content->leases);
+    if (auto st = load_journal(leases); !st) return st;
+    size_t refused = 0;
+    for (const auto& l : leases) {
+        if (auto st = core_.restore(l); !st) {
+            ++refused;
+            log::debug("lease file '" + path + "': " + st.error().message + ", ignoring");
+        }
+    }
+    if (refused > 0) {
+        log::warning("lease file '" + path + "': " + std::to_string(refused) +
+                         " leases not restored (run with --log-level debug for why), ignoring",
+                     {{"VSWITCH_SWITCH", params_.switch_name}});
+        dirty_ = true;
+    }
+    return {};
+}
+
+// The changes since the lease file was last written whole, replayed onto
+// its leases; then the journal is opened for the appends of this run.
+Status DhcpServer::load_journal(std::vector<dhcp::Lease>& leases) {
+    const std::string path = params_.lease_path + ".journal";
+    uint64_t torn = 0;
+    auto content = dhcp::load_journal(path);
+    if (!content && content.error().code != ENOENT) {
+        if (content.error().code != EBADMSG && content.error().code != ENOTSUP && content.error().code != E2BIG)
+            return content.error();
+        auto aside = move_aside_corrupt(path);
+        if (!aside) return aside.error();
+        log::warning(content.error().message + "; moved to '" + *aside + "', its changes are lost",
+                     {{"VSWITCH_SWITCH", params_.switch_name}});
+        dirty_ = true;
+    } else if (content) {
+        if (content->bad_records > 0) {
+            // The good records are replayed (and reach the lease file at
+            // the end of create()); the journal is kept as evidence.
+            auto aside = move_aside_corrupt(path);
+            if (!aside) return aside.error();
+            log::warning("lease journal '" + path + "' is corrupt (" + std::to_string(content->bad_records) +
+                             " bad records, first: " + content->first_error + "); replayed the " +
+                             std::to_string(content->records.size()) + " good ones, moved it to '" + *aside + "'",
+                         {{"VSWITCH_SWITCH", params_.switch_name}});
+            content->torn_bytes = 0;  // a new journal
+        }
+        if (content->torn_bytes > 0)
+            log::info("lease journal '" + path + "': dropped an unfinished last write (" +
+                          std::to_string(content->torn_bytes) + " bytes; never acknowledged)",
+                      {{"VSWITCH_SWITCH", params_.switch_name}});
+        if (!content->records.empty() || content->bad_records > 0 || content->torn_bytes > 0) dirty_ = true;
+        leases = dhcp::apply_journal(leases, content->records);
+        torn = content->torn_bytes;
+    }
+    auto journal = dhcp::LeaseJournal::open(path, torn);
+    if (!journal) {
+        // A full disk may not even take the new file: serve, and retry.
+        storage_result(journal.error());
+        dirty_ = true;
+        return {};
+    }
+    journal_ = std::move(*journal);
     return {};
 }
 
@@ -276,6 +338,7 @@ void DhcpServer::receive(bool frames) {
         if (!in) break;
         if (!in->payload.empty()) handle_datagram(in->payload, in->source);
     }
+    commit_and_send();
     arm_expiry();
 }
 
@@ -378,7 +441,47 @@ void DhcpServer::handle_datagram(std::span<const uint8_t> bytes, dhcp::Source so
         log::debug("DHCP: " + std::string(dhcp::to_string(d.kind)) + " " + d.reply.yiaddr.to_string() + " to " +
                        d.reply.mac().to_string(),
                    {{"VSWITCH_SWITCH", params_.switch_name}});
-    send(d);
+    queue_reply(std::move(d));
+}
+
+// An OFFER or a NAK promises nothing that must survive a crash: it goes at
+// once. An ACK waits for the group commit (commit_and_send), also one that
+// made no binding of its own: it may confirm one still waiting (a client
+// that repeated its REQUEST).
+void DhcpServer::queue_reply(dhcp::Decision d) {
+    if (d.kind != dhcp::DecisionKind::ack) {
+        send(d);
+        return;
+    }
+    if (replies_.empty()) batch_started_ = monotonic_usec();
+    replies_.push_back(std::move(d));
+}
+
+// Group commit: the bindings of every datagram this loop read reach the
+// disk in one write and one fdatasync, then the ACKs go. A reply waits
+// at most one fdatasync; a failed commit is reported (a problem on the
+// switch) and the replies still go: guests keep being served.
+void DhcpServer::commit_and_send() {
+    // Under a backlog (more datagrams queued, the read loop stopped at its
+    // limit) the ACKs wait for the next wake-up, up to kMaxCommitBatch:
+    // one fdatasync then covers many more bindings, which is what keeps the
+    // rate up when the disk is slow. The socket is still readable, so the
+    // loop comes back to it after its other sources.
+    // The hold is bounded in time too: under overload the REQUESTs are a
+    // trickle among DISCOVERs, and the first ACKs must not wait for 512.
+    if (pending_binding_ && replies_.size() < kMaxCommitBatch &&
+        monotonic_usec() - batch_started_ < usec(kMaxCommitHold)) {
+        int queued = 0;
+        // Guests' requests queue on the packet socket, the host's on UDP.
+        if (ioctl(packet_in_.get(), FIONREAD, &queued) == 0 && queued > 0) return;
+        if (ioctl(udp_.get(), FIONREAD, &queued) == 0 && queued > 0) return;
+    }
+    if (pending_binding_) {
+        if (auto st = commit(); !st)
+            log::debug(st.error().message + ", replying anyway", {{"VSWITCH_SWITCH", params_.switch_name}});
+    }
+    for (const auto& d : replies_) send(d);
+    replies_.clear();
 }
 
 void DhcpServer::send(const dhcp::Decision& d) {
@@ -501,18 +604,80 @@ void DhcpServer::arm_expiry() {
 
 void DhcpServer::schedule_save() {
     dirty_ = true;
-    save_.request();  // none yet while in create(): it flushes at its end
+    save_.request();  // none yet while in create(): it saves at its end
+}
+
+Status DhcpServer::commit() {
+    pending_binding_ = false;
+    if (pending_.empty()) return {};
+    const std::string path = params_.lease_path + ".journal";
+    Status st;
+    if (!journal_)
+        st = make_error(EBADF, "lease journal '" + path + "' is not open");
+    else if (journal_.size() + pending_.size() > dhcp::kMaxJournalBytes)
+        st = make_error(E2BIG, "lease journal '" + path + "' is full (the lease file could not be written)");
+    else
+        st = journal_.append(pending_);
+    pending_.clear();
+    if (!st) {
+        // Only in memory now, and in the lease file at its next write.
+        Error e = st.error().context("saving leases of switch '" + params_.switch_name + "'");
+        storage_result(e);
+        return e;
+    }
+    return {};
+}
+
+// The throttle's run, the journal's compaction: the lease file written
+// whole, the journal emptied.
+void DhcpServer::save() {
+    if (auto st = flush(); !st) {
+        log::debug(st.error().message + ", retrying in " + std::to_string(kLeaseSaveRetry.count()) + " s",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
+        save_.request_in(usec(kLeaseSaveRetry));
+    }
 }
 
 Status DhcpServer::flush() {
     if (!dirty_) return {};
     save_.cancel();
-    auto leases = core_.leases().leases();
-    if (auto st = dhcp::save_lease_file(params_.lease_path, leases); !st)
-        return st.error().context("saving leases of switch '" + params_.switch_name + "'");
-    dirty_ = false;
     save_.ran();
+    const std::string what = "saving leases of switch '" + params_.switch_name + "'";
+    auto leases = core_.leases().leases();
+    // The file first, then the journal emptied: a crash in between replays
+    // the journal onto a file that already holds it, which changes nothing
+    // a client was told (apply_journal keeps the later expiry).
+    if (auto st = dhcp::save_lease_file(params_.lease_path, leases); !st) {
+        Error e = st.error().context(what);
+        storage_result(e);
+        return e;
+    }
+    dirty_ = false;
+    pending_.clear();  // in the file now
+    pending_binding_ = false;
+    Status js;
+    if (!journal_) {
+        auto j = dhcp::LeaseJournal::open(params_.lease_path + ".journal");
+        if (j) journal_ = std::move(*j);
+        js = j ? Status() : Status(j.error());
+    }
+    if (js && journal_.size() > dhcp::format_journal_header().size()) js = journal_.reset();
+    if (!js) {
+        // The lease file holds everything; bindings wait for a journal.
+        journal_ = dhcp::LeaseJournal();
+        Error e = js.error().context(what);
+        storage_result(e);
+        return e;
+    }
+    storage_result({});
     return {};
+}
+
+void DhcpServer::storage_result(const Status& st) {
+    if (bool(st) != storage_failed_) return;  // no change
+    storage_failed_ = !st;
+    if (params_.on_storage) params_.on_storage(st);
+    else if (!st) log::warning(st.error().message + ", serving on", {{"VSWITCH_SWITCH", params_.switch_name}});
 }
 
 Status DhcpServer::renumber(Ipv4Prefix subnet, Ipv4 gateway) {
@@ -546,9 +711,15 @@ Status DhcpServer::renumber(Ipv4Prefix subnet, Ipv4 gateway) {
 }
 
 void DhcpServer::on_lease_changed(dhcp::LeaseEvent event, const dhcp::Lease& lease) {
-    // A renewal only moves the expiry; the file still changes so a restart
-    // keeps the lease as long as the client was promised.
+    // Every change reaches the lease file at its next whole write; a new
+    // binding also reaches the journal before its ACK goes (commit_and_send).
+    // A renewal only moves the expiry, so a restart keeps the lease as long
+    // as the client was promised.
     schedule_save();
+    if (event == dhcp::LeaseEvent::added) {
+        dhcp::append_journal_record(pending_, lease);
+        pending_binding_ = true;
+    }
     if (event != dhcp::LeaseEvent::renewed)
         log::info("DHCP: " + std::string(dhcp::to_string(event)) + " " + lease.address.to_string() + " for " +
                       lease.mac.to_string() + (lease.hostname.empty() ? "" : " ('" + lease.hostname + "')"),

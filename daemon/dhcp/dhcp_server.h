@@ -1,9 +1,11 @@
 // DhcpServer: the DHCP service of one switch. Owns the ServerCore (leases,
-// pool), the sockets on the switch's bridge, the lease file, the throttle
-// that saves it, the timer that expires leases and its subscription to the
-// observer's neighbour events. Its Switch creates it (nat and internal
-// switches) once the bridge carries its gateway address, before READY=1;
-// the sd-event loop drives it; destroying it (clean stop) flushes the leases.
+// pool), the sockets on the switch's bridge, the lease file and the lease
+// journal, the throttle that saves them, the ACKs of one read loop until
+// their bindings are on the disk, the timer that expires leases and its
+// subscription to the observer's neighbour events. Its Switch creates it
+// (nat and internal switches) once the bridge carries its gateway address,
+// before READY=1; the sd-event loop drives it; destroying it (clean stop)
+// flushes the leases.
 #pragma once
 
 #include <linux/if_packet.h>
@@ -24,25 +26,38 @@
 #include "libvswitch/base/fd.h"
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dhcp/lease_journal.h"
 #include "libvswitch/dhcp/server_core.h"
 
 namespace vswitch::dhcpd {
 
-// Lease writes are grouped: the first change arms a timer this long, and
-// everything that changes until it fires goes into one atomic write.
+// Lease changes reach the disk in two ways (vswitchd(8), FILES). Every
+// change is written into the lease file, whole and atomically, kLeaseSaveDelay
+// after the first one...
 inline constexpr std::chrono::milliseconds kLeaseSaveDelay{20};
-// ...and at most one write per interval: a write (fsync) blocks the loop,
-// so under a burst of clients the disk gets a bounded share of its time.
-// A kill -9 thus loses at most the lease changes of the last interval
-// (a clean stop flushes). That is safe enough: a client whose lease was
-// lost asks again and, its address being a hash of its id, gets the same
-// one back; and at the next start the neighbour table keeps an address a
-// live host still answers ARP for out of the offers.
+// ...and at most once per interval: the whole-file write (fsync, rename)
+// blocks the loop, so under a burst the disk gets a bounded share of its
+// time. Each such write empties the lease journal, which in between holds
+// the new bindings (a client given an address it did not hold): every
+// binding of one loop iteration is appended in one write and one
+// fdatasync before any of that iteration's ACKs is sent (group commit),
+// so a binding that was ACKed survives a kill -9 or a power loss. What a
+// crash can lose is the lazy rest of the last interval: a renewal (the
+// lease keeps its previous expiry, still at least half a lease after the
+// renewal: RFC 2131 T1), a release (the lease then expires), an expiry.
 inline constexpr std::chrono::milliseconds kLeaseSaveInterval{1000};
+// A lease file or journal that could not be written (a full disk) is
+// written again this often until it can, while the service keeps serving.
+inline constexpr std::chrono::seconds kLeaseSaveRetry{5};
 // Receive buffer for the DHCP socket, so a burst survives a slow write.
 inline constexpr int kReceiveBufferBytes = 4 << 20;
 // Datagrams read per wake-up before the loop gets to run other sources.
 inline constexpr int kMaxPacketsPerWakeup = 64;
+// ACKs held for one group commit, at most: under a backlog several
+// wake-ups' worth of bindings share one fdatasync (commit_and_send).
+inline constexpr size_t kMaxCommitBatch = 512;
+// ...and for this long at most after the first of them was queued.
+inline constexpr std::chrono::microseconds kMaxCommitHold{2000};
 inline constexpr uint16_t kServerPort = 67;
 inline constexpr uint16_t kClientPort = 68;
 
@@ -51,8 +66,11 @@ struct DhcpServerParams {
     std::string bridge;
     int ifindex = 0;
     dhcp::ServerConfig core;
-    std::string lease_path;  // <state-dir>/<switch>.leases
+    std::string lease_path;  // <state-dir>/<switch>.leases (the journal: lease_path + ".journal")
     std::vector<std::string> trust_relay_from;  // TrustRelayFrom=: ports whose relayed requests are served
+    // Told when the leases could not be stored (an error) and when they can
+    // be again (ok): the Switch raises and clears a problem. Transitions only.
+    std::function<void(const Status&)> on_storage;
 };
 
 class DhcpServer final : private dhcp::LeaseListener {
@@ -90,7 +108,8 @@ public:
     // An address someone who is not our DHCP client uses (a port, a neighbour).
     Status reserve(Ipv4 a) { return core_.reserve(a); }
 
-    // Writes the lease file now if anything changed since the last write.
+    // Writes the lease file whole now and empties the journal, if anything
+    // changed since the last time.
     Status flush();
 
     // The switch moved to another block (a conflict at runtime, see
@@ -120,6 +139,11 @@ private:
     std::optional<Inbound> read_local(std::span<uint8_t> buf);
     void receive(bool frames);
     void handle_datagram(std::span<const uint8_t> bytes, dhcp::Source source = 0);
+    // OFFERs and NAKs out at once; ACKs held for commit_and_send().
+    void queue_reply(dhcp::Decision d);
+    // After a read loop: the iteration's new bindings to the journal (one
+    // write, one fdatasync), then its ACKs out.
+    void commit_and_send();
     void report_limits();
     std::string port_name(dhcp::Source source) const;
     dhcp::Source source_of(const sockaddr_ll& from);
@@ -129,6 +153,12 @@ private:
     void expire();
     void arm_expiry();
     void schedule_save();
+    Status load_journal(std::vector<dhcp::Lease>& leases);
+    // Pending journal records to the disk; compaction (flush) once the
+    // journal is large or the file fell behind.
+    Status commit();
+    void save();
+    void storage_result(const Status& st);
 
     void on_lease_changed(dhcp::LeaseEvent event, const dhcp::Lease& lease) override;
 
@@ -145,7 +175,13 @@ private:
     event::Throttle save_;
     event::Timer expiry_;  // CLOCK_REALTIME, like the leases
     netlink::Subscription neighbours_;
-    bool dirty_ = false;
+    bool dirty_ = false;  // the lease file is behind: flush()
+    dhcp::LeaseJournal journal_;
+    std::string pending_;        // journal records not yet written
+    bool pending_binding_ = false;  // pending_ holds a new binding: commit before replying
+    std::vector<dhcp::Decision> replies_;  // ACKs of this read loop, sent by commit_and_send()
+    uint64_t batch_started_ = 0;           // CLOCK_MONOTONIC usec when the first of them came
+    bool storage_failed_ = false;
     std::vector<LeaseFn> listeners_;
 };
 

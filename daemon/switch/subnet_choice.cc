@@ -59,8 +59,13 @@ Result<Ipv4Prefix> choose_start_subnet(netlink::RouteSocket& sock, const SwitchC
         return *sw.subnet;
     }
 
-    if (auto text = read_file(subnet_state_path(state_dir, sw.name)); text) {
-        auto st = subnet::parse_subnet_state(*text);
+    const std::string path = subnet_state_path(state_dir, sw.name);
+    if (auto text = read_file(path, subnet::kMaxStateFileSize); text || text.error().code != ENOENT) {
+        auto st = text ? subnet::parse_subnet_state(*text) : Result<subnet::SubnetState>(text.error());
+        if (!st)
+            log::warning("switch '" + sw.name + "': stored subnet file '" + path + "' is unreadable (" +
+                             st.error().message + "), drawing the subnet anew",
+                         {{"VSWITCH_SWITCH", sw.name}});
         if (st && st->boot_id == boot && st->subnet.length() == sw.prefix_length &&
             sw.subnet_pool.contains(st->subnet) && !overlaps_any(st->subnet, sw.exclude_subnets)) {
             if (!overlaps_any(st->subnet, busy)) return st->subnet;
@@ -106,7 +111,13 @@ Status store_subnet(const std::string& state_dir, const std::string& switch_name
     st.boot_id = boot_id;
     st.subnet = subnet;
     st.switch_name = switch_name;
-    return write_file_atomic(subnet_state_path(state_dir, switch_name), subnet::format_subnet_state(st));
+    const std::string path = subnet_state_path(state_dir, switch_name);
+    const std::string text = subnet::format_subnet_state(st);
+    // Written only when it changes: every start in a boot finds it as is.
+    if (auto old = read_file(path, subnet::kMaxStateFileSize); old && *old == text) return {};
+    if (auto s = write_file_atomic(path, text); !s)
+        return s.error().context("storing the subnet of switch '" + switch_name + "'");
+    return {};
 }
 
 }  // namespace vswitch

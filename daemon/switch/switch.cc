@@ -1,6 +1,7 @@
 #include "daemon/switch/switch.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "daemon/log.h"
 #include "daemon/netlink/address.h"
@@ -27,9 +28,10 @@ Switch::~Switch() = default;
 
 Result<std::unique_ptr<Switch>> Switch::create(SwitchServices services, SwitchConfig config, Ipv4Prefix subnet) {
     auto sw = std::make_unique<Switch>(Key(), std::move(services), std::move(config), subnet);
-    // A fresh boot's choice, or the same one again: it is what a restart in
-    // this boot keeps.
-    if (auto s = sw->store_subnet(); !s) return s.error().context("storing the subnet of switch '" + sw->name() + "'");
+    // A fresh boot's choice (a restart in this boot keeps it); written only
+    // when it differs from the stored one, and a failure (a full disk) is a
+    // problem, not a reason to leave the guests without DHCP and DNS.
+    (void)sw->store_subnet();
     if (auto s = sw->build_bridge(); !s) {
         // Nothing half built stays behind: a bridge this call made goes again.
         if (sw->created_bridge_)
@@ -59,8 +61,28 @@ Status Switch::build_bridge() {
     return netlink::set_link_up(sock, ifindex_);
 }
 
-Status Switch::store_subnet() const {
-    return vswitch::store_subnet(services_.state_dir, config_.name, services_.boot_id, subnet_);
+Status Switch::store_subnet() {
+    auto st = vswitch::store_subnet(services_.state_dir, config_.name, services_.boot_id, subnet_);
+    if (st) {
+        problems_.clear(kSubnetNotStored);
+        return st;
+    }
+    problems_.raise(std::string(kSubnetNotStored),
+                    "cannot store the subnet of switch " + config_.name + " in " + services_.state_dir + ": " +
+                        std::strerror(st.error().code) + "; a restart in this boot may choose another",
+                    "free space in " + services_.state_dir);
+    return st;
+}
+
+void Switch::on_lease_storage(const Status& st) {
+    if (st) {
+        problems_.clear(kLeasesNotStored);
+        return;
+    }
+    problems_.raise(std::string(kLeasesNotStored),
+                    "cannot store the leases of switch " + config_.name + " in " + services_.state_dir + ": " +
+                        std::strerror(st.error().code) + "; serving on, but a crash would lose the leases since",
+                    "free space in " + services_.state_dir);
 }
 
 void Switch::on_problem(const health::Problem& p, bool cleared) {
@@ -91,6 +113,7 @@ Status Switch::start_dhcp() {
     p.trust_relay_from = config_.trust_relay_from;
     p.core.mtu = uint16_t(config_.mtu.value_or(1500));
     p.lease_path = services_.state_dir + "/" + config_.name + ".leases";
+    p.on_storage = [this](const Status& st) { on_lease_storage(st); };
     auto server = dhcpd::DhcpServer::create(services_.event, std::move(p), *services_.sock, *services_.observer);
     if (!server) return server.error();
     dhcp_ = std::move(*server);

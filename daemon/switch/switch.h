@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/dhcp/dhcp_server.h"
@@ -58,6 +59,11 @@ struct SwitchHealing;  // heal.h
 // NetworkManager and systemd-networkd then rebind), short enough that
 // nothing times out.
 inline constexpr uint64_t kCarrierPulseUsec = 200'000;
+
+// Problems a switch raises when its state cannot reach the disk (a full
+// state directory): it serves on.
+inline constexpr std::string_view kSubnetNotStored = "subnet-not-stored";
+inline constexpr std::string_view kLeasesNotStored = "leases-not-stored";
 
 // What a switch needs from the daemon around it: the shared services it
 // cannot own itself, and where to report what changed. The Manager.
@@ -192,7 +198,10 @@ private:
 
     Status build_bridge();
     Status start_dns_on_gateway();
-    Status store_subnet() const;
+    // Stores this boot's block; raises or clears kSubnetNotStored.
+    Status store_subnet();
+    // From the DHCP server: the leases could (not) be stored.
+    void on_lease_storage(const Status& st);
     void on_problem(const health::Problem& p, bool cleared);
     // renumber.cc
     void pulse_ports();

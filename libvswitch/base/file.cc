@@ -1,10 +1,16 @@
 #include "libvswitch/base/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
 #include "libvswitch/base/fd.h"
+#include "libvswitch/base/handle.h"
 
 namespace vswitch {
 
@@ -61,6 +67,35 @@ Status write_file_atomic(const std::string& path, std::string_view content, unsi
     Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd) ::fsync(dfd.get());  // best effort: the rename is already visible
     return {};
+}
+
+Result<std::string> move_aside_corrupt(const std::string& path, size_t keep) {
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".corrupt-";
+    std::vector<uint64_t> numbers;
+    {
+        UniqueHandle<DIR, ::closedir> d(::opendir(dir.c_str()));
+        if (!d) return errno_error(errno, "listing directory '" + dir + "'");
+        while (const dirent* e = ::readdir(d.get())) {
+            std::string_view name(e->d_name);
+            if (!name.starts_with(prefix)) continue;
+            name.remove_prefix(prefix.size());
+            uint64_t n = 0;
+            auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+            if (ec == std::errc() && end == name.data() + name.size()) numbers.push_back(n);
+        }
+    }
+    std::sort(numbers.begin(), numbers.end());
+    uint64_t next = numbers.empty() ? 1 : numbers.back() + 1;
+    std::string aside = path + ".corrupt-" + std::to_string(next);
+    if (::rename(path.c_str(), aside.c_str()) < 0)
+        return errno_error(errno, "moving '" + path + "' aside to '" + aside + "'");
+    // The new one counts: keep - 1 of the older ones stay.
+    size_t older = keep > 0 ? keep - 1 : 0;
+    for (size_t i = 0; i + older < numbers.size(); ++i)
+        (void)::unlink((path + ".corrupt-" + std::to_string(numbers[i])).c_str());
+    return aside;
 }
 
 Status make_directories(const std::string& path, unsigned mode) {

@@ -16,6 +16,13 @@ Result<std::string> read_file(const std::string& path, size_t max_size = 16u << 
 // Replaces path with content atomically. mode applies to the new file.
 Status write_file_atomic(const std::string& path, std::string_view content, unsigned mode = 0644);
 
+// Keeps a damaged state file as evidence: renames path to
+// "<path>.corrupt-<N>", N one more than the highest such file beside it,
+// and removes the oldest beyond `keep`, so repeated damage neither
+// overwrites the last evidence nor fills the disk. Returns the new name.
+inline constexpr size_t kKeepCorruptFiles = 5;
+Result<std::string> move_aside_corrupt(const std::string& path, size_t keep = kKeepCorruptFiles);
+
 // mkdir -p; ok if it already exists as a directory.
 Status make_directories(const std::string& path, unsigned mode = 0755);
 

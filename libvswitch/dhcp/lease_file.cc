@@ -39,7 +39,7 @@ std::vector<std::string_view> split_words(std::string_view line) {
     return words;
 }
 
-Result<Lease> parse_lease_line(const std::vector<std::string_view>& w) {
+Result<Lease> parse_lease_words(const std::vector<std::string_view>& w) {
     if (w.size() != 6 || w[0] != "lease")
         return make_error(EBADMSG, "expected 'lease ADDRESS MAC CLIENT-KEY EXPIRY HOSTNAME'");
     Lease lease;
@@ -67,17 +67,23 @@ Result<Lease> parse_lease_line(const std::vector<std::string_view>& w) {
 
 }  // namespace
 
+std::string format_lease_line(const Lease& l) {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(l.expiry.time_since_epoch());
+    return "lease " + l.address.to_string() + ' ' + l.mac.to_string() + ' ' + client_key_to_hex(l.client_key) + ' ' +
+           std::to_string(std::max<int64_t>(secs.count(), 0)) + ' ' +
+           (l.hostname.empty() ? std::string("-") : l.hostname);
+}
+
+Result<Lease> parse_lease_line(std::string_view line) { return parse_lease_words(split_words(line)); }
+
 std::string format_lease_file(std::span<const Lease> leases) {
     std::string out(kMagic);
     out += ' ';
     out += kVersion;
     out += '\n';
     for (const auto& l : leases) {
-        auto secs = std::chrono::duration_cast<std::chrono::seconds>(l.expiry.time_since_epoch());
-        out += "lease " + l.address.to_string() + ' ' + l.mac.to_string() + ' ' +
-               client_key_to_hex(l.client_key) + ' ' +
-               std::to_string(std::max<int64_t>(secs.count(), 0)) + ' ' +
-               (l.hostname.empty() ? std::string("-") : l.hostname) + '\n';
+        out += format_lease_line(l);
+        out += '\n';
     }
     return out;
 }
@@ -130,7 +136,7 @@ bool LeaseFileReader::feed(std::string_view line) {
     }
     auto words = split_words(line);
     if (words.empty() || words[0].front() == '#') return true;
-    auto lease = parse_lease_line(words);
+    auto lease = parse_lease_words(words);
     if (!lease) {
         bad(lease.error().message);
         return true;

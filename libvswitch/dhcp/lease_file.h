@@ -26,6 +26,12 @@ struct LeaseFileContent {
 
 std::string format_lease_file(std::span<const Lease> leases);
 
+// One lease as the file writes it, without the newline
+// ("lease 172.27.160.10 52:54:00:12:34:56 01:52:… 1800003600 web1"), and
+// back (EBADMSG naming the bad field). The lease journal shares them.
+std::string format_lease_line(const Lease& lease);
+Result<Lease> parse_lease_line(std::string_view line);
+
 // EBADMSG when the header is missing, ENOTSUP for another version: then
 // nothing in the file can be trusted. Bad lines are counted, not fatal.
 Result<LeaseFileContent> parse_lease_file(std::string_view text);

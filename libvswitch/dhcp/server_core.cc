@@ -467,6 +467,11 @@ std::vector<Lease> ServerCore::expire(Clock::time_point now) {
 }
 
 Status ServerCore::restore(const Lease& lease) {
+    // check_request drops every packet with a zero chaddr: no lease of ours
+    // has one, so a file that says otherwise was edited or damaged.
+    if (lease.mac.is_zero())
+        return make_error(EINVAL, "restoring lease of " + lease.address.to_string() + ": MAC " +
+                                      lease.mac.to_string() + " is no client's");
     if (pool_.in_range(lease.address)) {
         auto st = leases_.upsert(lease);
         if (!st) return st.error().context("restoring lease of " + lease.address.to_string());

@@ -144,7 +144,8 @@ public:
 
     // A lease from the lease file. Kept when its address is in today's
     // pool; a lease of another subnet only leaves its host offset as a
-    // hint, so the client gets the same offset in the new subnet.
+    // hint, so the client gets the same offset in the new subnet. EINVAL
+    // for a lease no request could have made (a zero MAC).
     Status restore(const Lease& lease);
 
     // Addresses in use by others (ports the daemon knows, neighbours).

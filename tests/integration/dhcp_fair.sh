@@ -103,7 +103,7 @@ vsi_stop_daemon
 small=$(vsi_subnet_host "$subnet" 4080)
 printf '[Switch]\nSubnet=%s/28\n' "$small" >"$VSI_CONF"
 : >"$log"
-rm -f "$VSI_STATE/Default.leases"
+rm -f "$VSI_STATE/Default.leases" "$VSI_STATE/Default.leases.journal"
 vsi_start_daemon
 vsi_assert_eq "the pinned subnet" "$small/28" "$(vsi_subnet)"
 out=$(flood interleave 30)

@@ -34,8 +34,8 @@ now=$(date +%s)
 } >"$VSI_STATE/Default.leases"
 
 vsi_start_daemon
-[ -f "$VSI_STATE/Default.leases.corrupt" ] || vsi_fail "the corrupt lease file was not moved aside"
-grep -q "this line is garbage" "$VSI_STATE/Default.leases.corrupt" || vsi_fail "Default.leases.corrupt is not the old file"
+[ -f "$VSI_STATE/Default.leases.corrupt-1" ] || vsi_fail "the corrupt lease file was not moved aside"
+grep -q "this line is garbage" "$VSI_STATE/Default.leases.corrupt-1" || vsi_fail "Default.leases.corrupt-1 is not the old file"
 grep -q "lease file .* is corrupt" "$VSI_TMP/daemon.err" || vsi_fail "no warning about the corrupt lease file"
 grep -q garbage "$VSI_STATE/Default.leases" && vsi_fail "the rewritten lease file kept the bad line"
 vsd_lease_file_has Default "$ip_keep" || vsi_fail "the parsable lease of $ip_keep was not kept: $(cat "$VSI_STATE/Default.leases")"

@@ -48,7 +48,7 @@ vsi_pass "$CLIENTS clients hold $CLIENTS distinct addresses in $subnet ($(cat "$
 # --- perfdhcp, as a relay the configuration trusts ---------------------------------
 vsi_stop_daemon
 echo "TrustRelayFrom=vm0" >>"$VSI_CONF"
-rm -f "$leases"
+rm -f "$leases" "$leases.journal"
 VSI_LOG_LEVEL=${VSI_LOG_LEVEL:-warning} vsi_start_daemon
 ip -n "$NS_VM" addr add "$(vsi_subnet_host "$subnet" 4094)/20" dev eth0
 ip netns exec "$NS_VM" timeout 60 perfdhcp -4 -l eth0 -R "$RELAYED" -n "$RELAYED" -r 100 -p 20 -W 2000000 \

@@ -47,3 +47,30 @@ TEST(File, MakeDirectoriesRefusesAFile) {
     std::string cmd = "rm -rf '" + dir + "'";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
 }
+
+// Each damaged file is kept apart (".corrupt-1", "-2", ...), the newest
+// kKeepCorruptFiles of them.
+TEST(File, MoveAsideCorruptKeepsDistinctBoundedCopies) {
+    std::string dir = temp_dir();
+    ASSERT_FALSE(dir.empty());
+    std::string path = dir + "/Default.leases";
+    for (int i = 1; i <= 7; ++i) {
+        ASSERT_TRUE(write_file_atomic(path, "bad " + std::to_string(i) + "\n").ok());
+        auto aside = move_aside_corrupt(path, 5);
+        ASSERT_TRUE(aside.ok()) << aside.error().message;
+        EXPECT_EQ(*aside, path + ".corrupt-" + std::to_string(i));
+    }
+    EXPECT_FALSE(read_file(path).ok());
+    for (int i = 1; i <= 7; ++i) {
+        auto r = read_file(path + ".corrupt-" + std::to_string(i));
+        if (i <= 2) {
+            EXPECT_FALSE(r.ok()) << i;
+        } else {
+            ASSERT_TRUE(r.ok()) << i;
+            EXPECT_EQ(*r, "bad " + std::to_string(i) + "\n");
+            std::remove((path + ".corrupt-" + std::to_string(i)).c_str());
+        }
+    }
+    EXPECT_EQ(move_aside_corrupt(path).error().code, ENOENT);
+    ::rmdir(dir.c_str());
+}

@@ -315,6 +315,19 @@ TEST(DhcpServer, RestoredLeaseIsOfferedBackAndProtected) {
     EXPECT_FALSE(s.restore(Lease{"x", mac(11), Ipv4(172, 27, 170, 3), "", t0 + 1h}).ok());
 }
 
+TEST(DhcpServer, LeaseWithAZeroMacIsNotRestored) {
+    // check_request drops such packets at runtime; a lease file that holds
+    // one must not bring it (and a claim on its address) back.
+    ServerCore s = make_server();
+    Lease zero{make_client_key(std::nullopt, Mac()), Mac(), Ipv4(172, 27, 170, 4), "", t0 + 1h};
+    auto st = s.restore(zero);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, EINVAL);
+    EXPECT_NE(st.error().message.find("00:00:00:00:00:00"), std::string::npos) << st.error().message;
+    EXPECT_TRUE(s.leases().empty());
+    EXPECT_EQ(s.leases().find_by_address(Ipv4(172, 27, 170, 4)), nullptr);
+}
+
 TEST(DhcpServer, ABurstOfDiscoversNeverGetsTheSameOfferTwice) {
     ServerCore s = make_server(config("10.9.8.0/24"));
     std::set<Ipv4> offered;
