@@ -139,8 +139,9 @@ void Bus::announce_port_removed(std::string_view ifname, std::string_view switch
 
 void Bus::on_port_changed(const ports::PortRecord& port) {
     (void)guarded([&] {
-        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), port_path(port.ifname).c_str(), kPortInterface,
-                                                        "VM", "MAC", "Origin", "Address", "Hostname", nullptr),
+        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), port_path(port.ifname).c_str(),
+                                                        kPortInterface, "VM", "MAC", "Origin",
+                                                        "Address", "Hostname", nullptr),
                          "PropertiesChanged");
         return 0;
     });

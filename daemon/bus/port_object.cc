@@ -50,7 +50,8 @@ int get_property(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*
         else if (prop == "Switch") v = p.switch_name;
         else if (prop == "VM") v = p.vm;
         else if (prop == "MAC") v = p.mac.to_string();
-        else if (prop == "Origin") v = ports::to_string(ports::origin_of(p));
+        else if (prop == "Origin")
+            v = ports::to_string(ports::origin_of(p));
         else if (const Switch* sw = port.set->owner()) {
             if (auto l = sw->lease_of(p.mac)) v = prop == "Address" ? l->address.to_string() : l->hostname;
         }

@@ -38,7 +38,9 @@ Result<std::vector<FdbEntry>> dump_fdb(RouteSocket& sock, int bridge) {
     // bridge's (PF_BRIDGE RTM_GETNEIGH) among them; an AF_UNSPEC dump
     // holds only the ARP and ND tables.
     auto cache = sock.dump(
-        [](nl_sock* sk, nl_cache** c) { return rtnl_neigh_alloc_cache_flags(sk, c, NL_CACHE_AF_ITER); },
+        [](nl_sock* sk, nl_cache** c) {
+            return rtnl_neigh_alloc_cache_flags(sk, c, NL_CACHE_AF_ITER);
+        },
         "reading the bridge's forwarding database");
     if (!cache) return cache.error();
     std::vector<FdbEntry> out;

@@ -13,7 +13,7 @@
 namespace vswitch::netlink {
 
 struct FdbEntry {
-    int ifindex = 0;     // the bridge port it was learned on
+    int ifindex = 0;  // the bridge port it was learned on
     Mac mac;
     bool local = false;  // NUD_PERMANENT: the port's (or bridge's) own address
 };

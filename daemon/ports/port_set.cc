@@ -62,7 +62,8 @@ Status PortSet::plug(const PortRecord& p, const netlink::LinkInfo& link, const n
         // into the bridge, and nothing else of it touched.
         if (!c.master) return ok_status();
         if (auto s = netlink::change_link(sock_, link, c); !s)
-            return s.error().context("plugging " + quoted(p.ifname) + " into " + quoted(bridge.name));
+            return s.error().context("plugging " + quoted(p.ifname) + " into " +
+                                     quoted(bridge.name));
         return ok_status();
     }
     if (p.mtu) c.mtu = p.mtu;
@@ -155,7 +156,8 @@ Result<AttachResult> PortSet::attach_interface(std::string_view ifname, std::str
     if (!bridge) return bridge.error();
     if (const Port* existing = store_.find(ifname)) {
         const PortRecord& p = existing->record;
-        if (existing->set == this && p.adopted) return name_member(existing->record.ifname, vm, mac, *bridge);
+        if (existing->set == this && p.adopted)
+            return name_member(existing->record.ifname, vm, mac, *bridge);
         if (existing->set == this && p.vm == vm && (!mac || *mac == p.mac)) return AttachResult{existing, false};
         return make_error(EEXIST, "interface " + quoted(ifname) + " is already a port of switch " +
                                       quoted(p.switch_name) + " (VM " + quoted(p.vm) + ")");
@@ -318,15 +320,16 @@ Status PortSet::recreate_tap(std::string_view ifname) {
     return ok_status();
 }
 
-Result<AttachResult> PortSet::name_member(std::string ifname, std::string_view vm, std::optional<Mac> mac,
-                                          const netlink::LinkInfo& bridge) {
+Result<AttachResult> PortSet::name_member(std::string ifname, std::string_view vm,
+                                          std::optional<Mac> mac, const netlink::LinkInfo& bridge) {
     auto it = ports_.find(ifname);
     PortRecord named = it->second.record;
     named.adopted = false;
     named.vm = vm;
     if (mac) named.mac = *mac;
     if (named.mac.is_zero() || named.mac.is_multicast())
-        return make_error(EINVAL, "interface " + quoted(ifname) + " has no usable MAC; give the VM's");
+        return make_error(EINVAL,
+                          "interface " + quoted(ifname) + " has no usable MAC; give the VM's");
     if (mac) {
         if (const Port* other = store_.find_by_mac(*mac); other && other != &it->second)
             return make_error(EEXIST, "MAC " + mac->to_string() + " is already used by port " +
@@ -351,7 +354,8 @@ const Port* PortSet::adopt_member(const netlink::LinkInfo& link, std::optional<M
     if (store_.size() >= store_.max_ports()) {
         if (!limit_logged_)
             log::warning("switch '" + switch_name_ + "': interface '" + link.name +
-                             "' is a member of its bridge, but the limit of " + std::to_string(store_.max_ports()) +
+                             "' is a member of its bridge, but the limit of " +
+                             std::to_string(store_.max_ports()) +
                              " ports is reached; further members are not ports, ignoring",
                          {{"VSWITCH_SWITCH", switch_name_}, {"VSWITCH_PORT", link.name}});
         limit_logged_ = true;
@@ -370,9 +374,9 @@ const Port* PortSet::adopt_member(const netlink::LinkInfo& link, std::optional<M
     Port& mut = ports_.find(link.name)->second;
     mut.ifindex = link.ifindex;
     mut.mac_learned = guest_mac.has_value();
-    log::info("interface '" + link.name + "' is a member of bridge '" + bridge_ + "': a port of switch '" +
-                  switch_name_ + "' (MAC " + port.record.mac.to_string() + (guest_mac ? "" : ", the interface's own") +
-                  ")",
+    log::info("interface '" + link.name + "' is a member of bridge '" + bridge_ +
+                  "': a port of switch '" + switch_name_ + "' (MAC " + port.record.mac.to_string() +
+                  (guest_mac ? "" : ", the interface's own") + ")",
               {{"VSWITCH_SWITCH", switch_name_}, {"VSWITCH_PORT", link.name}});
     notify(PortEvent::adopted, port.record);
     return &port;
@@ -383,8 +387,8 @@ void PortSet::forget_member(std::string_view ifname, std::string_view why) {
     if (it == ports_.end() || !it->second.record.adopted) return;
     PortRecord gone = std::move(it->second.record);
     ports_.erase(it);
-    log::info("interface '" + gone.ifname + "' " + std::string(why) + ": no longer a port of switch '" +
-                  gone.switch_name + "'",
+    log::info("interface '" + gone.ifname + "' " + std::string(why) +
+                  ": no longer a port of switch '" + gone.switch_name + "'",
               {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
     notify(PortEvent::vanished, gone);
 }
@@ -394,8 +398,8 @@ void PortSet::learn_mac(std::string_view ifname, const Mac& mac) {
     if (it == ports_.end() || !it->second.record.adopted || it->second.record.mac == mac) return;
     it->second.record.mac = mac;
     it->second.mac_learned = true;
-    log::info("port '" + it->second.record.ifname + "' of switch '" + switch_name_ + "': the guest's MAC is " +
-                  mac.to_string(),
+    log::info("port '" + it->second.record.ifname + "' of switch '" + switch_name_ +
+                  "': the guest's MAC is " + mac.to_string(),
               {{"VSWITCH_SWITCH", switch_name_}, {"VSWITCH_PORT", it->second.record.ifname}});
     notify(PortEvent::changed, it->second.record);
 }

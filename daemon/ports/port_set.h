@@ -143,6 +143,8 @@ public:
     const Port* adopt_member(const netlink::LinkInfo& link, std::optional<Mac> guest_mac);
     void forget_member(std::string_view ifname, std::string_view why);
     void learn_mac(std::string_view ifname, const Mac& mac);
+    // Whether the daemon-wide port limit leaves room for one more.
+    bool has_room() const { return check_room().ok(); }
     // Whether an adopted member still shows its interface's own MAC.
     bool has_unlearned_mac() const;
 
@@ -154,8 +156,8 @@ private:
     Status plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge);
     Status apply_connected(const PortRecord& p, const netlink::LinkInfo& link, bool connected);
     const Port& insert(PortRecord record);
-    Result<AttachResult> name_member(std::string ifname, std::string_view vm, std::optional<Mac> mac,
-                                     const netlink::LinkInfo& bridge);
+    Result<AttachResult> name_member(std::string ifname, std::string_view vm,
+                                     std::optional<Mac> mac, const netlink::LinkInfo& bridge);
     void notify(PortEvent event, const PortRecord& port);
 
     Switch* owner_;

@@ -7,18 +7,19 @@
 // The guest's MAC comes from the bridge's forwarding database: at adoption
 // if the bridge already learned it, else when a lease is made for a MAC the
 // bridge learned on the member.
+#include "libvswitch/ports/members.h"
+
 #include "daemon/log.h"
 #include "daemon/netlink/link.h"
 #include "daemon/switch/switch.h"
-#include "libvswitch/ports/members.h"
 
 namespace vswitch {
 
 void Switch::watch_members() {
     // Watching first, then listing: a member plugged in between is not missed.
     // Lost notifications: list the bridge's members again.
-    members_ = services_.observer->watch_links([this](const netlink::LinkEvent& ev) { on_member_link(ev); },
-                                               [this] { adopt_members(); });
+    members_ = services_.observer->watch_links(
+        [this](const netlink::LinkEvent& ev) { on_member_link(ev); }, [this] { adopt_members(); });
     adopt_members();
 }
 
@@ -43,21 +44,29 @@ void Switch::check_member(const std::string& ifname) {
         st.exists = true;
         st.master = link->master;
     } else if (link.error().code != ENODEV) {
-        log::warning(link.error().context("switch '" + config_.name + "': looking at a member of its bridge").message +
-                         ", ignoring",
-                     {{"VSWITCH_SWITCH", config_.name}, {"VSWITCH_PORT", ifname}});
+        log::warning(
+            link.error()
+                    .context("switch '" + config_.name + "': looking at a member of its bridge")
+                    .message +
+                ", ignoring",
+            {{"VSWITCH_SWITCH", config_.name}, {"VSWITCH_PORT", ifname}});
         return;
     }
-    if (auto bridge = netlink::get_link(sock, config_.bridge); bridge && bridge->ifindex == ifindex_)
+    if (auto bridge = netlink::get_link(sock, config_.bridge);
+        bridge && bridge->ifindex == ifindex_)
         st.bridge = ifindex_;
     switch (ports::plan_member(st)) {
         case ports::MemberAction::adopt:
-            (void)ports_.adopt_member(*link, guest_mac_of(read_fdb(), link->ifindex, link->mac));
+            // No FDB dump for a member past the port limit: adopt_member() says no.
+            (void)ports_.adopt_member(
+                *link, ports_.has_room() ? guest_mac_of(read_fdb(), link->ifindex, link->mac)
+                                         : std::nullopt);
             break;
         case ports::MemberAction::forget:
-            ports_.forget_member(ifname, !st.exists    ? "was deleted"
-                                         : st.master ? "was moved to another bridge"
-                                                     : "was unplugged from bridge '" + config_.bridge + "'");
+            ports_.forget_member(
+                ifname, !st.exists  ? "was deleted"
+                        : st.master ? "was moved to another bridge"
+                                    : "was unplugged from bridge '" + config_.bridge + "'");
             break;
         case ports::MemberAction::keep:  // the bridge went with it; healing re-plugs it
         case ports::MemberAction::none:
@@ -69,16 +78,19 @@ void Switch::adopt_members() {
     if (ifindex_ == 0) return;
     auto plugged = netlink::list_plugged(*services_.sock);
     if (!plugged) {
-        log::warning(plugged.error().context("switch '" + config_.name + "': listing the members of its bridge").message +
-                         ", ignoring",
-                     {{"VSWITCH_SWITCH", config_.name}});
+        log::warning(
+            plugged.error()
+                    .context("switch '" + config_.name + "': listing the members of its bridge")
+                    .message +
+                ", ignoring",
+            {{"VSWITCH_SWITCH", config_.name}});
         return;
     }
     std::vector<netlink::FdbEntry> fdb;
     bool fdb_read = false;
     for (const auto& link : *plugged) {
         if (link.master != ifindex_ || services_.ports->find(link.name)) continue;
-        if (!fdb_read) {
+        if (!fdb_read && ports_.has_room()) {
             fdb = read_fdb();  // once for all the members found
             fdb_read = true;
         }
@@ -106,7 +118,8 @@ std::optional<Mac> Switch::guest_mac_of(const std::vector<netlink::FdbEntry>& fd
     std::vector<ports::LearnedMac> learned;
     for (const auto& e : fdb)
         if (e.ifindex == port_ifindex) learned.push_back({e.mac, e.local});
-    return ports::choose_guest_mac(own, learned, [this](const Mac& m) { return lease_of(m).has_value(); });
+    return ports::choose_guest_mac(own, learned,
+                                   [this](const Mac& m) { return lease_of(m).has_value(); });
 }
 
 void Switch::learn_member_mac(const Mac& mac) {

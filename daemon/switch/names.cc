@@ -8,8 +8,8 @@
 //     whichever came first.
 // A released or expired lease takes both names with it; a detached or
 // vanished port takes its VM name. A member adopted from the bridge has no
-// VM name: its DHCP host name is its name until AttachInterface gives one. The local zone itself refuses a guest
-// taking the host's or a VM's name (the lower source wins).
+// VM name: its DHCP host name is its name until AttachInterface gives one. The local zone itself
+// refuses a guest taking the host's or a VM's name (the lower source wins).
 #include "daemon/log.h"
 #include "daemon/switch/switch.h"
 
@@ -57,7 +57,8 @@ void Switch::on_lease(dhcp::LeaseEvent ev, const dhcp::Lease& l) {
 }
 
 void Switch::on_port(ports::PortEvent ev, const ports::PortRecord& p) {
-    if (ev == ports::PortEvent::attached || ev == ports::PortEvent::adopted || ev == ports::PortEvent::changed) {
+    if (ev == ports::PortEvent::attached || ev == ports::PortEvent::adopted ||
+        ev == ports::PortEvent::changed) {
         // A VM's name resolves as soon as its port is attached (or an
         // adopted member named) with a MAC that holds a lease (lease events
         // cover the other order). An adopted member has no VM name: its

@@ -215,7 +215,8 @@ private:
     void adopt_members();
     void check_member(const std::string& ifname);
     std::vector<netlink::FdbEntry> read_fdb();
-    std::optional<Mac> guest_mac_of(const std::vector<netlink::FdbEntry>& fdb, int port_ifindex, const Mac& own) const;
+    std::optional<Mac> guest_mac_of(const std::vector<netlink::FdbEntry>& fdb, int port_ifindex,
+                                    const Mac& own) const;
     void learn_member_mac(const Mac& mac);
     // heal.cc
     void on_heal_link(const netlink::LinkEvent& ev);
@@ -238,7 +239,7 @@ private:
     event::Timer reconnect_;            // ends the carrier pulse of a renumber
     std::vector<std::string> pulled_;   // ports whose cable the pulse pulled
     uint64_t renumbers_ = 0;
-    netlink::Subscription members_;     // the bridge's members (members.cc)
+    netlink::Subscription members_;  // the bridge's members (members.cc)
     // Last: its subscriptions and timers go first.
     std::unique_ptr<SwitchHealing> heal_;
 };

@@ -22,7 +22,8 @@ void append_ports(std::string& out, const SwitchRow& sw, const std::vector<PortR
         if (p.sw != sw.name) continue;
         out += std::string(label) + " " + p.ifname + "  " + or_dash(p.vm) + "  " + p.mac + "  " +
                or_dash(p.address) + "  " + or_dash(p.hostname) +
-               (p.connected ? "" : "  (disconnected)") + (p.origin == "bridge" ? "  (bridge member)" : "") + "\n";
+               (p.connected ? "" : "  (disconnected)") +
+               (p.origin == "bridge" ? "  (bridge member)" : "") + "\n";
         label = "          ";
         ++n;
     }

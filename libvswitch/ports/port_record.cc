@@ -106,9 +106,12 @@ PortOrigin origin_of(const PortRecord& p) {
 
 std::string_view to_string(PortOrigin origin) {
     switch (origin) {
-        case PortOrigin::daemon: return "daemon";
-        case PortOrigin::attached: return "attached";
-        case PortOrigin::bridge: return "bridge";
+        case PortOrigin::daemon:
+            return "daemon";
+        case PortOrigin::attached:
+            return "attached";
+        case PortOrigin::bridge:
+            return "bridge";
     }
     return "attached";
 }

@@ -137,9 +137,12 @@ TEST(VswitchctlText, StatusShowsOnlyEachSwitchsOwnPorts) {
 
 TEST(VswitchctlText, ListAlignsColumnsAndMarksTheDisconnectedPort) {
     EXPECT_EQ(list_text({web_port(), db_port()}),
-              "INTERFACE  SWITCH   VM   MAC                ADDRESS        HOSTNAME   STATE         ORIGIN\n"
-              "tap-web    Default  web  52:54:00:0f:0e:c2  172.27.160.37  web-guest  connected     daemon\n"
-              "vm-db      Default  -    52:54:00:00:0d:b0  -              -          disconnected  attached\n"
+              "INTERFACE  SWITCH   VM   MAC                ADDRESS        HOSTNAME   STATE         "
+              "ORIGIN\n"
+              "tap-web    Default  web  52:54:00:0f:0e:c2  172.27.160.37  web-guest  connected     "
+              "daemon\n"
+              "vm-db      Default  -    52:54:00:00:0d:b0  -              -          disconnected  "
+              "attached\n"
               "\n"
               "2 port(s) listed.\n");
 }
@@ -149,15 +152,18 @@ TEST(VswitchctlText, ListAlignsColumnsAndMarksTheDisconnectedPort) {
 TEST(VswitchctlText, ABridgeMemberIsListedAndMarked) {
     PortRow old_daemon = db_port();
     old_daemon.origin = "";  // a daemon without Port.Origin
-    EXPECT_EQ(list_text({member_port(), old_daemon}),
-              "INTERFACE  SWITCH   VM  MAC                ADDRESS        HOSTNAME  STATE         ORIGIN\n"
-              "vm-guest   Default  -   0a:3e:12:34:56:78  172.27.160.99  guest1    connected     bridge\n"
-              "vm-db      Default  -   52:54:00:00:0d:b0  -              -         disconnected  -\n"
-              "\n"
-              "2 port(s) listed.\n");
+    EXPECT_EQ(
+        list_text({member_port(), old_daemon}),
+        "INTERFACE  SWITCH   VM  MAC                ADDRESS        HOSTNAME  STATE         ORIGIN\n"
+        "vm-guest   Default  -   0a:3e:12:34:56:78  172.27.160.99  guest1    connected     bridge\n"
+        "vm-db      Default  -   52:54:00:00:0d:b0  -              -         disconnected  -\n"
+        "\n"
+        "2 port(s) listed.\n");
     StatusView v{{default_switch()}, {member_port()}, 0};
-    EXPECT_NE(status_text(v).find("    Ports: vm-guest  -  0a:3e:12:34:56:78  172.27.160.99  guest1  (bridge member)\n"),
-              std::string::npos)
+    EXPECT_NE(
+        status_text(v).find(
+            "    Ports: vm-guest  -  0a:3e:12:34:56:78  172.27.160.99  guest1  (bridge member)\n"),
+        std::string::npos)
         << status_text(v);
 }
 

@@ -15,7 +15,9 @@ MemberState state(std::optional<PortOrigin> port, bool exists, int master, int b
     return MemberState{port, exists, master, bridge};
 }
 
-Mac mac(uint8_t last, uint8_t first = 0x52) { return Mac({first, 0x54, 0x00, 0x00, 0x00, last}); }
+Mac mac(uint8_t last, uint8_t first = 0x52) {
+    return Mac({first, 0x54, 0x00, 0x00, 0x00, last});
+}
 
 }  // namespace
 
@@ -26,7 +28,8 @@ TEST(BridgeMembers, AnInterfacePutIntoTheBridgeIsAdopted) {
 TEST(BridgeMembers, OnlyMembersOfThisBridgeThatStillExistAreAdopted) {
     EXPECT_EQ(plan_member(state(std::nullopt, true, 0)), MemberAction::none);
     EXPECT_EQ(plan_member(state(std::nullopt, true, 9)), MemberAction::none);  // another bridge
-    EXPECT_EQ(plan_member(state(std::nullopt, false, kBridge)), MemberAction::none);  // a stale event
+    EXPECT_EQ(plan_member(state(std::nullopt, false, kBridge)),
+              MemberAction::none);  // a stale event
     // The bridge is gone: index 0 matches no master.
     EXPECT_EQ(plan_member(state(std::nullopt, true, 0, 0)), MemberAction::none);
 }
@@ -55,10 +58,8 @@ TEST(BridgeMembers, PortsTheDaemonPluggedAreLeftToHealing) {
 
 TEST(BridgeMembers, GuestMacSkipsTheInterfacesOwnLocalAndMulticastEntries) {
     const Mac own = mac(1, 0xfe);
-    std::vector<LearnedMac> learned = {{own, false},
-                                       {mac(2), true},
-                                       {Mac({0x01, 0x00, 0x5e, 0, 0, 1}), false},
-                                       {Mac(), false}};
+    std::vector<LearnedMac> learned = {
+        {own, false}, {mac(2), true}, {Mac({0x01, 0x00, 0x5e, 0, 0, 1}), false}, {Mac(), false}};
     EXPECT_EQ(choose_guest_mac(own, learned, nullptr), std::nullopt);
     learned.push_back({mac(3), false});
     EXPECT_EQ(choose_guest_mac(own, learned, nullptr), mac(3));
@@ -67,7 +68,8 @@ TEST(BridgeMembers, GuestMacSkipsTheInterfacesOwnLocalAndMulticastEntries) {
 TEST(BridgeMembers, GuestMacPrefersALeaseThenTheLowest) {
     std::vector<LearnedMac> learned = {{mac(9), false}, {mac(4), false}, {mac(6), false}};
     EXPECT_EQ(choose_guest_mac(mac(1, 0xfe), learned, nullptr), mac(4));
-    EXPECT_EQ(choose_guest_mac(mac(1, 0xfe), learned, [](const Mac& m) { return m == mac(6); }), mac(6));
+    EXPECT_EQ(choose_guest_mac(mac(1, 0xfe), learned, [](const Mac& m) { return m == mac(6); }),
+              mac(6));
 }
 
 TEST(PortOrigin, NamesTheThreeOrigins) {
