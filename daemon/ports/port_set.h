@@ -77,8 +77,9 @@ class PortSet {
 public:
     // Told of every port that comes and goes after the change is made
     // (DNS names follow ports; a port whose interface the kernel deleted
-    // behind the daemon's back is announced on the bus). Not called for
-    // restore(), adopt() or remove_all().
+    // behind the daemon's back, or a member found on or leaving the bridge,
+    // is announced on the bus). Not called for restore(), adopt() or
+    // remove_all().
     using Listener = std::function<void(PortEvent event, const PortRecord& port)>;
 
     // bridge: the switch's bridge interface, looked up at each attach.
