@@ -143,6 +143,8 @@ Status Manager::start_services() {
     if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
     link_watch_ = observer_->watch_links([this](const netlink::LinkEvent& ev) { ports_->on_link(ev); },
                                          [this] { ports_->on_links_overrun(); });
+    // Every member of a bridge is a port, those put in by others too.
+    for (const auto& sw : switches_) sw->watch_members();
     auto hosts = dns::HostsWriter::create(event_, options_.runtime_dir + "/hosts", [this] { return hosts_text(); });
     if (!hosts) return hosts.error();
     hosts_ = std::move(*hosts);
@@ -269,6 +271,14 @@ void Manager::on_problem_changed(Switch& sw, const health::Problem& problem, boo
 
 void Manager::on_port_vanished(Switch& sw, const ports::PortRecord& port) {
     if (bus_) bus_->announce_port_removed(port.ifname, sw.name());
+}
+
+void Manager::on_port_adopted(Switch& /*sw*/, const ports::PortRecord& port) {
+    if (bus_) bus_->announce_port_added(port);
+}
+
+void Manager::on_port_changed(Switch& /*sw*/, const ports::PortRecord& port) {
+    if (bus_) bus_->on_port_changed(port);
 }
 
 void Manager::on_names_changed(Switch&) {

@@ -1,7 +1,8 @@
 // Manager: holds the switches (daemon/switch/, one object each) and the
 // services they share, and builds them in dependency order:
 //   route socket, observer, port store → each switch (subnet, bridge,
-//   address) → ip_forward → the nft table → DHCP → ports restored → DNS →
+//   address) → ip_forward → the nft table → DHCP → ports restored (and the
+//   bridges' members adopted) → DNS →
 //   hosts file → subnet checks, firewall guard and diagnostics → D-Bus →
 //   systemd-resolved.
 // main() drives it: start() once, then the event loop; teardown() for
@@ -71,6 +72,8 @@ private:
     void on_lease_changed(Switch& sw, const dhcp::Lease& lease) override;
     void on_problem_changed(Switch& sw, const health::Problem& problem, bool cleared) override;
     void on_port_vanished(Switch& sw, const ports::PortRecord& port) override;
+    void on_port_adopted(Switch& sw, const ports::PortRecord& port) override;
+    void on_port_changed(Switch& sw, const ports::PortRecord& port) override;
     void on_names_changed(Switch& sw) override;
     void on_renumbered(Switch& sw) override;
     void on_repaired(Switch& sw, bool bridge_recreated) override;

@@ -137,6 +137,16 @@ void Bus::announce_port_removed(std::string_view ifname, std::string_view switch
                      "PropertiesChanged");
 }
 
+void Bus::on_port_changed(const ports::PortRecord& port) {
+    (void)guarded([&] {
+        log_emit_failure(sd_bus_emit_properties_changed(bus_.get(), port_path(port.ifname).c_str(),
+                                                        kPortInterface, "VM", "MAC", "Origin",
+                                                        "Address", "Hostname", nullptr),
+                         "PropertiesChanged");
+        return 0;
+    });
+}
+
 void Bus::on_lease_changed(const Switch& sw, const dhcp::Lease& lease) {
     (void)guarded([&] {
         std::string mac = lease.mac.to_string(), addr = lease.address.to_string();

@@ -82,6 +82,9 @@ public:
     void announce_port_removing(std::string_view ifname);
     void announce_port_removed(std::string_view ifname, std::string_view switch_name);
     void announce_port_restored(std::string_view ifname);
+    // A port's VM, MAC or Origin changed (an adopted member named by
+    // AttachInterface, or its guest's MAC learned).
+    void on_port_changed(const ports::PortRecord& port);
 
     Manager& manager() { return manager_; }
     sd_bus* get() const { return bus_.get(); }

@@ -1,7 +1,9 @@
 // org.vswitch1.Port at /org/vswitch1/port/<ifname>: one object per port.
 // The find callback looks the port up in the PortStore and hands the real
 // Port to the handlers; Address and Hostname come from its switch's lease
-// for the port's MAC; Connected is the virtual cable, writable by root.
+// for the port's MAC; Origin says who plugged it in ("daemon": a TAP of
+// AttachAdapter, "attached": AttachInterface, "bridge": a member found on
+// the bridge); Connected is the virtual cable, writable by root.
 #include <systemd/sd-bus.h>
 
 #include "daemon/bus/bus.h"
@@ -48,6 +50,8 @@ int get_property(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*
         else if (prop == "Switch") v = p.switch_name;
         else if (prop == "VM") v = p.vm;
         else if (prop == "MAC") v = p.mac.to_string();
+        else if (prop == "Origin")
+            v = ports::to_string(ports::origin_of(p));
         else if (const Switch* sw = port.set->owner()) {
             if (auto l = sw->lease_of(p.mac)) v = prop == "Address" ? l->address.to_string() : l->hostname;
         }
@@ -75,8 +79,11 @@ const sd_bus_vtable kPortVtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("Interface", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Switch", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("VM", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("MAC", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    // VM, MAC and Origin change once for a member adopted from the bridge:
+    // its guest's MAC learned, AttachInterface naming it.
+    SD_BUS_PROPERTY("VM", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("MAC", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Origin", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Address", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Hostname", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     // UNPRIVILEGED: the setter checks the caller itself, to name the error.

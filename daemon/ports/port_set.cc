@@ -57,6 +57,15 @@ Result<Mac> PortSet::pick_mac(std::string_view vm) const {
 Status PortSet::plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge) {
     netlink::LinkChange c;
     if (link.master != bridge.ifindex) c.master = bridge.ifindex;
+    if (p.adopted) {
+        // Someone else's member, put back after the bridge was re-created:
+        // into the bridge, and nothing else of it touched.
+        if (!c.master) return ok_status();
+        if (auto s = netlink::change_link(sock_, link, c); !s)
+            return s.error().context("plugging " + quoted(p.ifname) + " into " +
+                                     quoted(bridge.name));
+        return ok_status();
+    }
     if (p.mtu) c.mtu = p.mtu;
     if (p.created) c.mac = host_side_mac(p.mac);
     if (std::string alias = format_port_alias(p); alias != link.alias) c.alias = std::move(alias);
@@ -77,7 +86,7 @@ Status PortSet::apply_connected(const PortRecord& p, const netlink::LinkInfo& li
     else c.up = connected;
     PortRecord changed = p;
     changed.connected = connected;
-    c.alias = format_port_alias(changed);
+    if (!p.adopted) c.alias = format_port_alias(changed);  // an adopted member's alias is not ours
     if (auto s = netlink::change_link(sock_, link, c); !s)
         return s.error().context(std::string(connected ? "connecting " : "disconnecting ") + quoted(p.ifname));
     return ok_status();
@@ -147,6 +156,8 @@ Result<AttachResult> PortSet::attach_interface(std::string_view ifname, std::str
     if (!bridge) return bridge.error();
     if (const Port* existing = store_.find(ifname)) {
         const PortRecord& p = existing->record;
+        if (existing->set == this && p.adopted)
+            return name_member(existing->record.ifname, vm, mac, *bridge);
         if (existing->set == this && p.vm == vm && (!mac || *mac == p.mac)) return AttachResult{existing, false};
         return make_error(EEXIST, "interface " + quoted(ifname) + " is already a port of switch " +
                                       quoted(p.switch_name) + " (VM " + quoted(p.vm) + ")");
@@ -187,6 +198,11 @@ Status unplug_port(netlink::RouteSocket& sock, const PortRecord& p) {
     }
     if (p.created) return netlink::remove_link(sock, *link);
     netlink::LinkChange c{.master = 0};
+    if (p.adopted) {
+        // Only out of the bridge: the alias and the link were never ours.
+        if (!p.connected) c.up = true;
+        return netlink::change_link(sock, *link, c);
+    }
     c.alias = "";  // no longer ours: restore() must not adopt it
     if (!p.connected) c.up = true;  // give the owner back a working link
     return netlink::change_link(sock, *link, c);
@@ -214,7 +230,7 @@ Status PortSet::set_connected(std::string_view ifname, bool connected) {
     if (!link) return link.error();
     if (auto s = apply_connected(p, *link, connected); !s) return s.error();
     p.connected = connected;
-    store_.changed();
+    if (!p.adopted) store_.changed();  // adopted members are not in the file
     return ok_status();
 }
 
@@ -302,6 +318,96 @@ Status PortSet::recreate_tap(std::string_view ifname) {
         return s.error().context(what);
     }
     return ok_status();
+}
+
+Result<AttachResult> PortSet::name_member(std::string ifname, std::string_view vm,
+                                          std::optional<Mac> mac, const netlink::LinkInfo& bridge) {
+    auto it = ports_.find(ifname);
+    PortRecord named = it->second.record;
+    named.adopted = false;
+    named.vm = vm;
+    if (mac) named.mac = *mac;
+    if (named.mac.is_zero() || named.mac.is_multicast())
+        return make_error(EINVAL,
+                          "interface " + quoted(ifname) + " has no usable MAC; give the VM's");
+    if (mac) {
+        if (const Port* other = store_.find_by_mac(*mac); other && other != &it->second)
+            return make_error(EEXIST, "MAC " + mac->to_string() + " is already used by port " +
+                                          quoted(other->record.ifname));
+    }
+    auto link = netlink::get_link(sock_, ifname);
+    if (!link) return link.error();
+    // Now the daemon's: its record goes into the alias and the ports file.
+    if (auto s = plug(named, *link, bridge); !s) return s.error();
+    it->second.record = std::move(named);
+    it->second.mac_learned = true;
+    store_.changed();
+    log::info("interface '" + ifname + "' found on switch '" + switch_name_ + "' is now attached" +
+                  (vm.empty() ? "" : " as VM '" + std::string(vm) + "'"),
+              {{"VSWITCH_SWITCH", switch_name_}, {"VSWITCH_PORT", ifname}});
+    notify(PortEvent::changed, it->second.record);
+    return AttachResult{&it->second, false};
+}
+
+const Port* PortSet::adopt_member(const netlink::LinkInfo& link, std::optional<Mac> guest_mac) {
+    if (const Port* p = find(link.name)) return p;
+    if (store_.size() >= store_.max_ports()) {
+        if (!limit_logged_)
+            log::warning("switch '" + switch_name_ + "': interface '" + link.name +
+                             "' is a member of its bridge, but the limit of " +
+                             std::to_string(store_.max_ports()) +
+                             " ports is reached; further members are not ports, ignoring",
+                         {{"VSWITCH_SWITCH", switch_name_}, {"VSWITCH_PORT", link.name}});
+        limit_logged_ = true;
+        return nullptr;
+    }
+    limit_logged_ = false;
+    PortRecord p;
+    p.ifname = link.name;
+    p.switch_name = switch_name_;
+    p.mac = guest_mac.value_or(link.mac);
+    p.adopted = true;
+    // A cable the daemon pulled (a pulse cut short by a restart) comes back
+    // with the next pulse; a link someone set down is theirs.
+    p.connected = true;
+    const Port& port = insert(std::move(p));
+    Port& mut = ports_.find(link.name)->second;
+    mut.ifindex = link.ifindex;
+    mut.mac_learned = guest_mac.has_value();
+    log::info("interface '" + link.name + "' is a member of bridge '" + bridge_ +
+                  "': a port of switch '" + switch_name_ + "' (MAC " + port.record.mac.to_string() +
+                  (guest_mac ? "" : ", the interface's own") + ")",
+              {{"VSWITCH_SWITCH", switch_name_}, {"VSWITCH_PORT", link.name}});
+    notify(PortEvent::adopted, port.record);
+    return &port;
+}
+
+void PortSet::forget_member(std::string_view ifname, std::string_view why) {
+    auto it = ports_.find(ifname);
+    if (it == ports_.end() || !it->second.record.adopted) return;
+    PortRecord gone = std::move(it->second.record);
+    ports_.erase(it);
+    log::info("interface '" + gone.ifname + "' " + std::string(why) +
+                  ": no longer a port of switch '" + gone.switch_name + "'",
+              {{"VSWITCH_SWITCH", gone.switch_name}, {"VSWITCH_PORT", gone.ifname}});
+    notify(PortEvent::vanished, gone);
+}
+
+void PortSet::learn_mac(std::string_view ifname, const Mac& mac) {
+    auto it = ports_.find(ifname);
+    if (it == ports_.end() || !it->second.record.adopted || it->second.record.mac == mac) return;
+    it->second.record.mac = mac;
+    it->second.mac_learned = true;
+    log::info("port '" + it->second.record.ifname + "' of switch '" + switch_name_ +
+                  "': the guest's MAC is " + mac.to_string(),
+              {{"VSWITCH_SWITCH", switch_name_}, {"VSWITCH_PORT", it->second.record.ifname}});
+    notify(PortEvent::changed, it->second.record);
+}
+
+bool PortSet::has_unlearned_mac() const {
+    for (const auto& [_, p] : ports_)
+        if (p.record.adopted && !p.mac_learned) return true;
+    return false;
 }
 
 }  // namespace vswitch::ports

@@ -41,6 +41,11 @@ class PortStore;
 struct Port {
     PortRecord record;
     PortSet* set = nullptr;
+    // Adopted members (record.adopted) only: the interface's index, to map
+    // the bridge's forwarding database onto it, and whether record.mac is
+    // the guest's yet (false: still the interface's own).
+    int ifindex = 0;
+    bool mac_learned = true;
 };
 
 struct AdapterRequest {
@@ -53,7 +58,11 @@ struct AdapterRequest {
     bool multi_queue = false;
 };
 
-enum class PortEvent { attached, detached, vanished };
+// attached: plugged in by a call; adopted: found on the bridge; changed: its
+// VM, MAC or origin changed (an adopted member named by AttachInterface, or
+// its guest's MAC learned); detached: unplugged by a call; vanished: its
+// interface was deleted, or an adopted member left the bridge.
+enum class PortEvent { attached, adopted, changed, detached, vanished };
 
 struct AttachResult {
     const Port* port = nullptr;
@@ -68,8 +77,9 @@ class PortSet {
 public:
     // Told of every port that comes and goes after the change is made
     // (DNS names follow ports; a port whose interface the kernel deleted
-    // behind the daemon's back is announced on the bus). Not called for
-    // restore(), adopt() or remove_all().
+    // behind the daemon's back, or a member found on or leaving the bridge,
+    // is announced on the bus). Not called for restore(), adopt() or
+    // remove_all().
     using Listener = std::function<void(PortEvent event, const PortRecord& port)>;
 
     // bridge: the switch's bridge interface, looked up at each attach.
@@ -86,10 +96,13 @@ public:
 
     Result<AttachResult> attach_adapter(const AdapterRequest& req);
     // Plugs an interface someone else made (libvirt's vnetN, a veth). mac is
-    // the VM's address when known, else the interface's own.
+    // the VM's address when known, else the interface's own. An adopted
+    // member of this switch is named instead (VM, MAC) and becomes an
+    // attached port (PortEvent::changed; added stays false).
     Result<AttachResult> attach_interface(std::string_view ifname, std::string_view vm,
                                           std::optional<Mac> mac);
-    // Unplugs the port; deletes it when the daemon created it.
+    // Unplugs the port; deletes it when the daemon created it (an adopted
+    // member is only unplugged, its alias and link state left as they were).
     Status detach(std::string_view ifname);
     // false pulls the virtual cable: carrier off for a TAP, link down otherwise.
     Status set_connected(std::string_view ifname, bool connected);
@@ -122,6 +135,20 @@ public:
     Status replug(std::string_view ifname);
     Status recreate_tap(std::string_view ifname);
 
+    // Members found on the bridge (daemon/switch/members.cc, members.h).
+    // adopt_member() makes `link` a port of origin bridge, its MAC the
+    // guest's when known, else the interface's own; nullptr when the port
+    // limit is reached (logged once until there is room again).
+    // forget_member() drops an adopted member that left the bridge
+    // (PortEvent::vanished); learn_mac() sets the guest's MAC of one.
+    const Port* adopt_member(const netlink::LinkInfo& link, std::optional<Mac> guest_mac);
+    void forget_member(std::string_view ifname, std::string_view why);
+    void learn_mac(std::string_view ifname, const Mac& mac);
+    // Whether the daemon-wide port limit leaves room for one more.
+    bool has_room() const { return check_room().ok(); }
+    // Whether an adopted member still shows its interface's own MAC.
+    bool has_unlearned_mac() const;
+
     Result<netlink::LinkInfo> bridge_link();
 
 private:
@@ -130,6 +157,8 @@ private:
     Status plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge);
     Status apply_connected(const PortRecord& p, const netlink::LinkInfo& link, bool connected);
     const Port& insert(PortRecord record);
+    Result<AttachResult> name_member(std::string ifname, std::string_view vm,
+                                     std::optional<Mac> mac, const netlink::LinkInfo& bridge);
     void notify(PortEvent event, const PortRecord& port);
 
     Switch* owner_;
@@ -140,6 +169,7 @@ private:
     std::map<std::string, Port, std::less<>> ports_;  // nodes do not move: Port* stays valid
     Listener listener_;
     KeepFn keep_vanished_;
+    bool limit_logged_ = false;  // adopt_member() past the limit said so
 };
 
 }  // namespace vswitch::ports

@@ -116,7 +116,9 @@ Status PortStore::flush() {
     if (!dirty_) return ok_status();
     save_.cancel();
     std::vector<PortRecord> all;
-    for (const Port* p : list()) all.push_back(p->record);
+    // Adopted members are not written: the bridge is their truth (members.h).
+    for (const Port* p : list())
+        if (!p->record.adopted) all.push_back(p->record);
     if (auto s = write_ports_file(state_dir_, ports_file(), std::move(all)); !s) return s;
     dirty_ = false;
     save_.ran();

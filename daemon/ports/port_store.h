@@ -15,7 +15,9 @@
 // interval from the file, but not the ports: each port's record also lives
 // in its interface's alias (port_record.h), which restore() reads back from
 // the bridges, and a port detached but still in the file is gone from the
-// kernel and forgotten at restore.
+// kernel and forgotten at restore. Members a switch adopted from its
+// bridge (PortRecord::adopted) are never written: the bridge is their truth,
+// and the switch finds them there again at start (libvswitch/ports/members.h).
 #pragma once
 
 #include <systemd/sd-event.h>

@@ -12,6 +12,8 @@
 // (attach, the libvirt hook) takes it from a DHCP host name; the host's
 // name beats both; the guest that loses gets name-2, name-3..., and the
 // conflict is logged once, when it is resolved.
+// A member adopted from the bridge has no VM name: its DHCP host name is
+// its name until AttachInterface gives one.
 #include "daemon/log.h"
 #include "daemon/switch/switch.h"
 
@@ -75,15 +77,23 @@ void Switch::name_lease(dhcp::LeaseEvent ev, const dhcp::Lease& l) {
 }
 
 void Switch::on_lease(dhcp::LeaseEvent ev, const dhcp::Lease& l) {
+    // The lease names the member it came through (members.cc), so its port
+    // shows the address and host name.
+    if (ev == dhcp::LeaseEvent::added || ev == dhcp::LeaseEvent::renewed) learn_member_mac(l.mac);
     name_lease(ev, l);
     services_.host->on_lease_changed(*this, l);
 }
 
 void Switch::on_port(ports::PortEvent ev, const ports::PortRecord& p) {
-    if (ev == ports::PortEvent::attached) {
-        // A VM's name resolves as soon as its port is attached with a MAC
-        // that holds a lease (lease events cover the other order).
+    if (ev == ports::PortEvent::attached || ev == ports::PortEvent::adopted ||
+        ev == ports::PortEvent::changed) {
+        // A VM's name resolves as soon as its port is attached (or an
+        // adopted member named) with a MAC that holds a lease (lease events
+        // cover the other order). An adopted member has no VM name: its
+        // lease's host name is its DNS name until AttachInterface names it.
         if (auto lease = lease_of(p.mac)) name_port(p, lease->address);
+        if (ev == ports::PortEvent::adopted) services_.host->on_port_adopted(*this, p);
+        if (ev == ports::PortEvent::changed) services_.host->on_port_changed(*this, p);
         return;
     }
     if (dns_) dns_->remove_name(dns::RecordSource::port, p.ifname);

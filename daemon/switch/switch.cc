@@ -157,6 +157,7 @@ std::optional<dns::ResolvedLinkSettings> Switch::resolved_link() const {
 
 Status Switch::teardown() {
     heal_.reset();  // what is removed now must stay removed
+    members_.reset();  // the members unplugged now are no new ports
     reconnect_.disarm();
     pulled_.clear();
     dns_.reset();

@@ -3,7 +3,8 @@
 //     <state-dir>/<name>.subnet;
 //   - its bridge (created or adopted) and the gateway address on it;
 //   - its DHCP server and DNS service (nat and internal switches);
-//   - its ports (a PortSet, registered with the daemon-wide PortStore);
+//   - its ports (a PortSet, registered with the daemon-wide PortStore),
+//     every member of its bridge among them (members.cc);
 //   - its problems, each logged once and told to the bus;
 //   - the policy that turns leases and port VM names into DNS names and
 //     hosts-file lines (names.cc);
@@ -17,7 +18,8 @@
 // systemd-resolved. What a switch needs of those it asks its SwitchHost.
 //
 // Life: create() (bridge up, address set) → the Manager applies the nft
-// table → start_dhcp() → the PortStore restores the ports → start_dns()
+// table → start_dhcp() → the PortStore restores the ports →
+// watch_members() → start_dns()
 // → start_healing() → serving; check_subnet() on every burst of host address/route changes;
 // teardown() on Teardown; destruction (clean stop) flushes the leases.
 #pragma once
@@ -34,6 +36,7 @@
 #include "daemon/dhcp/dhcp_server.h"
 #include "daemon/dns/dns_service.h"
 #include "daemon/event/event.h"
+#include "daemon/netlink/fdb.h"
 #include "daemon/netlink/host_prefixes.h"
 #include "daemon/netlink/observer.h"
 #include "daemon/netlink/route_socket.h"
@@ -85,6 +88,10 @@ public:
     virtual void on_names_changed(Switch& sw) = 0;
     // The switch moved to another block (resolved, the bus, STATUS=).
     virtual void on_renumbered(Switch& sw) = 0;
+    // A member found on the bridge became a port (members.cc); a port's VM,
+    // MAC or origin changed (an adopted member named or its MAC learned).
+    virtual void on_port_adopted(Switch& /*sw*/, const ports::PortRecord& /*port*/) {}
+    virtual void on_port_changed(Switch& /*sw*/, const ports::PortRecord& /*port*/) {}
     // The switch repaired what others undid (heal.cc): its Repairs changed;
     // bridge_recreated: the bridge has a new ifindex (resolved).
     virtual void on_repaired(Switch& /*sw*/, bool /*bridge_recreated*/) {}
@@ -182,6 +189,13 @@ public:
     // port_replugged, port_recreated) and in all (repairs).
     const health::RepairCounts& repairs() const;
 
+    // members.cc: every member of the bridge is a port. Subscribes to the
+    // observer's link events, then adopts the members already there (a
+    // start: members put in before the daemon ran); later a link gaining
+    // the bridge as master becomes a port, an adopted one leaving it goes.
+    // After the ports are restored, before DNS starts.
+    void watch_members();
+
     // Teardown: stops DHCP and DNS (leases flushed), removes the ports
     // (TAPs deleted, foreign interfaces unplugged) and deletes the bridge.
     // Keeps going after an error and returns the first.
@@ -206,6 +220,14 @@ private:
     // renumber.cc
     void pulse_ports();
     void reconnect_ports();
+    // members.cc
+    void on_member_link(const netlink::LinkEvent& ev);
+    void adopt_members();
+    void check_member(const std::string& ifname);
+    std::vector<netlink::FdbEntry> read_fdb();
+    std::optional<Mac> guest_mac_of(const std::vector<netlink::FdbEntry>& fdb, int port_ifindex,
+                                    const Mac& own) const;
+    void learn_member_mac(const Mac& mac);
     // heal.cc
     void on_heal_link(const netlink::LinkEvent& ev);
     void on_heal_address(const netlink::AddressEvent& ev);
@@ -227,6 +249,7 @@ private:
     event::Timer reconnect_;            // ends the carrier pulse of a renumber
     std::vector<std::string> pulled_;   // ports whose cable the pulse pulled
     uint64_t renumbers_ = 0;
+    netlink::Subscription members_;  // the bridge's members (members.cc)
     // Last: its subscriptions and timers go first.
     std::unique_ptr<SwitchHealing> heal_;
 };

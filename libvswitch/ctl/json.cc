@@ -24,6 +24,7 @@ Json port_json(const PortRow& p) {
                 {"address", p.address},
                 {"hostname", p.hostname},
                 {"connected", p.connected},
+                {"origin", p.origin},
                 {"object", p.object}};
 }
 

@@ -29,6 +29,7 @@ constexpr PropertySpec kProperties[] = {
     {kPortInterface, "Address", "s"},
     {kPortInterface, "Hostname", "s"},
     {kPortInterface, "Connected", "b"},
+    {kPortInterface, "Origin", "s"},
 };
 
 // In PropertyValue's order.
@@ -52,6 +53,7 @@ constexpr std::pair<std::string_view, std::string PortRow::*> kPortStrings[] = {
     {"MAC", &PortRow::mac},
     {"Address", &PortRow::address},
     {"Hostname", &PortRow::hostname},
+    {"Origin", &PortRow::origin},
 };
 
 // Sets row's string member named `name`, if any.

@@ -25,6 +25,9 @@ struct PortRow {
     std::string ifname, sw, vm, mac, object;
     std::string address, hostname;  // "" until the VM has a lease
     bool connected = true;
+    // "daemon", "attached" or "bridge" (a member found on the bridge); ""
+    // when the daemon predates Port.Origin.
+    std::string origin;
 
     bool operator==(const PortRow&) const = default;
 };

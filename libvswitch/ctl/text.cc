@@ -22,7 +22,8 @@ void append_ports(std::string& out, const SwitchRow& sw, const std::vector<PortR
         if (p.sw != sw.name) continue;
         out += std::string(label) + " " + p.ifname + "  " + or_dash(p.vm) + "  " + p.mac + "  " +
                or_dash(p.address) + "  " + or_dash(p.hostname) +
-               (p.connected ? "" : "  (disconnected)") + "\n";
+               (p.connected ? "" : "  (disconnected)") +
+               (p.origin == "bridge" ? "  (bridge member)" : "") + "\n";
         label = "          ";
         ++n;
     }
@@ -102,10 +103,10 @@ std::string stats_text(const std::vector<SwitchRow>& switches) {
 }
 
 std::string list_text(const std::vector<PortRow>& ports) {
-    Table t({"INTERFACE", "SWITCH", "VM", "MAC", "ADDRESS", "HOSTNAME", "STATE"});
+    Table t({"INTERFACE", "SWITCH", "VM", "MAC", "ADDRESS", "HOSTNAME", "STATE", "ORIGIN"});
     for (const auto& p : ports)
         t.add({p.ifname, p.sw, or_dash(p.vm), p.mac, or_dash(p.address), or_dash(p.hostname),
-               p.connected ? "connected" : "disconnected"});
+               p.connected ? "connected" : "disconnected", or_dash(p.origin)});
     return t.render() + "\n" + std::to_string(t.size()) + " port(s) listed.\n";
 }
 

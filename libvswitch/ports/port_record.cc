@@ -99,6 +99,23 @@ Result<Mac> parse_port_mac(std::string_view text) {
     return *mac;
 }
 
+PortOrigin origin_of(const PortRecord& p) {
+    if (p.created) return PortOrigin::daemon;
+    return p.adopted ? PortOrigin::bridge : PortOrigin::attached;
+}
+
+std::string_view to_string(PortOrigin origin) {
+    switch (origin) {
+        case PortOrigin::daemon:
+            return "daemon";
+        case PortOrigin::attached:
+            return "attached";
+        case PortOrigin::bridge:
+            return "bridge";
+    }
+    return "attached";
+}
+
 Status validate_mtu(uint32_t mtu) {
     if (mtu < kMinMtu || mtu > kMaxMtu)
         return make_error(EINVAL, "MTU " + std::to_string(mtu) + " is outside " +

@@ -26,9 +26,23 @@ struct PortRecord {
     std::optional<uint32_t> owner;
     std::optional<uint32_t> group;
     uint32_t mtu = 0;        // 0: whatever the bridge has
+    // A member of the bridge the daemon found there (`ip link set X master`,
+    // libvirt without the hook, qemu-bridge-helper) rather than plugged in:
+    // its VM is unknown until AttachInterface names it, its MAC is the
+    // guest's once the bridge learned it (else the interface's own), and
+    // the kernel is the truth for it, so it is in neither the ports file
+    // nor an interface alias (members.h).
+    bool adopted = false;
 
     friend bool operator==(const PortRecord&, const PortRecord&) = default;
 };
+
+// Where a port came from, as the bus shows it (Port.Origin): a TAP the
+// daemon made (AttachAdapter), an interface plugged in by AttachInterface,
+// or a member found on the bridge.
+enum class PortOrigin { daemon, attached, bridge };
+PortOrigin origin_of(const PortRecord& p);
+std::string_view to_string(PortOrigin origin);  // "daemon", "attached", "bridge"
 
 // 1..15 bytes; no '/', ':', whitespace or control characters; not "." or
 // "..": what the kernel's dev_valid_name() accepts, minus ':' (aliases).

@@ -63,7 +63,11 @@ serial=$(soa_serial)
 [ -n "$serial" ] || vsi_fail "no SOA serial for vswitch.internal"
 renews=$(grep -c '^renew' "$VSI_TMP/udhcpc.out" || true)
 for ((n = 1; n <= 5; n++)); do
-  for pid in $(ip netns pids "$NS_VM"); do kill -USR1 "$pid"; done # busybox udhcpc: renew now
+  # busybox udhcpc: renew now. Only udhcpc itself: a hook script of its
+  # may be running, and may exit before the signal reaches it.
+  for pid in $(ip netns pids "$NS_VM"); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = udhcpc ] && kill -USR1 "$pid" 2>/dev/null || true
+  done
   for ((i = 0; i < 50; i++)); do
     [ "$(grep -c '^renew' "$VSI_TMP/udhcpc.out" || true)" -ge $((renews + n)) ] && break
     sleep 0.1

@@ -46,15 +46,34 @@ inline SwitchRow lab_switch() {
 
 // Online, with a lease.
 inline PortRow web_port() {
-    return {
-        "tap-web",       "Default",   "web", "52:54:00:0f:0e:c2", "/org/vswitch1/port/tap_2dweb",
-        "172.27.160.37", "web-guest", true};
+    return {"tap-web",
+            "Default",
+            "web",
+            "52:54:00:0f:0e:c2",
+            "/org/vswitch1/port/tap_2dweb",
+            "172.27.160.37",
+            "web-guest",
+            true,
+            "daemon"};
 }
 
 // Plugged by libvirt without a VM name, cable pulled, no lease.
 inline PortRow db_port() {
-    return {"vm-db", "Default", "",   "52:54:00:00:0d:b0", "/org/vswitch1/port/vm_2ddb",
-            "",      "",        false};
+    return {"vm-db", "Default", "",    "52:54:00:00:0d:b0", "/org/vswitch1/port/vm_2ddb",
+            "",      "",        false, "attached"};
+}
+
+// Put into the bridge with `ip link set ... master` (no VM name), leased.
+inline PortRow member_port() {
+    return {"vm-guest",
+            "Default",
+            "",
+            "0a:3e:12:34:56:78",
+            "/org/vswitch1/port/vm_2dguest",
+            "172.27.160.99",
+            "guest1",
+            true,
+            "bridge"};
 }
 
 inline StatusView one_switch(std::optional<uint64_t> repairs = 0) {

@@ -13,11 +13,12 @@ namespace {
 
 const char* const kWebJson =
     R"({"interface":"tap-web","switch":"Default","vm":"web","mac":"52:54:00:0f:0e:c2",)"
-    R"("address":"172.27.160.37","hostname":"web-guest","connected":true,)"
+    R"("address":"172.27.160.37","hostname":"web-guest","connected":true,"origin":"daemon",)"
     R"("object":"/org/vswitch1/port/tap_2dweb"})";
 const char* const kDbJson =
     R"({"interface":"vm-db","switch":"Default","vm":"","mac":"52:54:00:00:0d:b0",)"
-    R"("address":"","hostname":"","connected":false,"object":"/org/vswitch1/port/vm_2ddb"})";
+    R"("address":"","hostname":"","connected":false,"origin":"attached",)"
+    R"("object":"/org/vswitch1/port/vm_2ddb"})";
 
 }  // namespace
 
@@ -57,6 +58,13 @@ TEST(VswitchctlJson, StatsMapsEachSwitchToItsCountersOrNull) {
     EXPECT_EQ(stats_json({default_switch(), lab_switch()}),
               R"({"Default":{"dhcp.acks":3,"dhcp.dropped.zero-mac":2,"dns.queries":10,)"
               R"("dns.refused":0},"lab":null})");
+}
+
+TEST(VswitchctlJson, ABridgeMemberSaysItsOrigin) {
+    EXPECT_EQ(list_json({member_port()}),
+              R"([{"interface":"vm-guest","switch":"Default","vm":"","mac":"0a:3e:12:34:56:78",)"
+              R"("address":"172.27.160.99","hostname":"guest1","connected":true,"origin":"bridge",)"
+              R"("object":"/org/vswitch1/port/vm_2dguest"}])");
 }
 
 TEST(VswitchctlJson, ListHasEveryPortConnectedOrNot) {

@@ -110,6 +110,7 @@ public:
             .s("Address", p.address)
             .s("Hostname", p.hostname)
             .b("Connected", p.connected)
+            .s("Origin", p.origin)
             .interface("org.freedesktop.DBus.Properties");
     }
 

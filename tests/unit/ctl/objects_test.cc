@@ -28,7 +28,8 @@ ObjectProperties port_object(const PortRow& p) {
              {"MAC", p.mac},
              {"Address", p.address},
              {"Hostname", p.hostname},
-             {"Connected", p.connected}}};
+             {"Connected", p.connected},
+             {"Origin", p.origin}}};
 }
 
 SwitchRow without_leases(SwitchRow s) {
@@ -107,7 +108,7 @@ TEST(VswitchctlObjects, MissingIdentityIsAnErrorNamingIt) {
 
 TEST(VswitchctlObjects, AValueOfAnotherTypeIsAnErrorNamingIt) {
     auto port = port_object(web_port());
-    port.properties.back().second = std::string("yes");  // Connected
+    port.properties[6].second = std::string("yes");  // Connected
     auto o = build_objects({port});
     ASSERT_FALSE(o.ok());
     EXPECT_EQ(o.error().code, EBADMSG);

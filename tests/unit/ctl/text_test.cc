@@ -20,7 +20,7 @@ std::string fake_time(uint64_t usec) {
 TEST(VswitchctlText, NoSwitchesPrintsNothingAndEmptyTables) {
     EXPECT_EQ(status_text(StatusView{}), "");
     EXPECT_EQ(list_text({}),
-              "INTERFACE  SWITCH  VM  MAC  ADDRESS  HOSTNAME  STATE\n"
+              "INTERFACE  SWITCH  VM  MAC  ADDRESS  HOSTNAME  STATE  ORIGIN\n"
               "\n"
               "0 port(s) listed.\n");
     EXPECT_EQ(leases_text({}, fake_time),
@@ -137,11 +137,34 @@ TEST(VswitchctlText, StatusShowsOnlyEachSwitchsOwnPorts) {
 
 TEST(VswitchctlText, ListAlignsColumnsAndMarksTheDisconnectedPort) {
     EXPECT_EQ(list_text({web_port(), db_port()}),
-              "INTERFACE  SWITCH   VM   MAC                ADDRESS        HOSTNAME   STATE\n"
-              "tap-web    Default  web  52:54:00:0f:0e:c2  172.27.160.37  web-guest  connected\n"
-              "vm-db      Default  -    52:54:00:00:0d:b0  -              -          disconnected\n"
+              "INTERFACE  SWITCH   VM   MAC                ADDRESS        HOSTNAME   STATE         "
+              "ORIGIN\n"
+              "tap-web    Default  web  52:54:00:0f:0e:c2  172.27.160.37  web-guest  connected     "
+              "daemon\n"
+              "vm-db      Default  -    52:54:00:00:0d:b0  -              -          disconnected  "
+              "attached\n"
               "\n"
               "2 port(s) listed.\n");
+}
+
+// An interface put into the bridge by hand is a port: listed with its
+// origin, marked in status, its lease's host name shown.
+TEST(VswitchctlText, ABridgeMemberIsListedAndMarked) {
+    PortRow old_daemon = db_port();
+    old_daemon.origin = "";  // a daemon without Port.Origin
+    EXPECT_EQ(
+        list_text({member_port(), old_daemon}),
+        "INTERFACE  SWITCH   VM  MAC                ADDRESS        HOSTNAME  STATE         ORIGIN\n"
+        "vm-guest   Default  -   0a:3e:12:34:56:78  172.27.160.99  guest1    connected     bridge\n"
+        "vm-db      Default  -   52:54:00:00:0d:b0  -              -         disconnected  -\n"
+        "\n"
+        "2 port(s) listed.\n");
+    StatusView v{{default_switch()}, {member_port()}, 0};
+    EXPECT_NE(
+        status_text(v).find(
+            "    Ports: vm-guest  -  0a:3e:12:34:56:78  172.27.160.99  guest1  (bridge member)\n"),
+        std::string::npos)
+        << status_text(v);
 }
 
 TEST(VswitchctlText, LeasesWithAndWithoutHostName) {
