@@ -17,7 +17,6 @@ const char* error_name(int code) {
         case EPERM:
         case EACCES: return kErrorAccessDenied;
         case E2BIG: return kErrorLimitExceeded;
-        case ENOENT: return kErrorNotFound;
         default: return kErrorFailed;
     }
 }

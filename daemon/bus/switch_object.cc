@@ -158,7 +158,13 @@ int method_remove_reservation(sd_bus_message* m, void* userdata, sd_bus_error* e
         const char* key = nullptr;
         int r = sd_bus_message_read(m, "s", &key);
         if (r < 0) return r;
-        if (auto s = switch_of(userdata).remove_reservation(key); !s) return reply_error(error, s.error());
+        if (auto s = switch_of(userdata).remove_reservation(key); !s) {
+            // ENOENT from the kernel stays Failed (errors.cc); here it is
+            // the reservation that is not there.
+            if (s.error().code != ENOENT) return reply_error(error, s.error());
+            sd_bus_error_set(error, kErrorNotFound, s.error().message.c_str());
+            return -ENOENT;
+        }
         return sd_bus_reply_method_return(m, "");
     });
 }
