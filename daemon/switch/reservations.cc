@@ -38,9 +38,11 @@ void Switch::load_reservations() {
         // Keep the evidence and say so where an admin looks; serving goes
         // on with the configured reservations.
         std::string aside = path + ".corrupt";
-        std::string moved = std::rename(path.c_str(), aside.c_str()) == 0 ? "; moved to '" + aside + "'" : "";
-        problems_.raise(std::string(kReservationsCorrupt), loaded.error().message + moved,
-                        "fix the file and move it back, then restart vswitchd, or add the reservations again");
+        std::string moved =
+            std::rename(path.c_str(), aside.c_str()) == 0 ? "; moved to '" + aside + "'" : "";
+        problems_.raise(
+            std::string(kReservationsCorrupt), loaded.error().message + moved,
+            "fix the file and move it back, then restart vswitchd, or add the reservations again");
         return;
     }
     std::vector<dhcp::Reservation> all = config_.reservations;
@@ -48,8 +50,8 @@ void Switch::load_reservations() {
         all.push_back(r);
         if (auto st = dhcp::check_reservations(all); !st) {
             // A configured one now says the same: the file's goes.
-            log::warning("switch '" + config_.name + "': reservations file '" + path + "': " + st.error().message +
-                             ", ignoring its entry",
+            log::warning("switch '" + config_.name + "': reservations file '" + path +
+                             "': " + st.error().message + ", ignoring its entry",
                          {{"VSWITCH_SWITCH", config_.name}});
             all.pop_back();
             continue;
@@ -68,7 +70,8 @@ std::vector<Switch::ReservationRow> Switch::reservations() const {
     return out;
 }
 
-Result<Switch::ReservationRow> Switch::add_reservation(std::string_view key, std::string_view address) {
+Result<Switch::ReservationRow> Switch::add_reservation(std::string_view key,
+                                                       std::string_view address) {
     const std::string what = "reserving an address on switch '" + config_.name + "'";
     if (!has_address()) return make_error(EINVAL, what + ": a private switch serves no DHCP");
     auto r = dhcp::parse_reservation_key(key);
@@ -83,7 +86,8 @@ Result<Switch::ReservationRow> Switch::add_reservation(std::string_view key, std
     auto runtime = runtime_reservations_;
     runtime.push_back(*r);
     // On the disk before it is acknowledged.
-    if (auto st = dhcp::save_reservation_file(reservations_path(), runtime); !st) return st.error().context(what);
+    if (auto st = dhcp::save_reservation_file(reservations_path(), runtime); !st)
+        return st.error().context(what);
     runtime_reservations_ = std::move(runtime);
     apply_reservations();
     ReservationRow row{*r, false, dhcp::address_at(subnet_, r->host_offset)};
@@ -94,22 +98,26 @@ Result<Switch::ReservationRow> Switch::add_reservation(std::string_view key, std
 }
 
 Status Switch::remove_reservation(std::string_view key) {
-    const std::string what = "removing the reservation of '" + std::string(key) + "' on switch '" + config_.name + "'";
+    const std::string what =
+        "removing the reservation of '" + std::string(key) + "' on switch '" + config_.name + "'";
     auto r = dhcp::parse_reservation_key(key);
     if (!r) return r.error().context(what);
     for (const auto& c : config_.reservations)
         if (same_key(c, *r))
-            return make_error(EINVAL, what + ": it is configured in " + config_.source + "; remove it there");
+            return make_error(
+                EINVAL, what + ": it is configured in " + config_.source + "; remove it there");
     auto it = std::find_if(runtime_reservations_.begin(), runtime_reservations_.end(),
                            [&](const dhcp::Reservation& x) { return same_key(x, *r); });
-    if (it == runtime_reservations_.end()) return make_error(ENOENT, what + ": no such reservation");
+    if (it == runtime_reservations_.end())
+        return make_error(ENOENT, what + ": no such reservation");
     auto runtime = runtime_reservations_;
     runtime.erase(runtime.begin() + (it - runtime_reservations_.begin()));
-    if (auto st = dhcp::save_reservation_file(reservations_path(), runtime); !st) return st.error().context(what);
+    if (auto st = dhcp::save_reservation_file(reservations_path(), runtime); !st)
+        return st.error().context(what);
     runtime_reservations_ = std::move(runtime);
     apply_reservations();
-    log::info("switch '" + config_.name + "': reservation of " + std::string(dhcp::to_string(r->kind)) + " '" +
-                  r->key + "' removed",
+    log::info("switch '" + config_.name + "': reservation of " +
+                  std::string(dhcp::to_string(r->kind)) + " '" + r->key + "' removed",
               {{"VSWITCH_SWITCH", config_.name}});
     return {};
 }
@@ -118,7 +126,8 @@ void Switch::apply_reservations() {
     if (!dhcp_) return;
     std::vector<dhcp::FixedAddress> fixed;
     auto taken = [&](const Mac& m) {
-        return std::any_of(fixed.begin(), fixed.end(), [&](const dhcp::FixedAddress& f) { return f.mac == m; });
+        return std::any_of(fixed.begin(), fixed.end(),
+                           [&](const dhcp::FixedAddress& f) { return f.mac == m; });
     };
     const auto ports = ports_.list();  // by interface name
     // MACs first: a MAC reservation wins over a VM's whose port has that MAC.
@@ -136,13 +145,15 @@ void Switch::apply_reservations() {
                         break;
                     }
             }
-            if (!mac || taken(*mac)) continue;  // a VM not attached now; or its MAC is reserved already
+            if (!mac || taken(*mac))
+                continue;  // a VM not attached now; or its MAC is reserved already
             fixed.push_back({*mac, r.host_offset});
         }
     }
     if (fixed == dhcp_->fixed_addresses()) return;
     if (auto st = dhcp_->set_fixed_addresses(std::move(fixed)); !st)
-        log::error("switch '" + config_.name + "': " + st.error().message + ", keeping the previous reservations",
+        log::error("switch '" + config_.name + "': " + st.error().message +
+                       ", keeping the previous reservations",
                    {{"VSWITCH_SWITCH", config_.name}});
 }
 

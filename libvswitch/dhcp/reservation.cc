@@ -29,7 +29,8 @@ Result<uint32_t> parse_offset_field(std::string_view s) {
 Result<Reservation> parse_line(std::string_view line) {
     size_t sp = line.find(' ');
     std::string_view kind = line.substr(0, sp);
-    if (sp == std::string_view::npos) return make_error(EBADMSG, "expected 'mac MAC OFFSET' or 'vm OFFSET NAME'");
+    if (sp == std::string_view::npos)
+        return make_error(EBADMSG, "expected 'mac MAC OFFSET' or 'vm OFFSET NAME'");
     std::string_view rest = line.substr(sp + 1);
     size_t sp2 = rest.find(' ');
     if (sp2 == std::string_view::npos)
@@ -47,7 +48,8 @@ Result<Reservation> parse_line(std::string_view line) {
     } else if (kind == "vm") {
         auto off = parse_offset_field(a);
         if (!off) return off.error();
-        if (auto st = ports::validate_vm_name(b, false); !st) return make_error(EBADMSG, st.error().message);
+        if (auto st = ports::validate_vm_name(b, false); !st)
+            return make_error(EBADMSG, st.error().message);
         r.kind = Reservation::Kind::vm;
         r.key = std::string(b);
         r.host_offset = *off;
@@ -59,7 +61,9 @@ Result<Reservation> parse_line(std::string_view line) {
 
 }  // namespace
 
-std::string_view to_string(Reservation::Kind kind) { return kind == Reservation::Kind::mac ? "mac" : "vm"; }
+std::string_view to_string(Reservation::Kind kind) {
+    return kind == Reservation::Kind::mac ? "mac" : "vm";
+}
 
 Result<Reservation> parse_reservation_key(std::string_view key) {
     if (key.empty()) return make_error(EINVAL, "a reservation needs a MAC or a VM name");
@@ -91,14 +95,14 @@ Result<uint32_t> parse_host_offset(std::string_view address, uint8_t prefix_leng
         offset = a->value() - subnet->normalized().network().value();
     } else {
         std::string m = "address " + quoted(address) + " is ";
-        m += subnet ? "neither in " + subnet->normalized().to_string() + " nor"
-                    : "not";
+        m += subnet ? "neither in " + subnet->normalized().to_string() + " nor" : "not";
         m += " a host offset (such as 0.0.0.42: the network part zero)";
         return make_error(EINVAL, m);
     }
     if (offset < 2 || offset >= host_mask)
         return make_error(EINVAL, "address " + quoted(address) + " is not a client address of a /" +
-                                      std::to_string(prefix_length) + " (offset 1 is the gateway; offsets 2 to " +
+                                      std::to_string(prefix_length) +
+                                      " (offset 1 is the gateway; offsets 2 to " +
                                       std::to_string(host_mask - 1) + " are clients)");
     return offset;
 }
@@ -117,8 +121,9 @@ Status check_reservations(std::span<const Reservation> all) {
         if (auto [it, fresh] = keys.emplace(std::pair{r.kind, r.key}, &r); !fresh)
             return make_error(EEXIST, describe(r) + " is reserved twice");
         if (auto [it, fresh] = offsets.emplace(r.host_offset, &r); !fresh)
-            return make_error(EEXIST, "host offset " + std::to_string(r.host_offset) + " is reserved for " +
-                                          describe(*it->second) + " and for " + describe(r));
+            return make_error(EEXIST, "host offset " + std::to_string(r.host_offset) +
+                                          " is reserved for " + describe(*it->second) +
+                                          " and for " + describe(r));
     }
     return {};
 }
@@ -139,7 +144,8 @@ std::string format_reservation_file(std::span<const Reservation> reservations) {
 
 Result<std::vector<Reservation>> parse_reservation_file(std::string_view text) {
     if (text.size() > kMaxReservationFileSize)
-        return make_error(E2BIG, "larger than " + std::to_string(kMaxReservationFileSize) + " bytes");
+        return make_error(E2BIG,
+                          "larger than " + std::to_string(kMaxReservationFileSize) + " bytes");
     std::vector<Reservation> out;
     size_t line_no = 0;
     for (size_t pos = 0; pos < text.size();) {
@@ -153,7 +159,8 @@ Result<std::vector<Reservation>> parse_reservation_file(std::string_view text) {
         };
         if (line_no == 1) {
             std::string_view header = line.substr(0, line.find(' '));
-            if (header != kMagic) return at(EBADMSG, "not a reservations file (no 'vswitch-reservations' header)");
+            if (header != kMagic)
+                return at(EBADMSG, "not a reservations file (no 'vswitch-reservations' header)");
             if (line != std::string(kMagic) + " " + std::string(kVersion))
                 return at(ENOTSUP, "unsupported version " + quoted(line.substr(header.size())));
             continue;
@@ -166,13 +173,16 @@ Result<std::vector<Reservation>> parse_reservation_file(std::string_view text) {
         out.push_back(std::move(*r));
         if (auto st = check_reservations(out); !st) return at(EBADMSG, st.error().message);
     }
-    if (line_no == 0) return make_error(EBADMSG, "line 1: empty file (no 'vswitch-reservations' header)");
+    if (line_no == 0)
+        return make_error(EBADMSG, "line 1: empty file (no 'vswitch-reservations' header)");
     return out;
 }
 
 Result<std::vector<Reservation>> load_reservation_file(const std::string& path) {
     auto text = read_file(path, kMaxReservationFileSize);
-    if (!text) return text.error().code == ENOENT ? text.error() : text.error().context("reading '" + path + "'");
+    if (!text)
+        return text.error().code == ENOENT ? text.error()
+                                           : text.error().context("reading '" + path + "'");
     auto r = parse_reservation_file(*text);
     if (!r) return r.error().context("reservations file '" + path + "'");
     return r;

@@ -30,8 +30,9 @@ TEST(VswitchctlReservations, TextAndJson) {
               "Default  52:54:00:12:34:56  172.27.160.42  config\n"
               "Default  web server         172.27.160.77  runtime\n"
               "\n2 reservation(s) listed.\n");
-    EXPECT_EQ(reservations_json(rows),
-              R"([{"switch":"Default","key":"52:54:00:12:34:56","address":"172.27.160.42","origin":"config"},)"
-              R"({"switch":"Default","key":"web server","address":"172.27.160.77","origin":"runtime"}])");
+    EXPECT_EQ(
+        reservations_json(rows),
+        R"([{"switch":"Default","key":"52:54:00:12:34:56","address":"172.27.160.42","origin":"config"},)"
+        R"({"switch":"Default","key":"web server","address":"172.27.160.77","origin":"runtime"}])");
     EXPECT_EQ(reservations_json({}), "[]");
 }

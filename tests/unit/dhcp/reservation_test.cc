@@ -9,8 +9,12 @@ namespace {
 
 const Ipv4Prefix kToday = *Ipv4Prefix::parse("172.27.160.0/20");
 
-Reservation mac_at(const char* mac, uint32_t offset) { return {Reservation::Kind::mac, mac, offset}; }
-Reservation vm_at(const char* vm, uint32_t offset) { return {Reservation::Kind::vm, vm, offset}; }
+Reservation mac_at(const char* mac, uint32_t offset) {
+    return {Reservation::Kind::mac, mac, offset};
+}
+Reservation vm_at(const char* vm, uint32_t offset) {
+    return {Reservation::Kind::vm, vm, offset};
+}
 
 }  // namespace
 
@@ -59,16 +63,19 @@ TEST(Reservation, DuplicatesAndTheLimitAreRefused) {
     two = {mac_at("52:54:00:00:00:01", 10), vm_at("52:54:00:00:00:01", 11)};
     EXPECT_TRUE(check_reservations(two).ok());
     std::vector<Reservation> many;
-    for (uint32_t i = 0; i <= kMaxReservations; ++i) many.push_back(vm_at(("vm" + std::to_string(i)).c_str(), i + 2));
+    for (uint32_t i = 0; i <= kMaxReservations; ++i)
+        many.push_back(vm_at(("vm" + std::to_string(i)).c_str(), i + 2));
     EXPECT_EQ(check_reservations(many).error().code, E2BIG);
     many.pop_back();
     EXPECT_TRUE(check_reservations(many).ok());
 }
 
 TEST(ReservationFile, RoundTripsMacsAndVmNamesWithSpaces) {
-    std::vector<Reservation> all{mac_at("52:54:00:12:34:56", 42), vm_at("web server", 43), vm_at(" x ", 4094)};
+    std::vector<Reservation> all{mac_at("52:54:00:12:34:56", 42), vm_at("web server", 43),
+                                 vm_at(" x ", 4094)};
     std::string text = format_reservation_file(all);
-    EXPECT_EQ(text, "vswitch-reservations 1\nmac 52:54:00:12:34:56 42\nvm 43 web server\nvm 4094  x \n");
+    EXPECT_EQ(text,
+              "vswitch-reservations 1\nmac 52:54:00:12:34:56 42\nvm 43 web server\nvm 4094  x \n");
     auto back = parse_reservation_file(text);
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(*back, all);
@@ -81,9 +88,9 @@ TEST(ReservationFile, IsStrictAndNamesTheLine) {
     EXPECT_EQ(parse_reservation_file("").error().code, EBADMSG);
     EXPECT_EQ(parse_reservation_file("vswitch-leases 1\n").error().code, EBADMSG);
     EXPECT_EQ(parse_reservation_file("vswitch-reservations 2\n").error().code, ENOTSUP);
-    for (const char* bad : {"mac 52:54:00:12:34:56\n", "mac nonsense 42\n", "mac 52:54:00:12:34:56 1\n",
-                            "mac 52:54:00:12:34:56 42x\n", "vm 42\n", "vm x name\n", "host 42 a\n",
-                            "mac 52:54:00:12:34:56 99999999999\n"}) {
+    for (const char* bad : {"mac 52:54:00:12:34:56\n", "mac nonsense 42\n",
+                            "mac 52:54:00:12:34:56 1\n", "mac 52:54:00:12:34:56 42x\n", "vm 42\n",
+                            "vm x name\n", "host 42 a\n", "mac 52:54:00:12:34:56 99999999999\n"}) {
         auto r = parse_reservation_file(std::string("vswitch-reservations 1\n") + bad);
         ASSERT_FALSE(r.ok()) << bad;
         EXPECT_EQ(r.error().code, EBADMSG) << bad;

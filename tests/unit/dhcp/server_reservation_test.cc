@@ -24,7 +24,9 @@ ServerCore make_server(const char* subnet = "172.27.160.0/20") {
     return std::move(s).value();
 }
 
-Mac mac(int n) { return Mac({0x52, 0x54, 0x00, 0x00, uint8_t(n >> 8), uint8_t(n)}); }
+Mac mac(int n) {
+    return Mac({0x52, 0x54, 0x00, 0x00, uint8_t(n >> 8), uint8_t(n)});
+}
 
 Message client(MessageType type, int n) {
     Message m;
@@ -75,7 +77,9 @@ Ipv4 dora(ServerCore& s, int n, Clock::time_point now, std::optional<Ipv4> wante
     return ack.kind == DecisionKind::ack ? ack.reply.yiaddr : Ipv4();
 }
 
-uint32_t lease_secs(const Decision& d) { return *d.reply.options.u32(OptionCode::lease_time); }
+uint32_t lease_secs(const Decision& d) {
+    return *d.reply.options.u32(OptionCode::lease_time);
+}
 
 }  // namespace
 
@@ -147,7 +151,8 @@ TEST(DhcpReservation, HolderKeepsItUntilItsLeaseEndsThenTheOwnerGetsIt) {
     // Its lease ends: the owner's next start gets it.
     s.expire(t0 + 3600s);
     EXPECT_EQ(s.handle(renew(2, kReserved), t0 + 3601s).kind, DecisionKind::nak);
-    EXPECT_EQ(s.handle(init_reboot(1, elsewhere), t0 + 3602s).kind, DecisionKind::nak);  // moved at a restart
+    EXPECT_EQ(s.handle(init_reboot(1, elsewhere), t0 + 3602s).kind,
+              DecisionKind::nak);  // moved at a restart
     EXPECT_EQ(dora(s, 1, t0 + 3602s), kReserved);
     EXPECT_EQ(s.leases().find_by_mac(mac(1))->address, kReserved);
     EXPECT_EQ(s.leases().size(), 1u);  // its old lease went
