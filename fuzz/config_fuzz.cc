@@ -43,6 +43,9 @@ void check_switch(const SwitchConfig& s, bool main_file) {
     check(s.lease_time_sec >= kMinLeaseTimeSec && s.lease_time_sec <= kMaxLeaseTimeSec);
     check(s.max_leases_per_port >= 1 && s.max_leases_per_port <= kMaxMaxLeasesPerPort);
     if (s.mtu) check(*s.mtu >= kMinMtu && *s.mtu <= kMaxMtu);
+    check(s.reservations.size() <= dhcp::kMaxReservations && dhcp::check_reservations(s.reservations).ok());
+    const uint8_t len = s.subnet ? s.subnet->length() : s.prefix_length;
+    for (const auto& r : s.reservations) check(r.host_offset >= 2 && r.host_offset < (uint32_t{1} << (32 - len)) - 1);
     if (main_file) {
         check(s.name == kDefaultSwitchName && s.type == SwitchType::nat);
     } else {

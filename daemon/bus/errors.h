@@ -17,6 +17,7 @@ inline constexpr const char* kErrorInvalidArgument = "org.vswitch1.Error.Invalid
 inline constexpr const char* kErrorExists = "org.vswitch1.Error.Exists";
 inline constexpr const char* kErrorAccessDenied = "org.vswitch1.Error.AccessDenied";
 inline constexpr const char* kErrorLimitExceeded = "org.vswitch1.Error.LimitExceeded";
+inline constexpr const char* kErrorNotFound = "org.vswitch1.Error.NotFound";
 inline constexpr const char* kErrorFailed = "org.vswitch1.Error.Failed";
 
 // ENODEV NoSuchPort, EINVAL/ERANGE/EBADMSG/ENXIO InvalidArgument,

@@ -120,6 +120,55 @@ int method_list_leases(sd_bus_message* m, void* userdata, sd_bus_error* /*error*
     });
 }
 
+// a(sss): key (a MAC or a VM name), today's address, origin ("config":
+// a [Reservation] section; "runtime": added over the bus).
+int method_list_reservations(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
+    return guarded([&] {
+        sd_bus_message* raw = nullptr;
+        int r = sd_bus_message_new_method_return(m, &raw);
+        if (r < 0) return r;
+        UniqueHandle<sd_bus_message, sd_bus_message_unref> reply(raw);
+        if ((r = sd_bus_message_open_container(raw, 'a', "(sss)")) < 0) return r;
+        for (const auto& row : switch_of(userdata).reservations()) {
+            r = sd_bus_message_append(raw, "(sss)", row.reservation.key.c_str(), row.address.to_string().c_str(),
+                                      row.configured ? "config" : "runtime");
+            if (r < 0) return r;
+        }
+        if ((r = sd_bus_message_close_container(raw)) < 0) return r;
+        return sd_bus_send(nullptr, raw, nullptr);
+    });
+}
+
+// Replies only once the reservation is on the disk (reservations.cc).
+int method_add_reservation(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return guarded([&] {
+        if (auto s = require_root(m, "reserve addresses"); !s) return reply_error(error, s.error());
+        const char *key = nullptr, *address = nullptr;
+        int r = sd_bus_message_read(m, "ss", &key, &address);
+        if (r < 0) return r;
+        auto row = switch_of(userdata).add_reservation(key, address);
+        if (!row) return reply_error(error, row.error());
+        return sd_bus_reply_method_return(m, "s", row->address.to_string().c_str());
+    });
+}
+
+int method_remove_reservation(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return guarded([&] {
+        if (auto s = require_root(m, "remove reservations"); !s) return reply_error(error, s.error());
+        const char* key = nullptr;
+        int r = sd_bus_message_read(m, "s", &key);
+        if (r < 0) return r;
+        if (auto s = switch_of(userdata).remove_reservation(key); !s) {
+            // ENOENT from the kernel stays Failed (errors.cc); here it is
+            // the reservation that is not there.
+            if (s.error().code != ENOENT) return reply_error(error, s.error());
+            sd_bus_error_set(error, kErrorNotFound, s.error().message.c_str());
+            return -ENOENT;
+        }
+        return sd_bus_reply_method_return(m, "");
+    });
+}
+
 const sd_bus_vtable kSwitchVtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("Name", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -135,6 +184,14 @@ const sd_bus_vtable kSwitchVtable[] = {
     // Times the bridge or ports were put back after others undid them (heal.cc).
     SD_BUS_PROPERTY("Repairs", "t", get_repairs, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_METHOD_WITH_NAMES("ListLeases", "", , "a(ssst)", SD_BUS_PARAM(leases), method_list_leases,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ListReservations", "", , "a(sss)", SD_BUS_PARAM(reservations),
+                             method_list_reservations, SD_BUS_VTABLE_UNPRIVILEGED),
+    // Privileged: require_root() and the bus policy (unprivileged flag set
+    // so the daemon's own check gives the named error).
+    SD_BUS_METHOD_WITH_NAMES("AddReservation", "ss", SD_BUS_PARAM(key) SD_BUS_PARAM(address), "s",
+                             SD_BUS_PARAM(reserved), method_add_reservation, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("RemoveReservation", "s", SD_BUS_PARAM(key), "", , method_remove_reservation,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,
 };

@@ -101,4 +101,17 @@ Result<std::vector<LeaseRow>> Client::leases(const std::string& switch_name,
     return out;
 }
 
+Result<std::vector<ReservationRow>> Client::reservations(const std::string& switch_name,
+                                                         const std::string& object) {
+    auto reply = call(object, kSwitchInterface.data(), "ListReservations");
+    if (!reply) return reply.error();
+    std::vector<ReservationRow> out;
+    int r = sd_bus_message_enter_container(reply->get(), 'a', "(sss)");
+    const char *key = nullptr, *addr = nullptr, *origin = nullptr;
+    while (r >= 0 && (r = sd_bus_message_read(reply->get(), "(sss)", &key, &addr, &origin)) > 0)
+        out.push_back(ReservationRow{switch_name, key, addr, origin});
+    if (r < 0) return read_error(r, "ListReservations");
+    return out;
+}
+
 }  // namespace vswitch::ctl

@@ -60,6 +60,8 @@ public:
     Result<std::vector<SwitchRef>> list_switches();
     Result<std::vector<LeaseRow>> leases(const std::string& switch_name, const std::string& object);
 
+    Result<std::vector<ReservationRow>> reservations(const std::string& switch_name, const std::string& object);
+
 private:
     sd_bus* bus_;
 };

@@ -112,6 +112,52 @@ int cmd_leases(Client& c, const Command& cmd) {
     return print(cmd.json ? leases_json(leases) + "\n" : leases_text(leases, format_local_time));
 }
 
+// The switches ListSwitches names, or the one asked for (ENOENT otherwise).
+Result<std::vector<SwitchRef>> pick_switches(Client& c, const std::string* only) {
+    auto switches = c.list_switches();
+    if (!switches) return switches.error();
+    std::erase_if(*switches, [&](const SwitchRef& s) { return only && s.name != *only; });
+    if (only && switches->empty()) return make_error(ENOENT, "no switch '" + *only + "'");
+    return switches;
+}
+
+int cmd_reservations(Client& c, const Command& cmd) {
+    auto switches = pick_switches(c, cmd.args.empty() ? nullptr : &cmd.args[0]);
+    if (!switches) return fail(switches.error());
+    std::vector<ReservationRow> rows;
+    for (const auto& s : *switches) {
+        auto more = c.reservations(s.name, s.object);
+        if (!more) return fail(more.error());
+        rows.insert(rows.end(), more->begin(), more->end());
+    }
+    return print(cmd.json ? reservations_json(rows) + "\n" : reservations_text(rows));
+}
+
+// reserve SWITCH KEY ADDRESS prints the address reserved (today's);
+// unreserve SWITCH KEY prints nothing.
+int cmd_reserve(Client& c, const Command& cmd) {
+    auto switches = pick_switches(c, &cmd.args[0]);
+    if (!switches) return fail(switches.error());
+    const std::string& object = switches->front().object;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    sd_bus_message* raw = nullptr;
+    int r = cmd.verb == "reserve"
+                ? sd_bus_call_method(c.get(), kService, object.c_str(), kSwitchInterface.data(), "AddReservation", &e,
+                                     &raw, "ss", cmd.args[1].c_str(), cmd.args[2].c_str())
+                : sd_bus_call_method(c.get(), kService, object.c_str(), kSwitchInterface.data(), "RemoveReservation",
+                                     &e, &raw, "s", cmd.args[1].c_str());
+    MessagePtr reply(raw);
+    if (r < 0) {
+        int rc = fail(bus_error(e, r, cmd.verb));
+        sd_bus_error_free(&e);
+        return rc;
+    }
+    if (cmd.verb != "reserve") return 0;
+    const char* address = nullptr;
+    if ((r = sd_bus_message_read(raw, "s", &address)) < 0) return fail_errno(r, "reading the reply");
+    return print(std::string(address) + "\n");
+}
+
 // A user/group name or a number.
 bool resolve_id(const std::string& s, bool group, uint32_t& out) {
     uint32_t n = 0;
@@ -219,6 +265,8 @@ int main(int argc, char** argv) {
     if (v == "leases") return cmd_leases(c, *cmd);
     if (v == "stats") return cmd_stats(c, *cmd);
     if (v == "attach") return cmd_attach(c, *cmd);
+    if (v == "reservations") return cmd_reservations(c, *cmd);
+    if (v == "reserve" || v == "unreserve") return cmd_reserve(c, *cmd);
     if (v == "teardown") return cmd_teardown(c);
     return cmd_port_change(c, *cmd);
 }

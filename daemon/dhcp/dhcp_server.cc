@@ -258,6 +258,7 @@ void DhcpServer::reserve_neighbours() {
     for (const auto& nb : *n) {
         Ipv4 a = nb.address;
         if (a == core_.server_id() || core_.leases().find_by_address(a) || core_.pool().reserved(a)) continue;
+        if (const Mac* owner = core_.pool().fixed_owner(a); owner && *owner == nb.mac) continue;  // its owner
         if (auto st = core_.reserve_for_neighbour(a, nb.mac); !st) continue;
         log::info("DHCP: " + a.to_string() + " is in use by " + nb.mac.to_string() + " on '" + params_.bridge +
                       "' without a lease, not offering it to anyone else",
@@ -275,6 +276,9 @@ void DhcpServer::on_neighbour(const netlink::NeighbourEvent& ev) {
     // One of our clients (at its lease, or briefly at an old one after a
     // move) is not a stranger.
     if (const auto* l = core_.leases().find_by_address(a); l && l->mac == mac) return;  // the usual case
+    // A reservation's owner at its address (after a RELEASE, say) is no
+    // stranger either: its address stays its own.
+    if (const Mac* owner = core_.pool().fixed_owner(a); owner && *owner == mac) return;
     if (core_.leases().find_by_mac(mac)) return;
     if (const auto* l = core_.leases().find_by_address(a)) {
         log::warning("DHCP: " + mac.to_string() + " answers for " + a.to_string() + ", leased to " +
@@ -430,6 +434,7 @@ std::optional<DhcpServer::Inbound> DhcpServer::read_local(std::span<uint8_t> buf
 void DhcpServer::handle_datagram(std::span<const uint8_t> bytes, dhcp::Source source) {
     auto d = core_.handle_packet(bytes, dhcp::Clock::now(), source);
     report_limits();
+    report_conflicts();
     if (d.dropped) {
         log::debug("DHCP: dropped a packet from " + port_name(source) + " (" + std::string(dhcp::to_string(*d.dropped)) +
                        ")",
@@ -585,6 +590,17 @@ void DhcpServer::report_limits() {
     }
 }
 
+// Once per reservation until its owner gets the address (the core says when).
+void DhcpServer::report_conflicts() {
+    for (const auto& c : core_.take_reservation_conflicts()) {
+        auto left = std::chrono::duration_cast<std::chrono::seconds>(c.holder_expiry - dhcp::Clock::now()).count();
+        log::warning("DHCP: " + c.address.to_string() + " is reserved for " + c.owner.to_string() + " but leased to " +
+                         c.holder.to_string() + "; the holder keeps it until its lease ends (in " +
+                         std::to_string(std::max<int64_t>(left, 0)) + " s), the owner gets another address meanwhile",
+                     {{"VSWITCH_SWITCH", params_.switch_name}});
+    }
+}
+
 void DhcpServer::expire() {
     for (const auto& l : core_.expire(dhcp::Clock::now()))
         log::debug("DHCP: lease of " + l.address.to_string() + " (" + l.mac.to_string() + ") expired",
@@ -687,6 +703,10 @@ Status DhcpServer::renumber(Ipv4Prefix subnet, Ipv4 gateway) {
     config.gateway = gateway;
     auto fresh = dhcp::ServerCore::create(config);
     if (!fresh) return fresh.error().context("renumbering the DHCP server of switch '" + params_.switch_name + "'");
+    // Reservations are host offsets: the same ones hold in the new block.
+    if (auto st = fresh->set_fixed_addresses(core_.fixed_addresses()); !st)
+        log::error(st.error().message + " after renumbering, dropping the reservations",
+                   {{"VSWITCH_SWITCH", params_.switch_name}});
     std::vector<dhcp::Lease> moved;
     for (dhcp::Lease l : core_.leases().leases()) {
         // Same host offset when it fits; otherwise restore() keeps the

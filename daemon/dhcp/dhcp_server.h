@@ -105,6 +105,13 @@ public:
     // after its VM's lease names the VM at once).
     std::optional<dhcp::Lease> lease_of(const Mac& mac) const;
 
+    // Reservations, resolved to MACs by the Switch (reservations.cc); kept
+    // across a renumber.
+    Status set_fixed_addresses(std::vector<dhcp::FixedAddress> fixed) {
+        return core_.set_fixed_addresses(std::move(fixed));
+    }
+    const std::vector<dhcp::FixedAddress>& fixed_addresses() const { return core_.fixed_addresses(); }
+
     // An address someone who is not our DHCP client uses (a port, a neighbour).
     Status reserve(Ipv4 a) { return core_.reserve(a); }
 
@@ -145,6 +152,7 @@ private:
     // write, one fdatasync), then its ACKs out.
     void commit_and_send();
     void report_limits();
+    void report_conflicts();
     std::string port_name(dhcp::Source source) const;
     dhcp::Source source_of(const sockaddr_ll& from);
     void send(const dhcp::Decision& d);

@@ -21,7 +21,10 @@ Switch::Switch(Key, SwitchServices services, SwitchConfig config, Ipv4Prefix sub
       problems_(config_.name),
       ports_(this, config_.name, config_.bridge, *services_.sock, *services_.ports) {
     problems_.set_on_change([this](const health::Problem& p, bool cleared) { on_problem(p, cleared); });
-    ports_.set_listener([this](ports::PortEvent ev, const ports::PortRecord& p) { on_port(ev, p); });
+    ports_.set_listener([this](ports::PortEvent ev, const ports::PortRecord& p) {
+        on_port(ev, p);
+        apply_reservations();  // a VM's reservation follows its port
+    });
 }
 
 Switch::~Switch() = default;
@@ -117,12 +120,15 @@ Status Switch::start_dhcp() {
     auto server = dhcpd::DhcpServer::create(services_.event, std::move(p), *services_.sock, *services_.observer);
     if (!server) return server.error();
     dhcp_ = std::move(*server);
+    load_reservations();
+    apply_reservations();
     dhcp_->add_lease_listener([this](dhcp::LeaseEvent ev, const dhcp::Lease& l) { on_lease(ev, l); });
     return {};
 }
 
 Status Switch::start_dns() {
     if (!has_address()) return {};
+    apply_reservations();  // the restored ports name their VMs now (restoring tells no listener)
     if (auto s = start_dns_on_gateway(); !s) return s;
     services_.host->on_names_changed(*this);
     return {};

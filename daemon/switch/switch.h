@@ -174,6 +174,23 @@ public:
     Status renumber(Ipv4Prefix block, std::string_view reason = {});
     uint64_t renumbers() const { return renumbers_; }
 
+    // Reservations (reservations.cc): configured ([Reservation]) and
+    // runtime ones (D-Bus, <state-dir>/<name>.reservations), each at its
+    // host offset in today's subnet.
+    struct ReservationRow {
+        dhcp::Reservation reservation;
+        bool configured = false;
+        Ipv4 address;  // today's
+    };
+    std::vector<ReservationRow> reservations() const;
+    // key: a MAC or a VM name; address: in today's subnet, or a host
+    // offset (0.0.0.42). Saved (atomic write, fsync) before it returns.
+    // EINVAL bad key or address, EEXIST key or address reserved already,
+    // E2BIG past dhcp::kMaxReservations; the file failing: its error.
+    Result<ReservationRow> add_reservation(std::string_view key, std::string_view address);
+    // ENOENT none for the key; EINVAL a configured one.
+    Status remove_reservation(std::string_view key);
+
     // Every counter of the switch's services, for the bus's Statistics
     // property (libvswitch/stats/statistics.h): DHCP's and DNS's only when
     // they run, so a private switch lists none of theirs.
@@ -209,6 +226,11 @@ private:
     void name_port(const ports::PortRecord& port, Ipv4 address);
     void seed_names();
     void log_renames();  // the name conflicts the zone just resolved
+
+    // reservations.cc
+    std::string reservations_path() const;
+    void load_reservations();
+    void apply_reservations();  // resolved (VM names to MACs) into the DHCP core
 
     Status build_bridge();
     Status start_dns_on_gateway();
@@ -250,6 +272,7 @@ private:
     std::vector<std::string> pulled_;   // ports whose cable the pulse pulled
     uint64_t renumbers_ = 0;
     netlink::Subscription members_;  // the bridge's members (members.cc)
+    std::vector<dhcp::Reservation> runtime_reservations_;  // as in the file
     // Last: its subscriptions and timers go first.
     std::unique_ptr<SwitchHealing> heal_;
 };

@@ -187,7 +187,9 @@ struct Draft {
 
     SwitchConfig cfg;
     bool main_file;
-    bool in_section = false;
+    bool in_section = false;      // [Switch] seen
+    bool in_reservation = false;  // the current section is a [Reservation]
+    std::vector<config_detail::ReservationDraft> reservations;
     std::optional<size_t> name_line, bridge_line, pool_line, prefix_line, subnet_line, domain_line;
 };
 
@@ -465,9 +467,19 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
         if (line.back() != ']')
             return make_error(EBADMSG, "invalid section header " + quoted(line) + ": no ']'");
         std::string_view section = line.substr(1, line.size() - 2);
+        if (section == "Reservation") {
+            if (d.reservations.size() >= dhcp::kMaxReservations)
+                return make_error(E2BIG, "too many [Reservation] sections (at most " +
+                                             std::to_string(dhcp::kMaxReservations) + " per switch)");
+            d.in_reservation = true;
+            d.reservations.push_back({});
+            d.reservations.back().line = line_no;
+            return {};
+        }
         if (section != "Switch")
             return make_error(EINVAL, "unknown section [" + std::string(section) +
-                                          "] (the only section is [Switch])");
+                                          "] (sections are [Switch] and [Reservation])");
+        d.in_reservation = false;
         if (d.in_section)
             return make_error(EINVAL, d.main_file
                                           ? "a second [Switch] section: vswitchd.conf configures "
@@ -485,6 +497,7 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
     std::string_view key = trim(line.substr(0, eq));
     std::string_view value = trim(line.substr(eq + 1));
     if (key.empty()) return make_error(EBADMSG, "missing key before '=' in " + quoted(line));
+    if (d.in_reservation) return config_detail::parse_reservation_key(d.reservations.back(), key, value, line_no);
     if (!d.in_section)
         return make_error(
             EBADMSG, "key " + quoted(key) + " appears before any section (put [Switch] above it)");
@@ -521,6 +534,9 @@ Status finish(Draft& d, std::string_view path) {
                                 n.error().message + "); set Domain= explicitly");
         c.domain = std::move(*n);
     }
+    auto reservations = config_detail::finish_reservations(d.reservations, c, path);
+    if (!reservations) return reservations.error();
+    c.reservations = std::move(*reservations);
     return {};
 }
 

@@ -16,6 +16,7 @@
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dhcp/reservation.h"
 
 namespace vswitch {
 
@@ -89,6 +90,9 @@ struct SwitchConfig {
     // (host-only, like Hyper-V's Internal switch: no path out, not even by
     // name). See forwards_dns().
     std::optional<bool> forward_dns;
+    // [Reservation] sections: fixed addresses by MAC or VM name, each as a
+    // host offset (see libvswitch/dhcp/reservation.h).
+    std::vector<dhcp::Reservation> reservations;
     std::string source;           // file the switch came from, for messages
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
@@ -104,7 +108,9 @@ struct Config {
 };
 
 // /etc/vswitch/vswitchd.conf: at most one [Switch] section configuring the
-// Default switch. Name= and Type= are refused: that switch is always
+// Default switch, and any number of [Reservation] sections (MACAddress= or
+// VM=, and Address=: a host offset such as 0.0.0.42, or an address inside
+// a pinned Subnet=; at most dhcp::kMaxReservations). Name= and Type= are refused: that switch is always
 // "Default", of type nat. Empty text gives the defaults.
 Result<SwitchConfig> parse_main_config(std::string_view text, std::string_view path);
 

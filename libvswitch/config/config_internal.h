@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
 #include <string_view>
 
 #include "libvswitch/base/result.h"
@@ -19,6 +22,20 @@ struct SwitchOrigin {
     size_t subnet_line = 1;
     bool bridge_from_name = false;  // Bridge= unset in a .switch file
 };
+
+// One [Reservation] section as written; resolved by finish_reservations
+// once the [Switch] keys it depends on (PrefixLength=, Subnet=) are known.
+struct ReservationDraft {
+    size_t line = 0;  // of the section header
+    std::optional<std::string> mac, vm, address;
+    size_t mac_line = 0, vm_line = 0, address_line = 0;
+};
+
+// A key of a [Reservation] section (config_reservation.cc).
+Status parse_reservation_key(ReservationDraft& d, std::string_view key, std::string_view value, size_t line);
+// The sections as reservations of `sw`, errors at "<path>:<line>".
+Result<std::vector<dhcp::Reservation>> finish_reservations(const std::vector<ReservationDraft>& drafts,
+                                                           const SwitchConfig& sw, std::string_view path);
 
 // The one parser behind parse_main_config (main_file) and parse_switch_file.
 Result<SwitchConfig> parse_switch(std::string_view text, std::string_view path, bool main_file,

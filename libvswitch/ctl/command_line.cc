@@ -17,6 +17,7 @@ constexpr Verb kVerbs[] = {
     {"status", 0, 1}, {"list", 0, 0},       {"leases", 0, 1},     {"attach", 1, 1},
     {"detach", 1, 1}, {"connect", 1, 1},    {"disconnect", 1, 1}, {"teardown", 0, 0},
     {"stats", 0, 1},  {"help", 0, 0},       {"version", 0, 0},
+    {"reserve", 3, 3}, {"unreserve", 2, 2}, {"reservations", 0, 1},
 };
 
 Error usage(const std::string& message) { return make_error(EINVAL, message); }
@@ -42,10 +43,15 @@ const char* usage_text() {
            "  detach IFNAME            unplug a port; deletes TAPs the daemon made\n"
            "  connect IFNAME           plug the virtual cable back in\n"
            "  disconnect IFNAME        pull the virtual cable (carrier off)\n"
+           "  reserve SWITCH KEY ADDRESS  keep ADDRESS for KEY (a MAC or a VM name); ADDRESS\n"
+           "                           in the switch's subnet or a host offset (0.0.0.42)\n"
+           "  unreserve SWITCH KEY     drop the reservation of KEY\n"
+           "  reservations [SWITCH]    reserved addresses: key, address, origin\n"
            "  teardown                 remove every switch, port and the firewall table\n"
            "\n"
            "Options:\n"
-           "  --json                   machine-readable output for status, list, leases, stats, attach\n"
+           "  --json                   machine-readable output for status, list, leases, stats,\n"
+           "                           reservations, attach\n"
            "  -h, --help               this text\n"
            "  --version                the version\n"
            "\n"

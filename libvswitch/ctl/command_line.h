@@ -12,7 +12,8 @@
 namespace vswitch::ctl {
 
 struct Command {
-    std::string verb;  // status list leases stats attach detach connect disconnect teardown help version
+    std::string verb;  // status list leases stats attach detach connect disconnect reserve unreserve
+                       // reservations teardown help version
     std::vector<std::string> args;
     bool json = false;
     // attach

@@ -93,6 +93,13 @@ std::string leases_json(const std::vector<LeaseRow>& leases) {
     return dump(out);
 }
 
+std::string reservations_json(const std::vector<ReservationRow>& reservations) {
+    Json out = Json::array();
+    for (const auto& r : reservations)
+        out.push_back(Json{{"switch", r.sw}, {"key", r.key}, {"address", r.address}, {"origin", r.origin}});
+    return dump(out);
+}
+
 std::string attach_json(const std::string& ifname, const std::string& mac,
                         const std::string& object) {
     return dump(Json{{"interface", ifname}, {"mac", mac}, {"object", object}});

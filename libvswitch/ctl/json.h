@@ -23,6 +23,7 @@ std::string stats_json(const std::vector<SwitchRow>& switches);
 std::string list_json(const std::vector<PortRow>& ports);
 
 // [{"switch","mac","address","hostname","expiry_usec"}, ...]
+std::string reservations_json(const std::vector<ReservationRow>& reservations);
 std::string leases_json(const std::vector<LeaseRow>& leases);
 
 // {"interface","mac","object"}: what `attach --json` prints.

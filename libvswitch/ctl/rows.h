@@ -53,6 +53,14 @@ struct LeaseRow {
     bool operator==(const LeaseRow&) const = default;
 };
 
+// One entry of a Switch's ListReservations() (a(sss)), with the switch's
+// name; origin is "config" or "runtime".
+struct ReservationRow {
+    std::string sw, key, address, origin;
+
+    bool operator==(const ReservationRow&) const = default;
+};
+
 // Everything `status` shows: switches in the daemon's order (the config's,
 // Default first), all ports sorted by interface name (each switch shows its
 // own), and the Manager's FirewallRepairs (nullopt: the daemon lacks it).

@@ -110,6 +110,12 @@ std::string list_text(const std::vector<PortRow>& ports) {
     return t.render() + "\n" + std::to_string(t.size()) + " port(s) listed.\n";
 }
 
+std::string reservations_text(const std::vector<ReservationRow>& reservations) {
+    Table t({"SWITCH", "KEY", "ADDRESS", "ORIGIN"});
+    for (const auto& r : reservations) t.add({r.sw, r.key, r.address, r.origin});
+    return t.render() + "\n" + std::to_string(t.size()) + " reservation(s) listed.\n";
+}
+
 std::string leases_text(const std::vector<LeaseRow>& leases, const TimeFormatter& format_time) {
     Table t({"SWITCH", "MAC", "ADDRESS", "HOSTNAME", "EXPIRES"});
     for (const auto& l : leases)

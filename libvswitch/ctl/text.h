@@ -25,6 +25,8 @@ std::string stats_text(const std::vector<SwitchRow>& switches);
 std::string list_text(const std::vector<PortRow>& ports);
 
 // The leases table ("-" for an expiry of 0) and its footer.
+// The reservations table and its footer.
+std::string reservations_text(const std::vector<ReservationRow>& reservations);
 std::string leases_text(const std::vector<LeaseRow>& leases, const TimeFormatter& format_time);
 
 }  // namespace vswitch::ctl

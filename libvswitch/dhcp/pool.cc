@@ -126,8 +126,9 @@ void AddressPool::release_hold(std::string_view client_key) {
 }
 
 bool AddressPool::available(Ipv4 a, std::string_view client_key, const LeaseTable& leases,
-                            Clock::time_point now) const {
+                            Clock::time_point now, const Mac* mac) const {
     if (!in_range(a) || reserved(a) || quarantined(a, now)) return false;
+    if (const Mac* owner = fixed_owner(a); owner && (!mac || *owner != *mac)) return false;
     if (const Lease* l = leases.find_by_address(a); l && l->client_key != client_key) return false;
     if (auto it = offered_to_.find(a.value()); it != offered_to_.end() && it->second != client_key) {
         auto offer = offers_.find(it->second);
@@ -137,12 +138,12 @@ bool AddressPool::available(Ipv4 a, std::string_view client_key, const LeaseTabl
 }
 
 std::optional<Ipv4> AddressPool::pick(std::string_view client_key, const LeaseTable& leases,
-                                      Clock::time_point now) const {
+                                      Clock::time_point now, const Mac* mac) const {
     const uint32_t n = size();
     const uint32_t start = preferred_index(client_key);
     for (uint32_t i = 0; i < n;) {
         Ipv4 a(first().value() + (start + i) % n);
-        if (available(a, client_key, leases, now)) return a;
+        if (available(a, client_key, leases, now, mac)) return a;
         // Consecutive leases (the usual shape once guests pile up) are
         // stepped over by walking the ordered lease index, not address by
         // address through every check; the probe order stays linear.

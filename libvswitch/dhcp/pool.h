@@ -49,6 +49,14 @@ public:
     void unreserve(Ipv4 a);
     bool reserved(Ipv4 a) const { return reserved_.count(a.value()) != 0; }
 
+    // Reservations: addresses fixed for one MAC each (the core keeps the
+    // table and passes it in whole). Nobody else is offered or given one.
+    void set_fixed(std::map<Ipv4, Mac> fixed) { fixed_ = std::move(fixed); }
+    const Mac* fixed_owner(Ipv4 a) const {
+        auto it = fixed_.find(a);
+        return it == fixed_.end() ? nullptr : &it->second;
+    }
+
     // RFC 2131 §4.3.3: a DECLINEd address is marked not available.
     void quarantine(Ipv4 a, Clock::time_point now);
     bool quarantined(Ipv4 a, Clock::time_point now) const;
@@ -74,12 +82,13 @@ public:
     size_t offer_share() const;
 
     // True when `a` may be given to this client: in range, not reserved,
-    // not quarantined, not leased or held for someone else.
+    // not quarantined, not leased or held for someone else, and not fixed
+    // for a MAC other than `mac` (none given: fixed for anyone else).
     bool available(Ipv4 a, std::string_view client_key, const LeaseTable& leases,
-                   Clock::time_point now) const;
+                   Clock::time_point now, const Mac* mac = nullptr) const;
     // The first available address from the client's preferred index.
     std::optional<Ipv4> pick(std::string_view client_key, const LeaseTable& leases,
-                             Clock::time_point now) const;
+                             Clock::time_point now, const Mac* mac = nullptr) const;
 
     // Forgets expired offers and quarantines.
     void prune(Clock::time_point now);
@@ -106,6 +115,7 @@ private:
     std::unordered_map<uint32_t, std::map<uint64_t, std::string>> by_source_;
     uint64_t next_seq_ = 0;
     std::unordered_map<std::string, uint32_t> hints_;
+    std::map<Ipv4, Mac> fixed_;  // reservations in today's subnet
 };
 
 }  // namespace vswitch::dhcp

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "libvswitch/dhcp/reservation.h"
+
 namespace vswitch::dhcp {
 
 namespace {
@@ -208,17 +210,23 @@ Decision ServerCore::handle(const Message& req, Clock::time_point now, Source so
 Decision ServerCore::handle_discover(const Message& req, const std::string& key,
                                      Clock::time_point now, Source source) {
     // RFC 2131 §4.3.1 order: the client's current binding, then the
-    // address it asks for, then a new one from the pool.
+    // address it asks for, then a new one from the pool. A reservation
+    // comes before all of them: it is the binding the admin made.
+    const Mac mac = req.mac();
     std::optional<Ipv4> address;
+    if (auto fixed = fixed_address_of(mac)) {
+        if (pool_.available(*fixed, key, leases_, now, &mac)) address = fixed;
+        else note_conflict(mac, *fixed);
+    }
     const Lease* lease = leases_.find_by_key(key);
-    if (lease && pool_.available(lease->address, key, leases_, now)) address = lease->address;
+    if (!address && lease && pool_.available(lease->address, key, leases_, now, &mac)) address = lease->address;
     if (!address) {
-        if (auto held = pool_.held_for(key, now); held && pool_.available(*held, key, leases_, now))
+        if (auto held = pool_.held_for(key, now); held && pool_.available(*held, key, leases_, now, &mac))
             address = held;
     }
     if (!address) {
         auto wanted = req.options.address(OptionCode::requested_address);
-        if (wanted && pool_.available(*wanted, key, leases_, now)) address = wanted;
+        if (wanted && pool_.available(*wanted, key, leases_, now, &mac)) address = wanted;
     }
     // A source at its lease limit gets no offer for a new client (its
     // clients with a lease keep theirs, above).
@@ -228,7 +236,7 @@ Decision ServerCore::handle_discover(const Message& req, const std::string& key,
         return {};
     }
     if (!address) {
-        address = pool_.pick(key, leases_, now);
+        address = pool_.pick(key, leases_, now, &mac);
         // Only a fresh address ends an exhaustion: a client that got its
         // own lease back says nothing about the pool.
         if (address) limit_ok(Limit::pool, 0, now);
@@ -290,8 +298,22 @@ Decision ServerCore::handle_request(const Message& req, const std::string& key,
     // then starts over at once) or belongs to someone else.
     if (!config_.subnet.contains(address) || !pool_.in_range(address))
         return nak(req, "requested address is not on this network");
-    if (!pool_.available(address, key, leases_, now))
+    const Mac mac = req.mac();
+    const Lease* current = leases_.find_by_key(key);
+    // A lease on an address reserved for someone else since: its holder
+    // keeps it until the lease ends (renewed, not extended), then it is
+    // the owner's.
+    const Mac* owner = pool_.fixed_owner(address);
+    const bool outgoing = owner && *owner != mac && current && current->address == address && current->expiry > now;
+    if (!outgoing && !pool_.available(address, key, leases_, now, &mac)) {
+        if (owner && *owner == mac) note_conflict(mac, address);
         return nak(req, "requested address is not available");
+    }
+    // A client with a reservation moves to it when it starts over
+    // (SELECTING, INIT-REBOOT: ciaddr zero), not in the middle of a lease.
+    if (auto fixed = fixed_address_of(mac);
+        fixed && *fixed != address && req.ciaddr.is_zero() && pool_.available(*fixed, key, leases_, now, &mac))
+        return nak(req, "this client has a reserved address");
     if (over_lease_limit(key, source)) {
         ++counters_.leases_refused;
         limit_hit(Limit::leases_per_source, source, config_.max_leases_per_source, now);
@@ -304,12 +326,13 @@ Decision ServerCore::handle_request(const Message& req, const std::string& key,
         auto moved = leases_.erase(key);
         if (moved) notify(LeaseEvent::released, *moved);
     }
-    Lease lease{key, req.mac(), address, host_name_of(req), now + config_.lease_time};
+    Lease lease{key, mac, address, host_name_of(req), outgoing ? current->expiry : now + config_.lease_time};
     if (!leases_.upsert(lease)) {
         ++counters_.offers_refused;  // table full: no reply, the client retries
         return {};
     }
     pool_.release_hold(key);
+    if (owner && *owner == mac) conflicts_reported_.erase(address);
     bind_source(key, source);
     if (event == LeaseEvent::added) limit_ok(Limit::leases_per_source, source, now);
     notify(event, lease);
@@ -317,7 +340,10 @@ Decision ServerCore::handle_request(const Message& req, const std::string& key,
     Decision d = reply(req, DecisionKind::ack, MessageType::ack);
     d.reply.ciaddr = req.ciaddr;
     d.reply.yiaddr = address;
-    add_options(req, d.reply, true);
+    add_options(req, d.reply, true,
+                outgoing ? std::max(std::chrono::seconds(1),
+                                    std::chrono::duration_cast<std::chrono::seconds>(current->expiry - now))
+                         : std::chrono::seconds(0));
     d.destination = destination_for(req, d.reply, d.kind);
     ++counters_.acks;
     return d;
@@ -399,10 +425,10 @@ Decision ServerCore::nak(const Message& req, std::string_view why) {
     return d;
 }
 
-void ServerCore::add_options(const Message& req, Message& r, bool with_lease) const {
+void ServerCore::add_options(const Message& req, Message& r, bool with_lease, std::chrono::seconds lease) const {
     if (with_lease) {
         // RFC 2131 §4.4.5: T1 = 0.5, T2 = 0.875 of the lease.
-        auto secs = uint32_t(config_.lease_time.count());
+        auto secs = uint32_t((lease.count() > 0 ? lease : config_.lease_time).count());
         r.options.set_u32(OptionCode::lease_time, secs);
         r.options.set_u32(OptionCode::renewal_time, secs / 2);
         r.options.set_u32(OptionCode::rebinding_time, uint32_t(uint64_t(secs) * 7 / 8));
@@ -482,6 +508,49 @@ Status ServerCore::restore(const Lease& lease) {
     uint32_t host = lease.address.value() & ~config_.subnet.mask();
     if (host >= 2) pool_.set_hint(lease.client_key, host - 2);
     return {};
+}
+
+Status ServerCore::set_fixed_addresses(std::vector<FixedAddress> fixed) {
+    if (fixed.size() > kMaxReservations)
+        return make_error(E2BIG, std::to_string(fixed.size()) + " reservations (at most " +
+                                     std::to_string(kMaxReservations) + ")");
+    std::map<Mac, Ipv4> by_mac;
+    std::map<Ipv4, Mac> by_address;
+    const uint32_t network = config_.subnet.network().value();
+    for (const auto& f : fixed) {
+        const Ipv4 a(network + f.host_offset);
+        if (f.host_offset < 2 || !pool_.in_range(a) || a == config_.gateway)
+            return make_error(EINVAL, "host offset " + std::to_string(f.host_offset) + " of " + f.mac.to_string() +
+                                          " is not a client address of " + config_.subnet.to_string());
+        if (!by_mac.emplace(f.mac, a).second)
+            return make_error(EEXIST, f.mac.to_string() + " has two reservations");
+        if (auto [it, fresh] = by_address.emplace(a, f.mac); !fresh)
+            return make_error(EEXIST, a.to_string() + " is reserved for " + it->second.to_string() + " and " +
+                                          f.mac.to_string());
+    }
+    fixed_ = std::move(fixed);
+    fixed_by_mac_ = std::move(by_mac);
+    pool_.set_fixed(std::move(by_address));
+    conflicts_reported_.clear();
+    return {};
+}
+
+std::optional<Ipv4> ServerCore::fixed_address_of(const Mac& mac) const {
+    if (fixed_by_mac_.empty()) return std::nullopt;  // the usual case: no lookup
+    auto it = fixed_by_mac_.find(mac);
+    if (it == fixed_by_mac_.end()) return std::nullopt;
+    return it->second;
+}
+
+void ServerCore::note_conflict(const Mac& owner, Ipv4 address) {
+    const Lease* holder = leases_.find_by_address(address);
+    if (!holder || holder->mac == owner) return;  // held offer, quarantine, a stranger: not a lease conflict
+    auto [it, fresh] = conflicts_reported_.try_emplace(address, holder->mac);
+    if (!fresh && it->second == holder->mac) return;
+    it->second = holder->mac;
+    // Bounded: one per reservation until the owner gets it; the daemon
+    // takes them after every packet.
+    conflicts_.push_back(ReservationConflict{owner, address, holder->mac, holder->expiry});
 }
 
 void ServerCore::remember_offset(const Lease& lease) {

@@ -63,6 +63,26 @@ struct LimitEvent {
     size_t limit_value = 0;   // the limit's number, for the message
 };
 
+// A reservation as the core enforces it: the address at host_offset in
+// today's subnet belongs to this MAC (the daemon resolves VM names to their
+// port's MAC). Offsets survive a renumber; addresses would not.
+struct FixedAddress {
+    Mac mac;
+    uint32_t host_offset = 0;
+    friend bool operator==(const FixedAddress&, const FixedAddress&) = default;
+};
+
+// An owner asked for its reserved address while another client held a
+// lease on it: that client keeps it until its lease ends (renewals are
+// granted, never extended), then the owner gets it. Reported once per
+// reservation until the owner is given its address.
+struct ReservationConflict {
+    Mac owner;
+    Ipv4 address;
+    Mac holder;
+    Clock::time_point holder_expiry;
+};
+
 enum class DecisionKind : uint8_t { ignore, offer, ack, nak };
 std::string_view to_string(DecisionKind k);
 
@@ -148,6 +168,15 @@ public:
     // for a lease no request could have made (a zero MAC).
     Status restore(const Lease& lease);
 
+    // Replaces the reservations. EINVAL for an offset outside today's
+    // range, EEXIST for a MAC or an offset given twice, E2BIG past
+    // kMaxReservations; nothing changes then. Held offers of others on a
+    // newly reserved address lapse (available() refuses them).
+    Status set_fixed_addresses(std::vector<FixedAddress> fixed);
+    const std::vector<FixedAddress>& fixed_addresses() const { return fixed_; }
+    std::optional<Ipv4> fixed_address_of(const Mac& mac) const;
+    std::vector<ReservationConflict> take_reservation_conflicts() { return std::exchange(conflicts_, {}); }
+
     // Addresses in use by others (ports the daemon knows, neighbours).
     Status reserve(Ipv4 a) { return pool_.reserve(a); }
     void unreserve(Ipv4 a) { pool_.unreserve(a); }
@@ -181,7 +210,10 @@ private:
 
     Decision reply(const Message& req, DecisionKind kind, MessageType type) const;
     Decision nak(const Message& req, std::string_view why);
-    void add_options(const Message& req, Message& reply, bool with_lease) const;
+    // lease: the lease time to announce; zero: the configured one.
+    void add_options(const Message& req, Message& reply, bool with_lease,
+                     std::chrono::seconds lease = std::chrono::seconds(0)) const;
+    void note_conflict(const Mac& owner, Ipv4 address);
     Destination destination_for(const Message& req, const Message& reply, DecisionKind kind) const;
     size_t max_size_for(const Message& req) const;
     void notify(LeaseEvent event, const Lease& lease);
@@ -215,6 +247,11 @@ private:
     // reserve_for_neighbour(): address -> the MAC seen using it.
     std::unordered_map<uint32_t, Mac> neighbour_reserved_;
     void lift_neighbour_reservations(const Mac& mac);
+    // Reservations: as given, and by MAC in today's subnet.
+    std::vector<FixedAddress> fixed_;
+    std::map<Mac, Ipv4> fixed_by_mac_;
+    std::vector<ReservationConflict> conflicts_;
+    std::map<Ipv4, Mac> conflicts_reported_;  // until the owner gets its address
 };
 
 // A host name a client sent, if it is one DNS label (RFC 1123); else "".
