@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "libvswitch/config/config.h"
+#include "libvswitch/dhcp/boot.h"
 
 using namespace vswitch;
 
@@ -43,6 +44,9 @@ void check_switch(const SwitchConfig& s, bool main_file) {
     check(s.lease_time_sec >= kMinLeaseTimeSec && s.lease_time_sec <= kMaxLeaseTimeSec);
     check(s.max_leases_per_port >= 1 && s.max_leases_per_port <= kMaxMaxLeasesPerPort);
     if (s.mtu) check(*s.mtu >= kMinMtu && *s.mtu <= kMaxMtu);
+    // What the parser accepts, the DHCP server takes (it refuses the rest).
+    check(dhcp::check_boot_config({s.boot_server, s.boot_file, s.ipxe_boot_file}).ok());
+    check(s.boot_file.size() <= dhcp::kMaxBootFileLength && s.ipxe_boot_file.size() <= dhcp::kMaxBootFileLength);
     if (main_file) {
         check(s.name == kDefaultSwitchName && s.type == SwitchType::nat);
     } else {

@@ -89,6 +89,7 @@ Status Switch::start_dhcp() {
     p.core.lease_time = std::chrono::seconds(config_.lease_time_sec);
     p.core.max_leases_per_source = config_.max_leases_per_port;
     p.core.mtu = uint16_t(config_.mtu.value_or(1500));
+    p.core.boot = {config_.boot_server, config_.boot_file, config_.ipxe_boot_file};
     p.lease_path = services_.state_dir + "/" + config_.name + ".leases";
     auto server = dhcpd::DhcpServer::create(services_.event, std::move(p), *services_.sock, *services_.observer);
     if (!server) return server.error();
