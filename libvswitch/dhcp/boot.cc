@@ -11,6 +11,9 @@ namespace {
 constexpr std::string_view kIpxeUserClass = "iPXE";
 constexpr std::string_view kPxeVendorClass = "PXEClient";  // PXE 2.1 §2.2.5: "PXEClient:Arch:..."
 constexpr size_t kMaxLabelLength = 63;
+// iPXE's encapsulated option 175.176 ("no-pxedhcp"): take this offer without
+// waiting for ProxyDHCP offers (iPXE's include/ipxe/dhcp.h, DHCP_EB_NO_PXEDHCP).
+constexpr uint8_t kIpxeNoPxeDhcp = 176;
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
@@ -144,6 +147,10 @@ void add_boot_options(const BootConfig& boot, const Message& req, Options& offer
         offered.set_text(OptionCode::bootfile_name, file);
         // A longer name only in option 67: a cut one would fetch another file.
         if (file.size() <= kFileFieldText) reply.file = file;
+        // This server names the file, so a ProxyDHCP has nothing to add:
+        // iPXE otherwise waits some 3 s for one at each DISCOVER.
+        if (client == BootClient::ipxe)
+            offered.set(OptionCode::ipxe_encapsulated, {kIpxeNoPxeDhcp, 1, 1});
     }
 }
 

@@ -50,10 +50,11 @@ std::string_view to_string(BootClient c);
 
 BootClient boot_client_of(const Message& request);
 
-// For a boot client, sets the reply's siaddr, sname and file and adds the
-// options 66 and 67 to `offered`, the options the caller then orders by
-// the client's parameter request list; for any other client, or with an
-// empty config, does nothing.
+// For a boot client, sets the reply's siaddr, sname and file and adds to
+// `offered` (the options the caller then orders by the client's parameter
+// request list) the options 66 and 67, and for iPXE given a file its
+// "no-pxedhcp" option 175.176, so that it does not wait for a ProxyDHCP.
+// For any other client, or with an empty config, does nothing.
 void add_boot_options(const BootConfig& boot, const Message& request, Options& offered,
                       Message& reply);
 

@@ -127,6 +127,7 @@ TEST(DhcpBoot, PxeClientGetsSiaddrFileAndOptions66And67InOfferAndAck) {
     EXPECT_EQ(ack.siaddr, Ipv4(192, 0, 2, 7));
     EXPECT_EQ(ack.file, kPxeFile);
     EXPECT_EQ(ack.options.text(OptionCode::bootfile_name), kPxeFile);
+    EXPECT_FALSE(ack.options.has(OptionCode::ipxe_encapsulated));  // iPXE's own, for iPXE only
 }
 
 TEST(DhcpBoot, CapturedIpxeDiscoverGetsTheIpxeFile) {
@@ -137,6 +138,10 @@ TEST(DhcpBoot, CapturedIpxeDiscoverGetsTheIpxeFile) {
     EXPECT_EQ(offer.options.text(OptionCode::bootfile_name), kIpxeScript);
     EXPECT_EQ(offer.siaddr, Ipv4(192, 0, 2, 7));
     EXPECT_TRUE(s.pool().in_range(offer.yiaddr));
+    // 175.176 = 1: iPXE takes this offer without waiting for a ProxyDHCP.
+    ASSERT_TRUE(offer.options.has(OptionCode::ipxe_encapsulated));
+    EXPECT_EQ(*offer.options.find(OptionCode::ipxe_encapsulated),
+              (std::vector<uint8_t>{176, 1, 1}));
     // The rest of the reply is what any client gets.
     EXPECT_EQ(offer.options.addresses(OptionCode::router), std::vector<Ipv4>{kGateway});
     EXPECT_EQ(offer.options.addresses(OptionCode::dns_server), std::vector<Ipv4>{kGateway});
@@ -161,6 +166,7 @@ TEST(DhcpBoot, OrdinaryClientsGetNoneOfTheBootFields) {
         EXPECT_EQ(offer.sname, "") << file;
         EXPECT_FALSE(offer.options.has(OptionCode::tftp_server_name)) << file;
         EXPECT_FALSE(offer.options.has(OptionCode::bootfile_name)) << file;
+        EXPECT_FALSE(offer.options.has(OptionCode::ipxe_encapsulated)) << file;
     }
     // INFORM from an ordinary client: parameters, still no boot fields.
     Message inform = client(MessageType::inform, 9);
@@ -177,6 +183,12 @@ TEST(DhcpBoot, WithoutBootConfigBootClientsGetNothingExtra) {
     EXPECT_EQ(offer.file, "");
     EXPECT_FALSE(offer.options.has(OptionCode::tftp_server_name));
     EXPECT_FALSE(offer.options.has(OptionCode::bootfile_name));
+    EXPECT_FALSE(offer.options.has(OptionCode::ipxe_encapsulated));  // may wait for a ProxyDHCP
+    // A server but no file: iPXE still waits for whoever names one.
+    ServerCore server_only = make_server(boot("192.0.2.7", "", ""));
+    Message o = on_the_wire(server_only.handle(ipxe_discover(), t0));
+    EXPECT_EQ(o.siaddr, Ipv4(192, 0, 2, 7));
+    EXPECT_FALSE(o.options.has(OptionCode::ipxe_encapsulated));
 }
 
 TEST(DhcpBoot, HostNameServerGoesInOption66AndSnameNotSiaddr) {
