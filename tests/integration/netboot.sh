@@ -95,6 +95,11 @@ $(tail -n 5 "$VSI_TMP/qemu.log")"
 deadline=$(($(date +%s) + CHAIN_TIMEOUT_S))
 until grep -q "NETBOOT-CHAINED $token" "$serial"; do
   kill -0 "$qemu_pid" 2>/dev/null || guest_failed "QEMU exited before iPXE ran the chained script"
+  # iPXE got no file (or could not fetch one) and gave up on the NIC (it
+  # also says so right after the chained script: look again for that).
+  if grep -q 'Nothing to boot\|No more network devices' "$serial" && ! grep -q "NETBOOT-CHAINED $token" "$serial"; then
+    guest_failed "iPXE found nothing to boot"
+  fi
   [ "$(date +%s)" -lt "$deadline" ] || guest_failed "iPXE did not run the chained script within ${CHAIN_TIMEOUT_S}s"
   sleep 0.1
 done
