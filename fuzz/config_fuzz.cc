@@ -46,7 +46,8 @@ void check_switch(const SwitchConfig& s, bool main_file) {
     if (s.mtu) check(*s.mtu >= kMinMtu && *s.mtu <= kMaxMtu);
     // What the parser accepts, the DHCP server takes (it refuses the rest).
     check(dhcp::check_boot_config({s.boot_server, s.boot_file, s.ipxe_boot_file}).ok());
-    check(s.boot_file.size() <= dhcp::kMaxBootFileLength && s.ipxe_boot_file.size() <= dhcp::kMaxBootFileLength);
+    check(s.boot_file.size() <= dhcp::kMaxBootFileLength &&
+          s.ipxe_boot_file.size() <= dhcp::kMaxBootFileLength);
     if (main_file) {
         check(s.name == kDefaultSwitchName && s.type == SwitchType::nat);
     } else {

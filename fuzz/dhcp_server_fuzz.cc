@@ -68,8 +68,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             // Boot fields only for boot clients, and only whole.
             auto request = Message::parse(*packet);
             bool boots = request && boot_client_of(*request) != BootClient::none;
-            if (!boots && (reply->options.has(OptionCode::bootfile_name) || !reply->file.empty())) std::abort();
-            if (!reply->file.empty() && reply->options.text(OptionCode::bootfile_name) != reply->file) std::abort();
+            if (!boots && (reply->options.has(OptionCode::bootfile_name) || !reply->file.empty()))
+                std::abort();
+            if (!reply->file.empty() &&
+                reply->options.text(OptionCode::bootfile_name) != reply->file)
+                std::abort();
         }
     }
     std::set<Ipv4> addresses;
