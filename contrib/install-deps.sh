@@ -25,6 +25,7 @@ testing=(
   iptables                  # tests/integration/diagnostics.sh: Docker's FORWARD DROP via iptables-nft
   mandoc            # man page lint (man/lint-man.sh)
   qemu-system-x86 busybox-static cpio   # tests/e2e: the tiny guest under TCG
+  ipxe-qemu         # tests/integration/netboot.sh: QEMU's network ROMs (iPXE) for -boot n
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients   # tests/integration/libvirt_real.sh: a real libvirtd
   systemd           # tests/integration/dhcp_peers.sh runs its systemd-networkd in a guest namespace
   # unbound's libraries: dhcp_peers.sh unpacks unbound itself (dpkg-deb), never installs it

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "libvswitch/config/config.h"
+#include "libvswitch/dhcp/boot.h"
 
 using namespace vswitch;
 
@@ -46,6 +47,10 @@ void check_switch(const SwitchConfig& s, bool main_file) {
     check(s.reservations.size() <= dhcp::kMaxReservations && dhcp::check_reservations(s.reservations).ok());
     const uint8_t len = s.subnet ? s.subnet->length() : s.prefix_length;
     for (const auto& r : s.reservations) check(r.host_offset >= 2 && r.host_offset < (uint32_t{1} << (32 - len)) - 1);
+    // What the parser accepts, the DHCP server takes (it refuses the rest).
+    check(dhcp::check_boot_config({s.boot_server, s.boot_file, s.ipxe_boot_file}).ok());
+    check(s.boot_file.size() <= dhcp::kMaxBootFileLength &&
+          s.ipxe_boot_file.size() <= dhcp::kMaxBootFileLength);
     if (main_file) {
         check(s.name == kDefaultSwitchName && s.type == SwitchType::nat);
     } else {

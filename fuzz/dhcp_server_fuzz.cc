@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <set>
 #include <span>
+#include <string>
 
 #include "libvswitch/base/bytes.h"
 #include "libvswitch/dhcp/server_core.h"
@@ -22,6 +23,8 @@ ServerCore make_server(Clock::time_point now) {
     config.lease_time = std::chrono::seconds(120);
     config.mtu = 1400;
     config.max_leases_per_source = 4;  // small: per-port limits are hit too
+    // Boot clients get the boot fields; the iPXE file is over the file field.
+    config.boot = {"192.0.2.7", "undionly.kpxe", "http://203.0.113.10/" + std::string(120, 'b')};
     auto s = ServerCore::create(config);
     if (!s) std::abort();
     ServerCore server = std::move(s).value();
@@ -62,6 +65,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             auto reply = Message::parse(bytes);
             if (!reply || reply->op != Op::reply) std::abort();
             if (d.kind == DecisionKind::offer && !server.pool().in_range(reply->yiaddr)) std::abort();
+            // Boot fields only for boot clients, and only whole.
+            auto request = Message::parse(*packet);
+            bool boots = request && boot_client_of(*request) != BootClient::none;
+            if (!boots && (reply->options.has(OptionCode::bootfile_name) || !reply->file.empty()))
+                std::abort();
+            if (!reply->file.empty() &&
+                reply->options.text(OptionCode::bootfile_name) != reply->file)
+                std::abort();
         }
     }
     std::set<Ipv4> addresses;

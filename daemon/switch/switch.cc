@@ -115,6 +115,7 @@ Status Switch::start_dhcp() {
     p.core.max_leases_per_source = config_.max_leases_per_port;
     p.trust_relay_from = config_.trust_relay_from;
     p.core.mtu = uint16_t(config_.mtu.value_or(1500));
+    p.core.boot = {config_.boot_server, config_.boot_file, config_.ipxe_boot_file};
     p.lease_path = services_.state_dir + "/" + config_.name + ".leases";
     p.on_storage = [this](const Status& st) { on_lease_storage(st); };
     auto server = dhcpd::DhcpServer::create(services_.event, std::move(p), *services_.sock, *services_.observer);

@@ -2,6 +2,7 @@
 
 #include "libvswitch/base/ifname.h"
 #include "libvswitch/base/text.h"
+#include "libvswitch/dhcp/boot.h"
 
 #include <algorithm>
 #include <charconv>
@@ -396,6 +397,30 @@ Status on_fix_foreign_firewall(Draft& d, std::string_view value, size_t) {
     return {};
 }
 
+Status on_boot_server(Draft& d, std::string_view value, size_t) {
+    if (auto st = dhcp::check_boot_server(value); !st)
+        return invalid(st.error().code, "BootServer", value, st.error().message);
+    d.cfg.boot_server = std::string(value);  // empty: none
+    return {};
+}
+
+// BootFile= and IPXEBootFile=: a value over the file field's 127 bytes is
+// accepted and travels in option 67 only.
+Status set_boot_file(std::string& to, std::string_view key, std::string_view value) {
+    if (auto st = dhcp::check_boot_file(value); !st)
+        return invalid(st.error().code, key, value, st.error().message);
+    to = std::string(value);
+    return {};
+}
+
+Status on_boot_file(Draft& d, std::string_view value, size_t) {
+    return set_boot_file(d.cfg.boot_file, "BootFile", value);
+}
+
+Status on_ipxe_boot_file(Draft& d, std::string_view value, size_t) {
+    return set_boot_file(d.cfg.ipxe_boot_file, "IPXEBootFile", value);
+}
+
 struct KeySpec {
     std::string_view key;
     KeyHandler handler;
@@ -417,6 +442,9 @@ constexpr KeySpec kKeys[] = {
     {"RenumberOnConflict", on_renumber_on_conflict},
     {"FixForeignFirewall", on_fix_foreign_firewall},
     {"ForwardDNS", on_forward_dns},
+    {"BootServer", on_boot_server},
+    {"BootFile", on_boot_file},
+    {"IPXEBootFile", on_ipxe_boot_file},
 };
 
 Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t line) {

@@ -93,6 +93,11 @@ struct SwitchConfig {
     // [Reservation] sections: fixed addresses by MAC or VM name, each as a
     // host offset (see libvswitch/dhcp/reservation.h).
     std::vector<dhcp::Reservation> reservations;
+    // Network boot (BootServer=, BootFile=, IPXEBootFile=), for DHCP
+    // clients that boot from the network only; empty: none. See dhcp/boot.h.
+    std::string boot_server;     // an IPv4 address or a host name
+    std::string boot_file;       // a path or a URL
+    std::string ipxe_boot_file;  // given instead of boot_file to iPXE
     std::string source;           // file the switch came from, for messages
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }

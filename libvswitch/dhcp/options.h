@@ -37,8 +37,12 @@ enum class OptionCode : uint8_t {
     rebinding_time = 59,  // T2
     vendor_class = 60,
     client_id = 61,
+    tftp_server_name = 66,  // RFC 2132 §9.4: the boot server
+    bootfile_name = 67,     // RFC 2132 §9.5: the boot file
+    user_class = 77,        // RFC 3004 (iPXE sends "iPXE" without the length)
     client_fqdn = 81,
     domain_search = 119,
+    ipxe_encapsulated = 175,  // iPXE's own options: present only from iPXE
     end = 255,
 };
 

@@ -124,6 +124,7 @@ Result<ServerCore> ServerCore::create(ServerConfig config) {
     if (config.mtu < kMinMtu)
         return make_error(EINVAL, "configuring DHCP: MTU " + std::to_string(config.mtu) +
                                       " is below " + std::to_string(kMinMtu));
+    if (auto st = check_boot_config(config.boot); !st) return st.error().context("configuring DHCP");
     // The gateway is not in the pool's range by construction unless it was
     // configured elsewhere in the subnet; then it must not be leased.
     if (pool->in_range(config.gateway)) {
@@ -438,6 +439,7 @@ void ServerCore::add_options(const Message& req, Message& r, bool with_lease, st
         offered.set_text(OptionCode::host_name, host);  // echoed
         if (auto fqdn = req.options.client_fqdn()) (void)r.options.set_client_fqdn(fqdn_reply(*fqdn, host, config_.domain));
     }
+    add_boot_options(config_.boot, req, offered, r);
     // RFC 2132 §9.8: requested options in the client's order first; then
     // the rest, which build() drops first when the reply is too big.
     for (uint8_t code : req.options.parameter_request_list()) {

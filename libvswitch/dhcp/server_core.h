@@ -19,6 +19,7 @@
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/dhcp/boot.h"
 #include "libvswitch/dhcp/lease.h"
 #include "libvswitch/dhcp/message.h"
 #include "libvswitch/dhcp/pool.h"
@@ -35,6 +36,8 @@ struct ServerConfig {
     // leases restored from the file until their client asks again) is no
     // guest and has none. MaxLeasesPerPort=.
     size_t max_leases_per_source = kDefaultMaxLeasesPerSource;
+    // BootServer=, BootFile=, IPXEBootFile=: sent only to boot clients.
+    BootConfig boot;
 };
 
 // Who sent a request: the ifindex of the bridge port it came in on; 0 for
