@@ -51,11 +51,7 @@ readonly CACHED_NAMES=(ext.example other.example third.example fourth.example)
 vsb_cpu_cap_init "${BENCH_CPU_CAP:-}"
 vsi_topology
 vsi_daemon_dirs
-ip netns exec "$NS_UP" "$PYTHON" "$here/../tests/integration/dns_upstream.py" "$VSI_INTERNET_ADDR" \
-  "$VSI_TMP/upstream.log" >"$VSI_TMP/upstream.out" 2>&1 &
-vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do grep -q listening "$VSI_TMP/upstream.out" 2>/dev/null && break; sleep 0.05; done
-echo "nameserver $VSI_INTERNET_ADDR" >"$VSI_RESOLV"
+vsi_dns_upstream "$VSI_TMP/upstream.log"
 
 # RECORDS names vm0000..vm3999 at 172.20.1.0 onwards, as vswitchd leases and
 # as dnsmasq addn-hosts lines; the query files.

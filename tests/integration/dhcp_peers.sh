@@ -25,15 +25,7 @@ vsi_init peers "$1"
 CTL=$(readlink -f "$2")
 vsi_topology
 vsi_daemon_dirs
-ip netns exec "$NS_UP" "$PYTHON" "$VSI_LIB_DIR/dns_upstream.py" "$VSI_INTERNET_ADDR" "$VSI_TMP/upstream-queries" \
-  >"$VSI_TMP/upstream.out" 2>&1 &
-vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do
-  grep -q '^listening' "$VSI_TMP/upstream.out" 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '^listening' "$VSI_TMP/upstream.out" || vsi_fail "test upstream DNS did not start: $(cat "$VSI_TMP/upstream.out")"
-echo "nameserver $VSI_INTERNET_ADDR" >"$VSI_RESOLV"
+vsi_dns_upstream
 vsb_start_bus peers open
 vsi_start_daemon
 host_fqdn=$(hostname | cut -d. -f1 | tr '[:upper:]' '[:lower:]').vswitch.internal

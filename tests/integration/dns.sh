@@ -22,14 +22,7 @@ readonly DEAD_UPSTREAM=203.0.113.99  # on upstream's inet0 subnet, nobody there
 # The daemon's upper bound for a forward (kForwardTimeoutUsec) plus slack.
 readonly SERVFAIL_BOUND_MS=4500
 qlog=$VSI_TMP/upstream-queries
-ip netns exec "$NS_UP" "$PYTHON" "$VSI_LIB_DIR/dns_upstream.py" "$UPSTREAM" "$qlog" >"$VSI_TMP/upstream.out" 2>&1 &
-vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do
-  grep -q '^listening' "$VSI_TMP/upstream.out" 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '^listening' "$VSI_TMP/upstream.out" || vsi_fail "test upstream DNS did not start: $(cat "$VSI_TMP/upstream.out")"
-echo "nameserver $UPSTREAM" >"$VSI_RESOLV"
+vsi_dns_upstream "$qlog"
 
 vsi_start_daemon
 subnet=$(vsi_subnet)

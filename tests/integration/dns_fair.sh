@@ -27,14 +27,7 @@ readonly NS_VM2=vsi-$VSI_NAME-$$-vm2
 readonly QUERY_READ_S=2
 readonly LIFETIME_S=20
 qlog=$VSI_TMP/upstream-queries
-ip netns exec "$NS_UP" "$PYTHON" "$VSI_LIB_DIR/dns_upstream.py" "$UPSTREAM" "$qlog" >"$VSI_TMP/upstream.out" 2>&1 &
-vsi_track_pid $!
-for ((i = 0; i < 100; i++)); do
-  grep -q '^listening' "$VSI_TMP/upstream.out" 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '^listening' "$VSI_TMP/upstream.out" || vsi_fail "test upstream DNS did not start: $(cat "$VSI_TMP/upstream.out")"
-echo "nameserver $UPSTREAM" >"$VSI_RESOLV"
+vsi_dns_upstream "$qlog"
 
 vsi_start_daemon
 subnet=$(vsi_subnet)

@@ -196,6 +196,25 @@ vsi_ping_upstream() {
   ip netns exec "${1:-$NS_VM}" ping -c 1 -W 1 "$VSI_INTERNET_ADDR" >/dev/null 2>&1
 }
 
+# vsi_dns_upstream [QUERY_LOG]: the test upstream DNS server
+# (dns_upstream.py) on the simulated internet's address in the upstream
+# namespace, logging each query it gets to QUERY_LOG (default
+# $VSI_TMP/upstream-queries); waits until it listens and makes it the
+# daemon's only resolver ($VSI_RESOLV). Needs vsi_topology and
+# vsi_daemon_dirs first.
+vsi_dns_upstream() {
+  local log=${1:-$VSI_TMP/upstream-queries} i
+  ip netns exec "$NS_UP" "$PYTHON" "$VSI_LIB_DIR/dns_upstream.py" "$VSI_INTERNET_ADDR" "$log" \
+    >"$VSI_TMP/upstream.out" 2>&1 &
+  vsi_track_pid $!
+  for ((i = 0; i < 100; i++)); do
+    grep -q '^listening' "$VSI_TMP/upstream.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q '^listening' "$VSI_TMP/upstream.out" || vsi_fail "test upstream DNS did not start: $(cat "$VSI_TMP/upstream.out")"
+  echo "nameserver $VSI_INTERNET_ADDR" >"$VSI_RESOLV"
+}
+
 # vsi_add_vm HOSTIF ADDR GATEWAY [NS]: a VM namespace on a veth whose host end
 # is a port of vswitch0, with a static address (/PrefixLength of the subnet).
 vsi_add_vm() {

@@ -41,23 +41,18 @@ mkdir -p "$www"
 printf '#!ipxe\necho NETBOOT-SCRIPT %s ${net0/ip}\nchain http://%s/second-%s.ipxe\n' \
   "$token" "$WEB_NAME" "$token" >"$www/boot.ipxe"
 printf '#!ipxe\necho NETBOOT-CHAINED %s\n' "$token" >"$www/second-$token.ipxe"
-ip netns exec "$NS_UP" "$PYTHON" "$VSI_LIB_DIR/dns_upstream.py" "$VSI_INTERNET_ADDR" "$VSI_TMP/dns-queries" \
-  >"$VSI_TMP/upstream.out" 2>&1 &
-vsi_track_pid $!
 ip netns exec "$NS_UP" "$PYTHON" -m http.server 80 --bind "$VSI_INTERNET_ADDR" --directory "$www" \
   >"$VSI_TMP/http.log" 2>&1 &
 vsi_track_pid $!
 for ((i = 0; i < 100; i++)); do
-  grep -q '^listening' "$VSI_TMP/upstream.out" 2>/dev/null &&
-    ip netns exec "$NS_UP" bash -c "exec 3<>/dev/tcp/$VSI_INTERNET_ADDR/80" 2>/dev/null && break
+  ip netns exec "$NS_UP" bash -c "exec 3<>/dev/tcp/$VSI_INTERNET_ADDR/80" 2>/dev/null && break
   sleep 0.1
 done
-grep -q '^listening' "$VSI_TMP/upstream.out" || vsi_fail "test upstream DNS did not start: $(cat "$VSI_TMP/upstream.out")"
 ip netns exec "$NS_UP" bash -c "exec 3<>/dev/tcp/$VSI_INTERNET_ADDR/80" 2>/dev/null ||
   vsi_fail "web server on $VSI_INTERNET_ADDR:80 did not start: $(cat "$VSI_TMP/http.log")"
 
 vsi_daemon_dirs
-echo "nameserver $VSI_INTERNET_ADDR" >"$VSI_RESOLV"
+vsi_dns_upstream "$VSI_TMP/dns-queries"
 echo "IPXEBootFile=http://$VSI_INTERNET_ADDR/boot.ipxe" >>"$VSI_CONF"
 vsb_start_bus netboot open
 vsi_start_daemon
