@@ -56,23 +56,44 @@ ninja -C build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suites build-asan asan
 
-echo "== fuzzing, ${fuzz_seconds}s per target"
+echo "== fuzzing, ${fuzz_seconds}s per target, $(nproc) at a time"
+# One libFuzzer run per target, as many at once as there are CPUs (each is
+# one process), each on a copy of its seed corpus; results in target order.
 fuzz_fail=0
+fuzz_dir=$(mktemp -d)
+fuzz_one() {  # TARGET-BINARY
+  local f=$1 name work
+  name=$(basename "$f" -fuzzer)
+  work=$fuzz_dir/$name
+  mkdir -p "$work/corpus"
+  cp -r "fuzz/corpus/$name/." "$work/corpus/" 2>/dev/null || true
+  local rc=0
+  (cd "$work" && "$top/$f" -max_total_time="$fuzz_seconds" -print_final_stats=0 corpus >log 2>&1) || rc=$?
+  echo "$rc" >"$work/rc"
+}
+running=0
+for f in build-asan/fuzz/*-fuzzer; do
+  [ -x "$f" ] || continue
+  fuzz_one "$f" &
+  running=$((running + 1))
+  if [ "$running" -ge "$(nproc)" ]; then wait -n || true; running=$((running - 1)); fi
+done
+wait
 for f in build-asan/fuzz/*-fuzzer; do
   [ -x "$f" ] || continue
   name=$(basename "$f" -fuzzer)
-  work=$(mktemp -d)
-  cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null || true
-  if "$f" -max_total_time="$fuzz_seconds" -print_final_stats=0 "$work" >"$work.log" 2>&1; then
-    echo "fuzz $name: ok ($(grep -c . <(ls "$work")) corpus entries after ${fuzz_seconds}s)"
+  work=$fuzz_dir/$name
+  if [ "$(cat "$work/rc" 2>/dev/null)" = 0 ]; then
+    echo "fuzz $name: ok ($(find "$work/corpus" -type f | wc -l) corpus entries after ${fuzz_seconds}s)"
     total_pass=$((total_pass + 1))
   else
-    echo "fuzz $name: FAILED"; tail -40 "$work.log"
+    echo "fuzz $name: FAILED"; tail -40 "$work/log"
     fuzz_fail=$((fuzz_fail + 1)); total_fail=$((total_fail + 1))
-    mkdir -p "$top/build-asan/fuzz-crashes"; cp crash-* leak-* timeout-* "$top/build-asan/fuzz-crashes/" 2>/dev/null || true
+    mkdir -p "$top/build-asan/fuzz-crashes"
+    cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$top/build-asan/fuzz-crashes/" 2>/dev/null || true
   fi
-  rm -rf "$work" "$work.log"
 done
+rm -rf "$fuzz_dir"
 summary+=("fuzz: $fuzz_fail failed")
 
 echo
