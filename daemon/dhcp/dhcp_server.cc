@@ -127,6 +127,10 @@ Result<std::unique_ptr<DhcpServer>> DhcpServer::create(sd_event* event, DhcpServ
     s->neighbours_ = observer.watch_neighbours([self](const netlink::NeighbourEvent& ev) { self->on_neighbour(ev); },
                                                [self] { self->reserve_neighbours(); });
     s->reserve_neighbours();
+    // Before the first request is read: the table fills as the bridge
+    // learns, and a MAC it lacks is asked for once.
+    s->fdb_ = observer.watch_fdb([self](const netlink::FdbEvent& ev) { self->on_fdb(ev); },
+                                 [self] { self->port_of_mac_.clear(); });
     s->arm_expiry();
     // Written only when something changed: a start on a full disk serves.
     if (s->dirty_) s->save();
@@ -383,17 +387,51 @@ std::optional<DhcpServer::Inbound> DhcpServer::read_frame(std::span<uint8_t> buf
 // The port a frame came in on: where the bridge learnt its source MAC (see
 // netlink/fdb.h). A guest's frame whose port is unknown is still a guest's:
 // kUnknownSource, not the host.
+namespace {
+
+uint64_t mac_key(const uint8_t* b) {
+    uint64_t k = 0;
+    for (int i = 0; i < ETH_ALEN; ++i) k = (k << 8) | b[i];
+    return k;
+}
+
+}  // namespace
+
+// The bridge learned (or moved, or aged out) a MAC: the table follows it.
+void DhcpServer::on_fdb(const netlink::FdbEvent& ev) {
+    if (ev.bridge != params_.ifindex || ev.local) return;
+    const uint64_t key = mac_key(ev.mac.bytes().data());
+    if (ev.deleted) {
+        port_of_mac_.erase(key);
+        return;
+    }
+    if (auto it = port_of_mac_.find(key); it != port_of_mac_.end())
+        it->second = ev.port;
+    else if (port_of_mac_.size() < kMaxFdbCacheEntries)
+        port_of_mac_.emplace(key, ev.port);
+}
+
 dhcp::Source DhcpServer::source_of(const sockaddr_ll& from) {
     if (from.sll_halen != ETH_ALEN) return dhcp::kUnknownSource;
-    std::array<uint8_t, 6> b{};
-    std::memcpy(b.data(), from.sll_addr, ETH_ALEN);
-    auto port = netlink::bridge_port_of(sock_, params_.ifindex, Mac(b));
-    if (!port) {
-        log::debug("DHCP: " + port.error().message + " (" + Mac(b).to_string() + "), ignoring",
-                   {{"VSWITCH_SWITCH", params_.switch_name}});
-        return dhcp::kUnknownSource;
+    const uint64_t key = mac_key(from.sll_addr);
+    int port = 0;
+    if (auto it = port_of_mac_.find(key); it != port_of_mac_.end()) {
+        port = it->second;
+    } else {
+        // The notification of this MAC may still wait in the observer's
+        // socket (sources are served in turn): ask the kernel.
+        std::array<uint8_t, 6> b{};
+        std::memcpy(b.data(), from.sll_addr, ETH_ALEN);
+        auto asked = netlink::bridge_port_of(sock_, params_.ifindex, Mac(b));
+        if (!asked) {
+            log::debug("DHCP: " + asked.error().message + " (" + Mac(b).to_string() + "), ignoring",
+                       {{"VSWITCH_SWITCH", params_.switch_name}});
+            return dhcp::kUnknownSource;
+        }
+        port = *asked;
+        if (port_of_mac_.size() < kMaxFdbCacheEntries) port_of_mac_.emplace(key, port);
     }
-    return *port == params_.ifindex ? dhcp::kUnknownSource : dhcp::Source(*port);
+    return port == params_.ifindex ? dhcp::kUnknownSource : dhcp::Source(port);
 }
 
 // The host's own request (a client or relay on the host itself), from the

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/event/event.h"
@@ -53,6 +54,11 @@ inline constexpr std::chrono::seconds kLeaseSaveRetry{5};
 inline constexpr int kReceiveBufferBytes = 4 << 20;
 // Datagrams read per wake-up before the loop gets to run other sources.
 inline constexpr int kMaxPacketsPerWakeup = 64;
+// The bridge's MAC -> port table kept from its FDB notifications, so a
+// request's port is a lookup, not a netlink round trip. Past this many
+// entries (a flood of random MACs) new ones are not kept: their requests
+// ask the kernel, as every request did before.
+inline constexpr size_t kMaxFdbCacheEntries = 8192;
 // ACKs held for one group commit, at most: under a backlog several
 // wake-ups' worth of bindings share one fdatasync (commit_and_send).
 inline constexpr size_t kMaxCommitBatch = 512;
@@ -183,6 +189,10 @@ private:
     event::Throttle save_;
     event::Timer expiry_;  // CLOCK_REALTIME, like the leases
     netlink::Subscription neighbours_;
+    netlink::Subscription fdb_;
+    // MAC (as a 48-bit number) -> the bridge port it was learned on.
+    std::unordered_map<uint64_t, int> port_of_mac_;
+    void on_fdb(const netlink::FdbEvent& ev);
     bool dirty_ = false;  // the lease file is behind: flush()
     dhcp::LeaseJournal journal_;
     std::string pending_;        // journal records not yet written

@@ -7,7 +7,8 @@
 // frame). But the bridge learns the frame's source MAC on its ingress port
 // before it passes it up, so the entry for that MAC names the port the
 // frame came in on. Taps on the ports themselves would cost every guest
-// frame a filter run; this costs one netlink round trip per DHCP request.
+// frame a filter run; this costs one netlink round trip for a MAC the DHCP
+// server's table (fed by the observer's FDB notifications) lacks.
 //
 // dump_fdb (members.cc): the guest's MAC on a member the switch adopted —
 // the member's own MAC is the host end's, the guest's is what the bridge

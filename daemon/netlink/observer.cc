@@ -72,6 +72,26 @@ bool parse_neighbour(nlmsghdr* h, NeighbourEvent& ev) {
     return true;
 }
 
+// AF_BRIDGE RTM_NEWNEIGH / RTM_DELNEIGH: a forwarding database entry.
+bool parse_fdb(nlmsghdr* h, FdbEvent& ev) {
+    if (!nlmsg_valid_hdr(h, sizeof(ndmsg))) return false;
+    ndmsg nd{};
+    std::memcpy(&nd, nlmsg_data(h), sizeof nd);
+    if (nd.ndm_family != AF_BRIDGE) return false;
+    nlattr* tb[NDA_MAX + 1] = {};
+    if (nlmsg_parse(h, sizeof(ndmsg), tb, NDA_MAX, nullptr) < 0) return false;
+    if (!tb[NDA_MASTER] || nla_len(tb[NDA_MASTER]) != 4 || !tb[NDA_LLADDR] || nla_len(tb[NDA_LLADDR]) != 6)
+        return false;
+    std::array<uint8_t, 6> ll{};
+    std::memcpy(ll.data(), nla_data(tb[NDA_LLADDR]), ll.size());
+    ev.deleted = h->nlmsg_type == RTM_DELNEIGH;
+    ev.port = nd.ndm_ifindex;
+    ev.bridge = int(nla_get_u32(tb[NDA_MASTER]));
+    ev.mac = Mac(ll);
+    ev.local = (nd.ndm_state & NUD_PERMANENT) != 0;
+    return true;
+}
+
 // IPv4 RTM_NEWADDR / RTM_DELADDR.
 bool parse_address(nlmsghdr* h, AddressEvent& ev) {
     if (!nlmsg_valid_hdr(h, sizeof(ifaddrmsg))) return false;
@@ -190,6 +210,10 @@ Subscription Observer::watch_neighbours(NeighbourFn fn, CallFn overrun) {
                 add(&Subscribers::neighbour_overruns, std::move(overrun)));
 }
 
+Subscription Observer::watch_fdb(FdbFn fn, CallFn overrun) {
+    return both(add(&Subscribers::fdb, std::move(fn)), add(&Subscribers::neighbour_overruns, std::move(overrun)));
+}
+
 Subscription Observer::watch_addresses(AddressFn fn, CallFn overrun) {
     return both(add(&Subscribers::addresses, std::move(fn)),
                 add(&Subscribers::address_overruns, std::move(overrun)));
@@ -248,7 +272,11 @@ void Observer::dispatch(const uint8_t* buf, size_t len, bool& netconf) {
             case RTM_NEWNEIGH:
             case RTM_DELNEIGH: {
                 NeighbourEvent ev;
-                if (parse_neighbour(h, ev)) subs_->neighbours.call(ev);
+                FdbEvent fdb;
+                if (parse_neighbour(h, ev))
+                    subs_->neighbours.call(ev);
+                else if (!subs_->fdb.entries.empty() && parse_fdb(h, fdb))
+                    subs_->fdb.call(fdb);
                 break;
             }
             case RTM_NEWADDR:

@@ -11,6 +11,8 @@
 //     notices its gateway address removed);
 //   - neighbours: every IPv4 RTM_NEWNEIGH / RTM_DELNEIGH, parsed (DHCP keeps
 //     addresses live hosts answer ARP for out of its offers);
+//   - fdb: every bridge's RTM_NEWNEIGH / RTM_DELNEIGH of family AF_BRIDGE,
+//     parsed (DHCP keeps a MAC -> port table to tell each request's port);
 //   - host prefixes: "addresses, routes or rules changed", coalesced: the
 //     first notification of a burst arms a kHostPrefixCoalesceUsec timer
 //     and everything until it fires is one call (the subnet checks dump the
@@ -75,6 +77,16 @@ struct NeighbourEvent {
     int state = 0;  // NUD_*
 };
 
+// A bridge's forwarding database entry learned, moved or aged out
+// (RTM_NEWNEIGH / RTM_DELNEIGH of family AF_BRIDGE with a master).
+struct FdbEvent {
+    bool deleted = false;
+    int port = 0;    // the bridge port the MAC is behind
+    int bridge = 0;  // NDA_MASTER
+    Mac mac;
+    bool local = false;  // NUD_PERMANENT: the port's or bridge's own address
+};
+
 // Dropping it unsubscribes; it may outlive the Observer harmlessly.
 class Subscription {
 public:
@@ -103,6 +115,7 @@ class Observer {
 public:
     using LinkFn = std::function<void(const LinkEvent&)>;
     using NeighbourFn = std::function<void(const NeighbourEvent&)>;
+    using FdbFn = std::function<void(const FdbEvent&)>;
     using AddressFn = std::function<void(const AddressEvent&)>;
     using CallFn = std::function<void()>;
 
@@ -118,6 +131,8 @@ public:
     // overrun: notifications were lost; look at every link again.
     [[nodiscard]] Subscription watch_links(LinkFn fn, CallFn overrun);
     [[nodiscard]] Subscription watch_neighbours(NeighbourFn fn, CallFn overrun);
+    // Every bridge's FDB changes; overrun: entries may have been missed.
+    [[nodiscard]] Subscription watch_fdb(FdbFn fn, CallFn overrun);
     // IPv4 only; overrun: look at the addresses again.
     [[nodiscard]] Subscription watch_addresses(AddressFn fn, CallFn overrun);
     [[nodiscard]] Subscription watch_host_prefixes(CallFn fn);
@@ -149,6 +164,7 @@ private:
         uint64_t next_id = 1;
         List<LinkFn> links;
         List<NeighbourFn> neighbours;
+        List<FdbFn> fdb;
         List<AddressFn> addresses;
         List<CallFn> link_overruns, neighbour_overruns, address_overruns, host_prefixes, netconf;
     };
