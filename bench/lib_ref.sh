@@ -74,6 +74,14 @@ vsb_cpu_cap() {
   [ -n "$VSB_CGROUP" ] || return 0
   echo "$1" >"$VSB_CGROUP/cgroup.procs"
 }
+# vsb_cpu_uncap PID: moves process PID back to the cgroup of this script
+# (where it was started), out of the capped one.
+vsb_cpu_uncap() {
+  [ -n "$VSB_CGROUP" ] || return 0
+  local mine
+  mine=$(awk -F: '$1 == "0" || $2 ~ /(^|,)cpu(,|$)/ {print $3; exit}' /proc/$$/cgroup)
+  echo "$1" >"${VSB_CGROUP%/*}$mine/cgroup.procs"
+}
 # vsb_cpu_cap_label: "" or ", servers capped at PCT % of one CPU".
 vsb_cpu_cap_label() {
   [ -n "$VSB_CGROUP" ] && printf ', every server capped at %s %% of one CPU (cgroup quota)' "$BENCH_CPU_CAP"

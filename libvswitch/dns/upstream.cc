@@ -79,6 +79,49 @@ Result<Bytes> build_upstream_query(uint16_t id, const Question& q,
     return wire;
 }
 
+Status write_upstream_query(uint16_t id, const Question& q, const UpstreamQueryOptions& opts, Bytes& out) {
+    // The name as it came: labels, each at most 63 bytes, ending in the
+    // root label, 255 bytes in all (RFC 1035 §3.1), no compression.
+    const auto& name = q.name;
+    if (name.empty() || name.size() > 255) return make_error(EINVAL, "question name of " + std::to_string(name.size()) + " bytes");
+    for (size_t i = 0; i < name.size();) {
+        uint8_t len = name[i];
+        if (len > 63) return make_error(EINVAL, "question name with a label of " + std::to_string(len) + " bytes");
+        if (len == 0) {
+            if (i + 1 != name.size()) return make_error(EINVAL, "question name with bytes past its end");
+            break;
+        }
+        i += size_t(len) + 1;
+        if (i >= name.size()) return make_error(EINVAL, "question name without its root label");
+    }
+    auto u16 = [&out](uint16_t v) {
+        out.push_back(uint8_t(v >> 8));
+        out.push_back(uint8_t(v));
+    };
+    out.clear();
+    u16(id);
+    // QR 0, opcode QUERY, RD; CD in the second flags byte.
+    out.push_back(0x01);
+    out.push_back(opts.checking_disabled ? 0x10 : 0x00);
+    u16(1);  // QDCOUNT
+    u16(0);  // ANCOUNT
+    u16(0);  // NSCOUNT
+    u16(1);  // ARCOUNT: the OPT record
+    out.insert(out.end(), name.begin(), name.end());
+    u16(q.type);
+    u16(q.klass);
+    // OPT (RFC 6891 §6.1.2): root owner, our payload size as its class,
+    // extended RCODE 0, version 0, DO in the flags, no options.
+    out.push_back(0);
+    u16(LDNS_RR_TYPE_OPT);
+    u16(kMaxUdpPayload);
+    out.push_back(0);
+    out.push_back(0);
+    u16(opts.dnssec_ok ? 0x8000 : 0);
+    u16(0);
+    return {};
+}
+
 const char* to_string(ReplyVerdict v) {
     switch (v) {
         case ReplyVerdict::accept:

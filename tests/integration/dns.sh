@@ -85,6 +85,34 @@ vsi_assert_eq "UDP queries upstream saw for tc.example" 1 "$(upstream_count udp 
 vsi_assert_eq "TCP queries upstream saw for tc.example" 1 "$(upstream_count tcp tc.example.)"
 vsi_pass "a truncated upstream answer is fetched again over TCP (40 records)"
 
+# --- source ports and ids (RFC 5452) -------------------------------------------
+# 1200 distinct names, 64 at a time: the forwarder draws each query's socket
+# from a pool of random ports, each retired after 512 queries, and each id
+# at random. Upstream logs the port and id of each one.
+seq 1 1200 | sed 's/.*/q&.src.ok.test A/' >"$VSI_TMP/src-names"
+ip netns exec "$NS_VM" "$PYTHON" - "$gw" "$VSI_TMP/src-names" <<'PY' >"$VSI_TMP/src-answers"
+import socket, struct, sys, os, select
+gw, names = sys.argv[1], [l.split()[0] for l in open(sys.argv[2])]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((gw, 53))
+def q(i, n):
+    wire = b"".join(bytes([len(p)]) + p.encode() for p in n.split(".")) + b"\0"
+    return struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0) + wire + struct.pack("!HH", 1, 1)
+answered, sent = 0, 0
+while answered < len(names):
+    while sent < len(names) and sent - answered < 64:
+        s.send(q(sent, names[sent])); sent += 1
+    if not select.select([s], [], [], 5)[0]: break
+    r = s.recv(4096)
+    if struct.unpack("!H", r[2:4])[0] & 0xf == 0 and struct.unpack("!H", r[6:8])[0] == 1: answered += 1
+print(answered)
+PY
+vsi_assert_eq "answers to 1200 distinct names" 1200 "$(cat "$VSI_TMP/src-answers")"
+read -r ports busiest ids < <(awk '$1 == "src" { n[$2]++; id[$3] = 1 } END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print length(n), m, length(id) }' "$qlog")
+[ "$ports" -ge 16 ] || vsi_fail "1200 forwards left from only $ports source ports"
+[ "$busiest" -le 512 ] || vsi_fail "one source port carried $busiest forwards (a socket retires after 512)"
+[ "$ids" -ge 1150 ] || vsi_fail "1200 forwards carried only $ids distinct ids"
+vsi_pass "1200 forwards: $ports random source ports (at most $busiest queries on one), $ids distinct ids"
+
 # --- failures and failover (resolv.conf re-read as it changes) -----------------
 printf 'nameserver %s\n' "$DEAD_UPSTREAM" >"$VSI_RESOLV.new" && mv "$VSI_RESOLV.new" "$VSI_RESOLV"
 t0=$(date +%s%N)

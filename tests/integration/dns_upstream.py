@@ -6,7 +6,9 @@ appends one line per query it receives to LOG ("udp ext.example. 1"), so a
 test can count what reached upstream. tc.example. is answered truncated
 (TC=1, no records) over UDP and in full over TCP. Every name under
 ok.test. is answered with 192.0.2.100 (distinct names, so none is cached);
-no name under blackhole.test. is ever answered (a silent upstream, for
+names under src.ok.test. also log the query's source port and id
+("src PORT ID", for the forwarder's port and id randomness); no name
+under blackhole.test. is ever answered (a silent upstream, for
 tests/integration/dns_fair.sh), and those are counted in LOG only as
 "blackhole" lines, one per query, to keep a flood cheap.
 
@@ -30,6 +32,7 @@ TRUNCATED_OVER_UDP = "tc.example."
 ANSWERED_ZONE = ".ok.test."
 ANSWERED_ZONE_ADDR = "192.0.2.100"
 SILENT_ZONE = ".blackhole.test."
+SOURCE_ZONE = ".src.ok.test."
 
 log_lock = threading.Lock()
 
@@ -47,10 +50,13 @@ def parse_question(msg):
     return ".".join(labels) + ".", qtype, qclass, msg[12:pos + 4]
 
 
-def answer(msg, transport, log):
+def answer(msg, transport, log, peer=None):
     """The reply to send, or None to stay silent."""
     qid, flags = struct.unpack("!HH", msg[:4])
     name, qtype, _, question = parse_question(msg)
+    if peer is not None and name.endswith(SOURCE_ZONE):
+        with log_lock, open(log, "a") as f:
+            f.write("src %d %d\n" % (peer[1], qid))
     if name.endswith(SILENT_ZONE):
         with log_lock, open(log, "a") as f:
             f.write("blackhole\n")
@@ -76,7 +82,7 @@ def serve_udp(s, log):
     while True:
         msg, peer = s.recvfrom(4096)
         try:
-            reply = answer(msg, "udp", log)
+            reply = answer(msg, "udp", log, peer)
             if reply is not None:
                 s.sendto(reply, peer)
         except Exception as e:  # a broken query is the test's, not ours

@@ -88,6 +88,51 @@ TEST(UpstreamQuery, CarriesIdRdEdnsAndTheQuestion) {
     EXPECT_EQ(asked->type, LDNS_RR_TYPE_AAAA);
 }
 
+// The forwarder's writer makes what ldns makes, for every flag mix and a
+// few names (the root, mixed case, 63-byte labels), and reuses its buffer.
+TEST(UpstreamQuery, WriterMatchesLdnsByteForByte) {
+    const std::string long_label(63, 'a');
+    Bytes out;
+    for (const char* name : {".", "example.com", "Www.Example.COM", "a.b.c.d.e.f.g"}) {
+        for (int flags = 0; flags < 4; ++flags) {
+            UpstreamQueryOptions opts{.dnssec_ok = bool(flags & 1), .checking_disabled = bool(flags & 2)};
+            for (uint16_t type : {uint16_t(LDNS_RR_TYPE_A), uint16_t(LDNS_RR_TYPE_AAAA), uint16_t(LDNS_RR_TYPE_ANY)}) {
+                Question q = make_question(name, ldns_rr_type(type));
+                auto want = build_upstream_query(0x1234, q, opts);
+                ASSERT_TRUE(want.ok());
+                ASSERT_TRUE(write_upstream_query(0x1234, q, opts, out).ok()) << name;
+                EXPECT_EQ(out, *want) << name << " flags " << flags << " type " << type;
+            }
+        }
+    }
+    Question q = make_question((long_label + "." + long_label + ".example").c_str(), LDNS_RR_TYPE_A);
+    auto want = build_upstream_query(7, q, {});
+    ASSERT_TRUE(want.ok());
+    ASSERT_TRUE(write_upstream_query(7, q, {}, out).ok());
+    EXPECT_EQ(out, *want);
+    const auto* before = out.data();
+    ASSERT_TRUE(write_upstream_query(8, make_question("x.example", LDNS_RR_TYPE_A), {}, out).ok());
+    EXPECT_EQ(out.data(), before);  // no new buffer for a smaller query
+}
+
+TEST(UpstreamQuery, WriterRefusesNamesThatAreNotWireNames) {
+    Bytes out;
+    Question q;
+    q.type = LDNS_RR_TYPE_A;
+    q.klass = LDNS_RR_CLASS_IN;
+    EXPECT_EQ(write_upstream_query(1, q, {}, out).error().code, EINVAL);  // empty
+    q.name = {3, 'a', 'b'};                                               // no root label
+    EXPECT_EQ(write_upstream_query(1, q, {}, out).error().code, EINVAL);
+    q.name = {1, 'a', 0, 0};  // bytes past the end
+    EXPECT_EQ(write_upstream_query(1, q, {}, out).error().code, EINVAL);
+    q.name = Bytes(256, 1);
+    EXPECT_EQ(write_upstream_query(1, q, {}, out).error().code, EINVAL);
+    q.name = {64};
+    q.name.resize(66, 'a');
+    q.name.back() = 0;
+    EXPECT_EQ(write_upstream_query(1, q, {}, out).error().code, EINVAL);  // label of 64
+}
+
 TEST(UpstreamReply, ValidationTable) {
     Question asked = make_question("www.example.com", LDNS_RR_TYPE_A);
     auto good = [] {
