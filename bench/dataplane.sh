@@ -1,22 +1,29 @@
 #!/bin/bash
 # shellcheck disable=SC2119  # vsi_start_daemon takes optional arguments
-# What vswitch costs on the data plane: iperf3 TCP from a VM namespace through
-# vswitch0 and the daemon's NAT to an upstream namespace, against the very
-# same path with table inet vswitch removed (plain bridging + forwarding, the
-# limit here). Both are measured in one run, interleaved, so the machine's
-# load drifts over both alike. Prints a table and the ratio (target >= 0.95).
+# What vswitch costs on the data plane: iperf3 TCP between a VM namespace and
+# an upstream namespace through vswitch0 and the daemon's NAT, in both
+# directions (up: the VM sends; down: iperf3 -R, upstream sends to the VM
+# over the connection the VM opened), against the very same path with table
+# inet vswitch removed (plain bridging + forwarding, the limit here). Both
+# are measured in one run, interleaved (the mode that goes first alternates
+# per repetition), so the machine's load drifts over both alike. Prints a
+# table of medians with their range, the ratio (target >= 0.95) and the
+# load average at the start and the end.
 #
 # Usage (as root): bench/dataplane.sh [VSWITCHD]
 #   VSWITCHD          default: build-release/, build/ or build-demo/daemon/vswitchd
 #   BENCH_SECONDS     length of one measurement (default 5)
-#   BENCH_REPEATS     measurements per cell (default 3)
+#   BENCH_REPEATS     measurements per cell (default 5)
 #   BENCH_STREAMS     parallel streams to try (default "1 4")
+#   BENCH_DIRECTIONS  "up down" (default), or one of them
 # Everything runs in network namespaces it creates and removes.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${BENCH_SECONDS:-5}
-repeats=${BENCH_REPEATS:-3}
+repeats=${BENCH_REPEATS:-5}
 streams_list=${BENCH_STREAMS:-1 4}
+directions=${BENCH_DIRECTIONS:-up down}
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 readonly TARGET_RATIO=0.95
 readonly IPERF_PORT=5201
 # The first second of each run is TCP slow start; iperf3 leaves it out.
@@ -78,21 +85,23 @@ set_mode() {
   esac
 }
 
-# measure MODE STREAMS: one iperf3 run; appends "MODE STREAMS BITS/S".
+# measure MODE DIRECTION STREAMS: one iperf3 run; appends
+# "MODE DIRECTION STREAMS BITS/S".
 measure() {
-  local mode=$1 streams=$2 json bps
-  json=$VSI_TMP/iperf3-$mode-$streams.json
+  local mode=$1 dir=$2 streams=$3 json bps reverse=()
+  [ "$dir" = down ] && reverse=(-R)
+  json=$VSI_TMP/iperf3-$mode-$dir-$streams.json
   if ! timeout -k 2 $((seconds + OMIT_SECONDS + 15)) ip netns exec "$NS_VM" \
-    iperf3 -c "$VSI_INTERNET_ADDR" -p "$IPERF_PORT" -t "$seconds" -O "$OMIT_SECONDS" -P "$streams" -J \
+    iperf3 -c "$VSI_INTERNET_ADDR" -p "$IPERF_PORT" -t "$seconds" -O "$OMIT_SECONDS" -P "$streams" "${reverse[@]}" -J \
     >"$json" 2>&1; then
-    vsi_fail "iperf3 ($mode, $streams streams) failed: $(head -c 400 "$json")"
+    vsi_fail "iperf3 ($mode, $dir, $streams streams) failed: $(head -c 400 "$json")"
   fi
   bps=$("$PYTHON" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$json")
-  echo "$mode $streams $bps" >>"$results"
-  printf '  %-5s %s stream(s): %6.2f Gbit/s\n' "$mode" "$streams" "$(echo "$bps" | awk '{print $1 / 1e9}')" >&2
+  echo "$mode $dir $streams $bps" >>"$results"
+  printf '  %-5s %-4s %s stream(s): %6.2f Gbit/s\n' "$mode" "$dir" "$streams" "$(echo "$bps" | awk '{print $1 / 1e9}')" >&2
 }
 
-cells=$(($(wc -w <<<"$streams_list") * 2 * repeats))
+cells=$(($(wc -w <<<"$streams_list") * $(wc -w <<<"$directions") * 2 * repeats))
 echo "vswitch data plane: iperf3 TCP, VM ns -> vswitch0 -> upstream ns, ${repeats} x ${seconds} s per cell" \
   "($cells runs, about $((cells * (seconds + OMIT_SECONDS + 1))) s)" >&2
 echo "subnet $subnet, VM $vm_addr, server $VSI_INTERNET_ADDR; 'plain' = same path, table inet vswitch removed" >&2
@@ -101,30 +110,34 @@ for ((r = 1; r <= repeats; r++)); do
   if ((r % 2)); then modes="nat plain"; else modes="plain nat"; fi
   for mode in $modes; do
     set_mode "$mode"
-    for streams in $streams_list; do measure "$mode" "$streams"; done
+    for dir in $directions; do
+      for streams in $streams_list; do measure "$mode" "$dir" "$streams"; done
+    done
   done
 done
 set_mode nat
 
 echo
-"$PYTHON" - "$results" "$TARGET_RATIO" <<'PY'
+"$PYTHON" - "$results" "$TARGET_RATIO" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    mode, streams, bps = line.split()
-    runs.setdefault((mode, int(streams)), []).append(int(bps) / 1e9)
+    mode, direction, streams, bps = line.split()
+    runs.setdefault((mode, direction, int(streams)), []).append(int(bps) / 1e9)
 target = float(sys.argv[2])
-print(f"{'streams':>7}  {'through vswitch (NAT)':>24}  {'table removed':>24}  {'ratio':>6}")
+print(f"{'direction':>9}  {'streams':>7}  {'through vswitch (NAT)':>26}  {'table removed':>26}  {'ratio':>6}")
 worst = None
-for streams in sorted({s for _, s in runs}):
-    nat, plain = runs[("nat", streams)], runs[("plain", streams)]
-    n, p = statistics.median(nat), statistics.median(plain)
-    ratio = n / p if p else 0.0
-    worst = ratio if worst is None else min(worst, ratio)
-    cell = lambda v, m: f"{m:6.2f} Gbit/s ({min(v):.2f}-{max(v):.2f})"
-    print(f"{streams:>7}  {cell(nat, n):>24}  {cell(plain, p):>24}  {ratio:6.3f}")
+for direction in sorted({d for _, d, _ in runs}, reverse=True):
+    for streams in sorted({s for _, d, s in runs if d == direction}):
+        nat, plain = runs[("nat", direction, streams)], runs[("plain", direction, streams)]
+        n, p = statistics.median(nat), statistics.median(plain)
+        ratio = n / p if p else 0.0
+        worst = ratio if worst is None else min(worst, ratio)
+        cell = lambda v, m: f"{m:6.2f} Gbit/s ({min(v):.2f}-{max(v):.2f})"
+        print(f"{direction:>9}  {streams:>7}  {cell(nat, n):>26}  {cell(plain, p):>26}  {ratio:6.3f}")
 verdict = "meets" if worst >= target else "BELOW"
-print(f"medians of {len(nat)} runs (min-max); worst ratio {worst:.3f} {verdict} the target {target}")
+print(f"medians of {len(nat)} runs (min-max); worst ratio {worst:.3f} {verdict} the target {target}; "
+      f"load {sys.argv[3]} at the start, {sys.argv[4]} at the end")
 PY
 
 vsi_stop_daemon TERM

@@ -16,6 +16,11 @@
 #                each, every step on a freshly started server with no leases
 #                and new client MACs; the highest rate whose loss
 #                (1 - ACKs / DISCOVERs sent) stays under 1 %;
+# Client MACs are random (perfdhcp -M over a fresh list of random MACs per
+# run, eight times as many as the run can ask for), not perfdhcp's -b
+# sequence: dnsmasq hashes a MAC to its first candidate address, and
+# sequential MACs that differ in their last bytes hash alike, so every new
+# client walked the same run of taken addresses.
 #   RSS          VmRSS after 4000 perfdhcp clients hold a lease (perfdhcp's
 #                avalanche scenario: every client retransmits until it has one;
 #                dnsmasq, which fsyncs its lease file per change and cannot
@@ -26,11 +31,16 @@
 # packet: kea-dhcp4 logs DHCP4_STARTED ~0.2 s before it receives.
 # Servers, all logging at the level they ship with:
 #   vswitchd         --log-level info (its default; one line per lease)
-#   dnsmasq          libvirt's config (bench/lib_ref.sh), default logging
-#                    (every DHCP packet), ping before offer ON as libvirt has it
+#   dnsmasq          as libvirt runs it (bench/lib_ref.sh): its config,
+#                    --leasefile-ro with a --dhcp-script helper per lease
+#                    change, default logging (every DHCP packet), ping before
+#                    offer ON as libvirt has it
 #   dnsmasq-noping   the same plus no-ping: dnsmasq's own speed without the
 #                    ping (not what libvirt ships; shown so that the ratios
 #                    are taken against the strongest dnsmasq)
+#   dnsmasq-leasefile  extra row, not how libvirt runs it: dnsmasq with its
+#                    own lease file, rewritten whole and fsynced on every
+#                    change, ping on (this bench's "dnsmasq" row before)
 #   kea              kea-dhcp4, memfile with persist on, logger at INFO
 # BENCH_OUT=DIR keeps every perfdhcp output and server log there.
 # BENCH_CPU_CAP=PCT runs every server under the same CPU quota, PCT % of one
@@ -60,7 +70,7 @@ RSS_LEASES=4000
 RSS_TIMEOUT_S=120
 LEASE_S=3600
 readonly MAX_LOSS_PERMILLE=10 # < 1 %
-SERVERS=(vswitchd dnsmasq dnsmasq-noping kea)
+SERVERS=(vswitchd dnsmasq dnsmasq-noping dnsmasq-leasefile kea)
 
 vsb_cpu_cap_init "${BENCH_CPU_CAP:-}"
 vsi_topology
@@ -88,9 +98,8 @@ start_server() { # NAME: a fresh instance with no leases
       rm -f "$VSI_STATE"/*.leases "$VSI_STATE"/*.leases.journal
       vsi_start_daemon
       SERVER_PID=$VSI_DAEMON_PID ;;
-    dnsmasq | dnsmasq-noping)
-      vsb_dnsmasq_conf "$VSI_TMP/$1.conf" vswitch0 "$first" "$last" "$mask" 65532
-      [ "$1" = dnsmasq-noping ] && echo no-ping >>"$VSI_TMP/$1.conf"
+    dnsmasq | dnsmasq-noping | dnsmasq-leasefile)
+      dnsmasq_conf "$1"
       vsb_start_dnsmasq "$NS_HOST" "$VSI_TMP/$1.conf" 67
       SERVER_PID=$VSB_PID ;;
     kea)
@@ -100,6 +109,14 @@ start_server() { # NAME: a fresh instance with no leases
   esac
   vsb_cpu_cap "$SERVER_PID"
   sleep "$SETTLE_S"
+}
+
+dnsmasq_conf() { # NAME: the configuration of that dnsmasq row
+  local mode=libvirt
+  [ "$1" = dnsmasq-leasefile ] && mode=leasefile
+  vsb_dnsmasq_conf "$VSI_TMP/$1.conf" vswitch0 "$first" "$last" "$mask" 65532 "" "$mode"
+  [ "$1" = dnsmasq-noping ] && echo no-ping >>"$VSI_TMP/$1.conf"
+  return 0
 }
 
 stop_server() { # NAME
@@ -131,16 +148,27 @@ first_lease() {
   ip -n "$NS_HOST" link del "vf$FIRST_N" 2>/dev/null || true
 }
 
-# perf OUT MACBYTE RATE SECONDS [CLIENTS] [EXTRA...]: perfdhcp from the perf
-# namespace with client MACs 02:00:MACBYTE:xx:xx:xx (new clients per run);
-# CLIENTS > 0 also stops after that many DISCOVERs.
+# random_macs FILE N: N random locally administered unicast MACs, one a line.
+random_macs() {
+  od -An -v -tx1 -N $((5 * $2)) /dev/urandom | tr -s ' \n' '\n\n' | grep . |
+    awk '{b[++n] = $1} n == 5 {printf "02:%s:%s:%s:%s:%s\n", b[1], b[2], b[3], b[4], b[5]; n = 0}' >"$1"
+}
+
+# perf OUT RATE SECONDS [CLIENTS] [EXTRA...]: perfdhcp from the perf
+# namespace with client MACs drawn from a new list of random MACs (new
+# clients per run); CLIENTS > 0 also stops after that many DISCOVERs.
+PERF_N=0
 perf() {
-  local out=$1 mac=$2 rate=$3 secs=$4 clients=${5:-0}
-  shift 5 || shift $#
-  local limit=()
-  [ "$clients" -gt 0 ] && limit=(-n "$clients") || clients=1000000
-  ip netns exec "$NS_PERF" timeout $((secs + 30)) perfdhcp -4 -l eth0 -b "mac=02:00:$mac:00:00:00" \
-    -R "$clients" "${limit[@]}" -r "$rate" -p "$secs" -W 1000000 "$@" >"$out" 2>&1 || true
+  local out=$1 rate=$2 secs=$3 clients=${4:-0} macs
+  shift 4 || shift $#
+  local limit=() n=$((rate * secs))
+  [ "$clients" -gt 0 ] && { limit=(-n "$clients"); n=$clients; }
+  PERF_N=$((PERF_N + 1))
+  macs=$VSI_TMP/macs-$PERF_N
+  random_macs "$macs" $((n * 8 < 1000 ? 1000 : n * 8))
+  ip netns exec "$NS_PERF" timeout $((secs + 30)) perfdhcp -4 -l eth0 -M "$macs" \
+    "${limit[@]}" -r "$rate" -p "$secs" -W 1000000 "$@" >"$out" 2>&1 || true
+  rm -f "$macs"
 }
 
 # perf_counts OUT: "<DISCOVERs sent> <ACKs received>"
@@ -170,7 +198,7 @@ for s in "${SERVERS[@]}"; do
   R[$s.first]=$(vsb_percentile "$VSI_TMP/first-$s" 50)
   # Latency at a moderate fixed rate.
   cpu0=$(vsb_cpu_ticks "$SERVER_PID")
-  perf "$VSI_TMP/lat-$s.out" 01 "$LAT_RATE" "$LAT_S" 0 -x t
+  perf "$VSI_TMP/lat-$s.out" "$LAT_RATE" "$LAT_S" 0 -x t
   cpu1=$(vsb_cpu_ticks "$SERVER_PID")
   perf_delays "$VSI_TMP/lat-$s.out" DISCOVER-OFFER "$VSI_TMP/do-$s"
   perf_delays "$VSI_TMP/lat-$s.out" REQUEST-ACK "$VSI_TMP/ra-$s"
@@ -186,14 +214,13 @@ for s in "${SERVERS[@]}"; do
   # bounded time (it rewrites its whole lease file on every change, so each
   # lease costs more than the last; with its ping also 3 s per new client):
   # it reads them from its lease file at start instead, the same tables.
-  if [ "$s" = dnsmasq ] || [ "$s" = dnsmasq-noping ]; then
-    vsb_dnsmasq_conf "$VSI_TMP/$s.conf" vswitch0 "$first" "$last" "$mask" 65532
-    [ "$s" = dnsmasq-noping ] && echo no-ping >>"$VSI_TMP/$s.conf"
+  if [[ $s == dnsmasq* ]]; then
+    dnsmasq_conf "$s"
     vsb_dnsmasq_leases "$VSI_TMP/$s.conf" "$RSS_LEASES" "$first" "$LEASE_S"
     vsb_start_dnsmasq "$NS_HOST" "$VSI_TMP/$s.conf" 67 keep
     SERVER_PID=$VSB_PID
     sleep "$SETTLE_S"
-    R[$s.rss]="$(vsb_rss_parts "$SERVER_PID"), ($(grep -c . "$VSI_TMP/$s.conf.leases") leases from file)"
+    R[$s.rss]="$(vsb_rss_parts "$SERVER_PID"), ($(grep -c . "$VSI_TMP/$s.conf.leases") leases restored)"
     stop_server "$s"
   else
     start_server "$s"
@@ -212,7 +239,7 @@ for s in "${SERVERS[@]}"; do
     i=$((i + 1))
     start_server "$s"
     cpu0=$(vsb_cpu_ticks "$SERVER_PID")
-    perf "$VSI_TMP/step-$s-$rate.out" "$(printf '%02x' $((16 + i)))" "$rate" "$STEP_S" 0
+    perf "$VSI_TMP/step-$s-$rate.out" "$rate" "$STEP_S" 0
     cpu1=$(vsb_cpu_ticks "$SERVER_PID")
     stop_server "$s"
     read -r d a < <(perf_counts "$VSI_TMP/step-$s-$rate.out")
@@ -229,18 +256,20 @@ R[floor.rss]=$(vsb_rss_floor "$VSWITCHD")
 if [ -n "${BENCH_OUT:-}" ]; then mkdir -p "$BENCH_OUT" && cp -r "$VSI_TMP"/. "$BENCH_OUT"/; fi
 printf '\nbench/dhcp %s, %s, %s cores, load %s%s\n' "$(date -u '+%F %H:%M UTC')" "$(uname -r)" "$(nproc)" \
   "$(cut -d' ' -f1-3 /proc/loadavg)" "$(vsb_cpu_cap_label)"
-printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' server "log level" "first lease ms" \
+printf '%-17s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' server "log level" "first lease ms" \
   "p50/p99 DO, RA at $LAT_RATE/s (loss%)" "CPU us/DORA" "max DORA/s" "RSS KiB idle / $RSS_LEASES leases (anon + file)"
-declare -A LOGLEVEL=([vswitchd]="info" [dnsmasq]="default" [dnsmasq-noping]="default" [kea]="INFO")
+declare -A LOGLEVEL=([vswitchd]="info" [dnsmasq]="default" [dnsmasq-noping]="default" [dnsmasq-leasefile]="default" [kea]="INFO")
 for s in "${SERVERS[@]}"; do
-  printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' "$s" "${LOGLEVEL[$s]}" "${R[$s.first]}" \
+  printf '%-17s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' "$s" "${LOGLEVEL[$s]}" "${R[$s.first]}" \
     "${R[$s.lat]} (${R[$s.latloss]})" "${R[$s.cpu]}" "${R[$s.max]}" "${R[$s.rss0]} / ${R[$s.rss]}"
 done
-printf '%-15s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' "lib floor" - - "(vswitchd's libraries, loaded, nothing else)" - - \
+printf '%-17s | %-9s | %-14s | %-40s | %-11s | %-11s | %s\n' "lib floor" - - "(vswitchd's libraries, loaded, nothing else)" - - \
   "${R[floor.rss]}"
 echo "rate steps (offered rate: ACKs/s, loss, server CPU us per ACK):"
-for s in "${SERVERS[@]}"; do printf '  %-15s %s\n' "$s" "${R[$s.steps]}"; done
-# Ratios against the best reference (dnsmasq-noping or kea) per column.
+for s in "${SERVERS[@]}"; do printf '  %-17s %s\n' "$s" "${R[$s.steps]}"; done
+echo "(dnsmasq-leasefile: dnsmasq with its own fsynced lease file, not how libvirt runs it; not among the references below)"
+# Ratios against the best reference (dnsmasq as libvirt runs it, without
+# ping, or kea) per column.
 num() { sed -n 's/^\([0-9.]*\).*/\1/p' <<<"$1"; }
 best_max=0 best_first=999999 best_rss=999999999
 for s in dnsmasq dnsmasq-noping kea; do

@@ -11,16 +11,18 @@
 #   interface=<bridge>, dhcp-range=<first>,<last>,<mask>, dhcp-no-override,
 #   dhcp-authoritative, dhcp-lease-max=<range size>, dhcp-hostsfile,
 #   addn-hosts; with a <domain>: domain=, expand-hosts, local=/<domain>/.
-# Two differences:
-#   - libvirt runs dnsmasq with --leasefile-ro --dhcp-script=libvirt_leaseshelper
-#     (a process forked and exec'd per lease change, rewriting a JSON status
-#     file under /var/lib/libvirt, which a bench must not touch); here dnsmasq
-#     keeps its own lease file (dhcp-leasefile) instead, which it rewrites
-#     whole and fsyncs on every change (perf: vfprintf and
-#     blkdev_issue_flush lead its profile). Which of the two costs more was
-#     not measured; both persist every lease change at once.
-#   - resolv-file= points at the run's resolv.conf instead of the machine's
-#     /etc/resolv.conf, so nothing is ever forwarded to the real resolver.
+# libvirt runs dnsmasq with --leasefile-ro --dhcp-script=libvirt_leaseshelper:
+# no lease file of dnsmasq's own; its script process runs the helper (fork +
+# exec) per lease change, which rewrites a JSON status file under
+# /var/lib/libvirt (a bench must not touch it), and at start answers "init"
+# with the leases to restore. vsb_dnsmasq_conf does the same with a stand-in
+# helper (FILE.script: a shell that appends each change to FILE.events, and
+# prints FILE.leases for "init"). Two other modes, for extra rows:
+# "leasefile", dnsmasq's own lease file (dhcp-leasefile), which it rewrites
+# whole and fsyncs on every change (vfprintf and blkdev_issue_flush lead its
+# profile) — not what libvirt runs. And resolv-file= points at the run's
+# resolv.conf instead of the machine's /etc/resolv.conf, so nothing is ever
+# forwarded to the real resolver.
 # Logging: dnsmasq's default (each DHCP packet and event logged, as libvirt
 # leaves it; no quiet-dhcp), to a file instead of syslog.
 
@@ -123,12 +125,15 @@ vsb_wait_udp() {
   vsi_fail "nothing listens on UDP port $port in $ns after ${VSB_START_TIMEOUT_S}s"
 }
 
-# vsb_dnsmasq_conf FILE BRIDGE FIRST LAST MASK LEASE_MAX [DOMAIN]: the
+# vsb_dnsmasq_conf FILE BRIDGE FIRST LAST MASK LEASE_MAX [DOMAIN] [MODE]: the
 # libvirt-style configuration above; the hosts files are FILE.hostsfile and
-# FILE.addnhosts (created empty when missing), the lease file FILE.leases.
-# Extra lines (e.g. no-ping) can be appended to FILE afterwards.
+# FILE.addnhosts (created empty when missing), the leases restored at start
+# FILE.leases (dnsmasq's lease file format). MODE "libvirt" (the default:
+# leasefile-ro and the stand-in helper FILE.script) or "leasefile"
+# (dnsmasq's own FILE.leases, fsynced per change). Extra lines (e.g.
+# no-ping) can be appended to FILE afterwards.
 vsb_dnsmasq_conf() {
-  local f=$1 bridge=$2 first=$3 last=$4 mask=$5 max=$6 domain=${7:-}
+  local f=$1 bridge=$2 first=$3 last=$4 mask=$5 max=$6 domain=${7:-} mode=${8:-libvirt}
   [ -e "$f.hostsfile" ] || : >"$f.hostsfile"
   [ -e "$f.addnhosts" ] || : >"$f.addnhosts"
   cat >"$f" <<CONF
@@ -144,9 +149,22 @@ dhcp-authoritative
 dhcp-lease-max=$max
 dhcp-hostsfile=$f.hostsfile
 addn-hosts=$f.addnhosts
-dhcp-leasefile=$f.leases
 resolv-file=$VSI_RESOLV
 CONF
+  case $mode in
+    libvirt)
+      cat >"$f.script" <<SCRIPT
+#!/bin/sh
+# Stand-in for libvirt_leaseshelper: prints the leases to restore for init,
+# records every other lease change.
+if [ "\$1" = init ]; then cat "$f.leases" 2>/dev/null; exit 0; fi
+echo "\$*" >>"$f.events"
+SCRIPT
+      chmod +x "$f.script"
+      printf 'leasefile-ro\ndhcp-script=%s\n' "$f.script" >>"$f" ;;
+    leasefile) echo "dhcp-leasefile=$f.leases" >>"$f" ;;
+    *) vsi_fail "vsb_dnsmasq_conf: unknown mode '$mode'" ;;
+  esac
   if [ -n "$domain" ]; then
     printf 'domain=%s\nexpand-hosts\nlocal=/%s/\n' "$domain" "$domain" >>"$f"
   fi

@@ -38,6 +38,23 @@ void visit_plugged(nl_object* obj, void* arg) noexcept {
     }
 }
 
+struct AliasQuery {
+    std::string_view alias;
+    std::vector<LinkInfo> out;
+};
+
+void visit_alias(nl_object* obj, void* arg) noexcept {
+    auto* q = static_cast<AliasQuery*>(arg);
+    auto* link = reinterpret_cast<rtnl_link*>(obj);  // libnl's documented downcast
+    const char* alias = rtnl_link_get_ifalias(link);
+    if (!alias || q->alias != alias) return;
+    try {
+        q->out.push_back(to_link_info(link));
+    } catch (...) {
+        // Out of memory: the list comes back short, as a dump can.
+    }
+}
+
 }  // namespace
 
 Status check_ifname_length(std::string_view name) {
@@ -170,6 +187,15 @@ Result<std::vector<LinkInfo>> list_plugged(RouteSocket& sock) {
     std::vector<LinkInfo> out;
     nl_cache_foreach(cache->get(), visit_plugged, &out);
     return out;
+}
+
+Result<std::vector<LinkInfo>> list_with_alias(RouteSocket& sock, std::string_view alias) {
+    auto cache = sock.dump([](nl_sock* sk, nl_cache** c) { return rtnl_link_alloc_cache(sk, AF_UNSPEC, c); },
+                           "listing interfaces");
+    if (!cache) return cache.error();
+    AliasQuery q{alias, {}};
+    nl_cache_foreach(cache->get(), visit_alias, &q);
+    return std::move(q.out);
 }
 
 }  // namespace vswitch::netlink

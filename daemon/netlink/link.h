@@ -59,6 +59,8 @@ Status delete_link(RouteSocket& sock, std::string_view ifname);
 Status delete_link_if_exists(RouteSocket& sock, std::string_view ifname);
 // Every interface plugged into some bridge (with a master).
 Result<std::vector<LinkInfo>> list_plugged(RouteSocket& sock);
+// Every interface whose alias is `alias`.
+Result<std::vector<LinkInfo>> list_with_alias(RouteSocket& sock, std::string_view alias);
 
 // 1..15 bytes (IFNAMSIZ - 1), else EINVAL naming it.
 Status check_ifname_length(std::string_view name);

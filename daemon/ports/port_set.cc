@@ -112,6 +112,9 @@ Result<AttachResult> PortSet::attach_adapter(const AdapterRequest& req) {
         }
     }
     if (req.ifname && store_.find(*req.ifname)) return make_error(EEXIST, "port " + quoted(*req.ifname) + " exists");
+    if (req.ifname && store_.being_deleted(*req.ifname))
+        return make_error(EEXIST, "interface " + quoted(*req.ifname) +
+                                      " was detached a moment ago and is still being deleted; try again");
     if (auto s = check_room(); !s) return s.error();
 
     PortRecord p;
@@ -162,6 +165,9 @@ Result<AttachResult> PortSet::attach_interface(std::string_view ifname, std::str
         return make_error(EEXIST, "interface " + quoted(ifname) + " is already a port of switch " +
                                       quoted(p.switch_name) + " (VM " + quoted(p.vm) + ")");
     }
+    if (store_.being_deleted(ifname))
+        return make_error(EEXIST, "interface " + quoted(ifname) +
+                                      " was detached a moment ago and is still being deleted; try again");
     if (auto s = check_room(); !s) return s.error();
     auto link = netlink::get_link(sock_, ifname);
     if (!link) return link.error();
@@ -208,10 +214,28 @@ Status unplug_port(netlink::RouteSocket& sock, const PortRecord& p) {
     return netlink::change_link(sock, *link, c);
 }
 
+// A TAP of ours leaves the bridge at once, marked for deletion in its
+// alias, and the reaper deletes it off the call path (link_reaper.h); any
+// other port is unplugged as before.
+Status PortSet::detach_now(const PortRecord& p) {
+    LinkReaper* reaper = store_.reaper();
+    if (!p.created || !reaper) return unplug_port(sock_, p);
+    auto link = netlink::get_link(sock_, p.ifname);
+    if (!link) return link.error().code == ENODEV ? ok_status() : Status(link.error());
+    netlink::LinkChange c{.master = 0};
+    c.alias = std::string(kReapAlias);
+    if (auto s = netlink::change_link(sock_, *link, c); !s) return s;
+    if (auto s = reaper->remove(*link); !s) {
+        log::warning(s.error().message + ", deleting '" + p.ifname + "' in the call", {{"VSWITCH_PORT", p.ifname}});
+        return netlink::remove_link(sock_, *link);
+    }
+    return ok_status();
+}
+
 Status PortSet::detach(std::string_view ifname) {
     auto it = ports_.find(ifname);
     if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
-    if (auto s = unplug_port(sock_, it->second.record); !s) return s.error().context("detaching " + quoted(ifname));
+    if (auto s = detach_now(it->second.record); !s) return s.error().context("detaching " + quoted(ifname));
     PortRecord gone = std::move(it->second.record);
     ports_.erase(it);
     log::info("detached port '" + gone.ifname + "' from switch '" + gone.switch_name + "'",

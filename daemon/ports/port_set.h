@@ -103,6 +103,9 @@ public:
                                           std::optional<Mac> mac);
     // Unplugs the port; deletes it when the daemon created it (an adopted
     // member is only unplugged, its alias and link state left as they were).
+    // A TAP of ours is out of the bridge when this returns and deleted a
+    // moment later off the call path (PortStore::reaper()); its name stays
+    // taken until then.
     Status detach(std::string_view ifname);
     // false pulls the virtual cable: carrier off for a TAP, link down otherwise.
     Status set_connected(std::string_view ifname, bool connected);
@@ -152,6 +155,7 @@ public:
     Result<netlink::LinkInfo> bridge_link();
 
 private:
+    Status detach_now(const PortRecord& p);
     Status check_room() const;
     Result<Mac> pick_mac(std::string_view vm) const;
     Status plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge);

@@ -54,6 +54,15 @@ Result<std::unique_ptr<PortStore>> PortStore::create(std::string state_dir, netl
                                         });
     if (!save) return save.error().context("starting the port store");
     store->save_ = std::move(*save);
+    auto reaper = LinkReaper::create(store->event_.get(), [](const std::string& ifname, const Status& s) {
+        if (!s)
+            log::warning(s.error().message + "; the detached TAP keeps its mark and is deleted at the next start",
+                         {{"VSWITCH_PORT", ifname}});
+    });
+    if (reaper)
+        store->reaper_ = std::move(*reaper);
+    else
+        log::warning(reaper.error().message + ": detached TAPs are deleted in the call");
     return store;
 }
 
@@ -166,6 +175,16 @@ Status PortStore::restore() {
     }
     if (restored > 0)
         log::info("restored " + std::to_string(restored) + " port(s) from " + ports_file() + " and the bridges");
+    // TAPs detached just before an unclean stop: unplugged and marked, not
+    // yet deleted.
+    auto marked = netlink::list_with_alias(sock_, kReapAlias);
+    if (!marked) log::warning(marked.error().message + ", ignoring");
+    for (const auto& link : marked ? *marked : std::vector<netlink::LinkInfo>()) {
+        log::notice("deleting TAP '" + link.name + "', detached before an unclean stop", {{"VSWITCH_PORT", link.name}});
+        Status s = reaper_ ? reaper_->remove(link) : Status(make_error(ENOSYS, "no reaper"));
+        if (!s) s = netlink::remove_link(sock_, link);
+        if (!s) log::warning(s.error().message + ", ignoring", {{"VSWITCH_PORT", link.name}});
+    }
     if (changed_any) changed();
     return ok_status();
 }
@@ -211,6 +230,14 @@ Status PortStore::remove_recorded(const std::string& state_dir, netlink::RouteSo
             log::warning(s.error().context("tearing down port '" + p.ifname + "'").message + ", ignoring",
                          {{"VSWITCH_PORT", p.ifname}});
             if (first) first = s.error();
+        }
+    }
+    if (auto marked = netlink::list_with_alias(sock, kReapAlias)) {
+        for (const auto& link : *marked) {
+            if (auto s = netlink::remove_link(sock, link); !s && s.error().code != ENODEV) {
+                log::warning(s.error().message + ", ignoring", {{"VSWITCH_PORT", link.name}});
+                if (first) first = s.error();
+            }
         }
     }
     if (auto s = write_ports_file(state_dir, path, {}); !s && first) first = s.error();

@@ -31,6 +31,7 @@
 #include "daemon/event/throttle.h"
 #include "daemon/netlink/observer.h"
 #include "daemon/netlink/route_socket.h"
+#include "daemon/ports/link_reaper.h"
 #include "daemon/ports/port_set.h"
 #include "libvswitch/base/handle.h"
 #include "libvswitch/base/result.h"
@@ -93,6 +94,12 @@ public:
     // and the file emptied. Keeps going after an error, returns the first.
     static Status remove_recorded(const std::string& state_dir, netlink::RouteSocket& sock);
 
+    // The deletions of detached TAPs under way (link_reaper.h); null when
+    // its eventfd could not be made (TAPs are then deleted in the call).
+    LinkReaper* reaper() { return reaper_.get(); }
+    // A detached TAP the kernel has not released yet: its name is taken.
+    bool being_deleted(std::string_view ifname) const { return reaper_ && reaper_->pending(ifname); }
+
     // PortSet's constructor and destructor.
     void add(PortSet* set);
     void remove(PortSet* set);
@@ -109,6 +116,7 @@ private:
     netlink::RouteSocket& sock_;
     size_t max_ports_;
     std::vector<PortSet*> sets_;
+    std::unique_ptr<LinkReaper> reaper_;  // last: its thread stops first
 };
 
 }  // namespace vswitch::ports

@@ -47,6 +47,21 @@ out=$(ip netns exec "$NS_VM" ping -c 1 -W 2 "$VSI_INTERNET_ADDR" 2>&1) ||
   vsi_fail "VM offline after $RESTARTS restarts: $out"
 vsi_pass "$RESTARTS restarts: one table, same rules, same subnet, same bridge, VM online"
 
+# A TAP that DetachAdapter unplugged and marked for deletion when a kill -9
+# came before the deletion thread deleted it (daemon/ports/link_reaper.h):
+# the next start deletes it; an interface with any other alias is left.
+vsi_stop_daemon KILL
+ip -n "$NS_HOST" tuntap add vreap0 mode tap
+ip -n "$NS_HOST" link set vreap0 alias "vswitch: detached, being deleted"
+ip -n "$NS_HOST" tuntap add vkeep0 mode tap
+ip -n "$NS_HOST" link set vkeep0 alias "someone else's"
+VSI_LOG_LEVEL=err vsi_start_daemon
+for ((i = 0; i < 100; i++)); do vsi_link_exists vreap0 || break; sleep 0.02; done
+vsi_link_exists vreap0 && vsi_fail "a TAP marked 'detached, being deleted' survived the restart"
+vsi_link_exists vkeep0 || vsi_fail "an interface with another alias was deleted at start"
+ip -n "$NS_HOST" link del vkeep0
+vsi_pass "kill -9 between a detach and its deletion: the marked TAP is deleted at the next start, nothing else"
+
 # kill -9: no chance to clean anything; the next start must adopt what is
 # there. At --log-level err, anything it prints is an error.
 vsi_stop_daemon KILL
