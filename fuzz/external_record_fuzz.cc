@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto again = parse_record(format_record(*r));
         if (!again || *again != *r) std::abort();
         // The plans over any accepted record are built and described.
-        for (const auto& s : plan_switch_over(r->nic, r->bridge, r->share_with_host)) (void)s.describe();
+        for (const auto& s : plan_switch_over(r->nic, r->bridge, r->share_with_host))
+            (void)s.describe();
         for (const auto& s : plan_teardown(r->nic, r->bridge, 1)) (void)s.describe();
     } else if (r.error().message.empty()) {
         std::abort();

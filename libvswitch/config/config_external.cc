@@ -33,7 +33,9 @@ Result<bool> parse_yes_no(std::string_view key, std::string_view value) {
 }
 
 // A MAC is six ':'-separated pairs; anything else is taken as a name.
-bool looks_like_mac(std::string_view v) { return v.size() == 17 && (v[2] == ':' || v[2] == '-') && (v[5] == ':' || v[5] == '-'); }
+bool looks_like_mac(std::string_view v) {
+    return v.size() == 17 && (v[2] == ':' || v[2] == '-') && (v[5] == ':' || v[5] == '-');
+}
 
 Status on_interface(SwitchConfig& c, std::string_view value) {
     c.interface.clear();
@@ -41,7 +43,9 @@ Status on_interface(SwitchConfig& c, std::string_view value) {
     if (value.empty()) return {};
     if (looks_like_mac(value)) {
         auto mac = Mac::parse(value);
-        if (!mac) return make_error(EINVAL, "invalid Interface " + quoted(value) + ": " + mac.error().message);
+        if (!mac)
+            return make_error(EINVAL,
+                              "invalid Interface " + quoted(value) + ": " + mac.error().message);
         if (mac->is_zero() || (mac->bytes()[0] & 1))
             return make_error(EINVAL, "invalid Interface " + quoted(value) +
                                           ": not the unicast MAC address of a network adapter");
@@ -57,8 +61,8 @@ Status on_interface(SwitchConfig& c, std::string_view value) {
 
 }  // namespace
 
-Status parse_external_key(SwitchConfig& c, ExternalDraft& e, std::string_view key, std::string_view value,
-                          size_t line, bool* handled) {
+Status parse_external_key(SwitchConfig& c, ExternalDraft& e, std::string_view key,
+                          std::string_view value, size_t line, bool* handled) {
     *handled = false;
     if (key == "Interface") {
         *handled = true;
@@ -82,29 +86,34 @@ Status parse_external_key(SwitchConfig& c, ExternalDraft& e, std::string_view ke
     return {};
 }
 
-Status finish_external(const SwitchConfig& c, const ExternalDraft& e, std::optional<size_t> subnet_line,
-                       std::string_view path) {
+Status finish_external(const SwitchConfig& c, const ExternalDraft& e,
+                       std::optional<size_t> subnet_line, std::string_view path) {
     if (c.type != SwitchType::external) {
         if (e.interface_line)
             return error_at(path, *e.interface_line, EINVAL,
-                            "Interface= is only for Type=external (a " + std::string(to_string(c.type)) +
+                            "Interface= is only for Type=external (a " +
+                                std::string(to_string(c.type)) +
                                 " switch has no host adapter in its bridge)");
         if (e.share_line)
-            return error_at(path, *e.share_line, EINVAL, "ShareWithHost= is only for Type=external");
+            return error_at(path, *e.share_line, EINVAL,
+                            "ShareWithHost= is only for Type=external");
         return {};
     }
     if (!e.interface_line)
-        return error_at(path, 1, EINVAL,
-                        "Type=external needs Interface=: the host adapter (name or MAC address) whose "
-                        "LAN the guests join");
+        return error_at(
+            path, 1, EINVAL,
+            "Type=external needs Interface=: the host adapter (name or MAC address) whose "
+            "LAN the guests join");
     if (!c.interface.empty() && iequal(c.interface, c.bridge))
         return error_at(path, *e.interface_line, EINVAL,
-                        "Interface " + quoted(c.interface) + " is the switch's own bridge: name the "
-                        "physical adapter to put into it");
+                        "Interface " + quoted(c.interface) +
+                            " is the switch's own bridge: name the "
+                            "physical adapter to put into it");
     if (subnet_line)
-        return error_at(path, *subnet_line, EINVAL,
-                        "Subnet= means nothing on an external switch: its guests take addresses from "
-                        "the LAN's own DHCP server (remove it)");
+        return error_at(
+            path, *subnet_line, EINVAL,
+            "Subnet= means nothing on an external switch: its guests take addresses from "
+            "the LAN's own DHCP server (remove it)");
     if (!c.reservations.empty() || !c.boot_server.empty() || !c.boot_file.empty() ||
         !c.ipxe_boot_file.empty() || !c.trust_relay_from.empty())
         return error_at(path, 1, EINVAL,
@@ -116,25 +125,28 @@ Status finish_external(const SwitchConfig& c, const ExternalDraft& e, std::optio
 
 Status check_external_pair(const SwitchConfig& a, const SwitchOrigin& ao, const SwitchConfig& b,
                            const SwitchOrigin& bo) {
-    auto where = [](const SwitchConfig& s, size_t line) { return s.source + ":" + std::to_string(line); };
+    auto where = [](const SwitchConfig& s, size_t line) {
+        return s.source + ":" + std::to_string(line);
+    };
     if (a.type == SwitchType::external && b.type == SwitchType::external) {
         bool same = (!a.interface.empty() && a.interface == b.interface) ||
                     (a.interface_mac && b.interface_mac && *a.interface_mac == *b.interface_mac);
         if (same) {
             std::string nic = a.interface.empty() ? a.interface_mac->to_string() : a.interface;
             return error_at(b.source, bo.interface_line, EEXIST,
-                            "Interface " + quoted(nic) + " already belongs to switch '" + a.name + "' (" +
-                                where(a, ao.interface_line) + "): an adapter serves one external switch");
+                            "Interface " + quoted(nic) + " already belongs to switch '" + a.name +
+                                "' (" + where(a, ao.interface_line) +
+                                "): an adapter serves one external switch");
         }
     }
     if (b.type == SwitchType::external && !b.interface.empty() && b.interface == a.bridge)
         return error_at(b.source, bo.interface_line, EINVAL,
-                        "Interface " + quoted(b.interface) + " is the bridge of switch '" + a.name + "' (" +
-                            where(a, ao.bridge_line) + "): name a physical adapter");
+                        "Interface " + quoted(b.interface) + " is the bridge of switch '" + a.name +
+                            "' (" + where(a, ao.bridge_line) + "): name a physical adapter");
     if (a.type == SwitchType::external && !a.interface.empty() && a.interface == b.bridge)
         return error_at(b.source, bo.bridge_line, EINVAL,
-                        "Bridge " + quoted(b.bridge) + " is the Interface= of external switch '" + a.name +
-                            "' (" + where(a, ao.interface_line) + ")");
+                        "Bridge " + quoted(b.bridge) + " is the Interface= of external switch '" +
+                            a.name + "' (" + where(a, ao.interface_line) + ")");
     return {};
 }
 

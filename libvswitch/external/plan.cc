@@ -71,7 +71,8 @@ std::vector<Step> plan_switch_over(const NicSnapshot& nic, const std::string& br
     return out;
 }
 
-std::vector<Step> plan_teardown(const NicSnapshot& nic, const std::string& bridge, uint64_t elapsed) {
+std::vector<Step> plan_teardown(const NicSnapshot& nic, const std::string& bridge,
+                                uint64_t elapsed) {
     std::vector<Step> out;
     out.push_back(Step{StepKind::delete_bridge, bridge});
     for (const auto& a : nic.addresses) {
@@ -95,8 +96,8 @@ std::vector<Step> plan_teardown(const NicSnapshot& nic, const std::string& bridg
 std::string Step::describe() const {
     switch (kind) {
         case StepKind::create_bridge:
-            return "create bridge '" + link + "' mac " + mac.to_string() + " mtu " + std::to_string(mtu) +
-                   (no_ipv6_ll ? " without IPv6 link-local" : "");
+            return "create bridge '" + link + "' mac " + mac.to_string() + " mtu " +
+                   std::to_string(mtu) + (no_ipv6_ll ? " without IPv6 link-local" : "");
         case StepKind::enslave:
             return "enslave '" + link + "' to '" + master + "'";
         case StepKind::link_up:

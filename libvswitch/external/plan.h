@@ -65,6 +65,7 @@ bool moves_route(const RouteRecord& r);
 
 std::vector<Step> plan_switch_over(const NicSnapshot& nic, const std::string& bridge, bool share);
 // elapsed: seconds since the snapshot, taken off the lifetimes.
-std::vector<Step> plan_teardown(const NicSnapshot& nic, const std::string& bridge, uint64_t elapsed);
+std::vector<Step> plan_teardown(const NicSnapshot& nic, const std::string& bridge,
+                                uint64_t elapsed);
 
 }  // namespace vswitch::external

@@ -13,7 +13,8 @@ namespace vswitch::external {
 Result<IpAddress> IpAddress::parse(std::string_view s) {
     IpAddress a;
     std::string text(s);
-    if (s.size() < 64 && s.find(':') == std::string_view::npos && inet_pton(AF_INET, text.c_str(), a.bytes.data()) == 1) {
+    if (s.size() < 64 && s.find(':') == std::string_view::npos &&
+        inet_pton(AF_INET, text.c_str(), a.bytes.data()) == 1) {
         a.family = AF_INET;
         return a;
     }
@@ -26,7 +27,9 @@ Result<IpAddress> IpAddress::parse(std::string_view s) {
 
 std::string IpAddress::to_string() const {
     char buf[INET6_ADDRSTRLEN] = {};
-    if ((family != AF_INET && family != AF_INET6) || !inet_ntop(family, bytes.data(), buf, sizeof buf)) return "?";
+    if ((family != AF_INET && family != AF_INET6) ||
+        !inet_ntop(family, bytes.data(), buf, sizeof buf))
+        return "?";
     return buf;
 }
 
@@ -46,10 +49,14 @@ namespace {
 
 constexpr std::string_view kMagic = "vswitch-external 1";
 
-std::string opt(const std::optional<IpAddress>& a) { return a ? a->to_string() : "-"; }
+std::string opt(const std::optional<IpAddress>& a) {
+    return a ? a->to_string() : "-";
+}
 
 // Labels and names hold no spaces (ifname rules); "-" is none.
-std::string word(const std::string& s) { return s.empty() ? "-" : s; }
+std::string word(const std::string& s) {
+    return s.empty() ? "-" : s;
+}
 
 std::vector<std::string_view> split(std::string_view line) {
     std::vector<std::string_view> out;
@@ -76,7 +83,8 @@ bool number(std::string_view s, T& out) {
 
 // key=value, exactly the key given.
 bool field(std::string_view tok, std::string_view key, std::string_view& value) {
-    if (tok.size() <= key.size() || tok.substr(0, key.size()) != key || tok[key.size()] != '=') return false;
+    if (tok.size() <= key.size() || tok.substr(0, key.size()) != key || tok[key.size()] != '=')
+        return false;
     value = tok.substr(key.size() + 1);
     return true;
 }
@@ -92,7 +100,9 @@ bool opt_address(std::string_view s, std::optional<IpAddress>& out) {
     return true;
 }
 
-bool name_ok(std::string_view s) { return !ifname_fault(s).has_value(); }
+bool name_ok(std::string_view s) {
+    return !ifname_fault(s).has_value();
+}
 
 // An IPv4 label: an interface name with an optional ":alias" (IFNAMSIZ).
 bool label_ok(std::string_view s) {
@@ -105,7 +115,8 @@ bool label_ok(std::string_view s) {
 bool switch_name_ok(std::string_view s) {
     if (s.empty() || s.size() > 32) return false;
     for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
             return false;
     return true;
 }
@@ -137,9 +148,12 @@ bool parse_address(const std::vector<std::string_view>& t, AddressRecord& a) {
 bool parse_route(const std::vector<std::string_view>& t, RouteRecord& r) {
     // route FAMILY DST/LEN|default table= gw= src= metric= proto= scope= type= tos= nhflags=
     if (t.size() != 12) return false;
-    if (t[1] == "inet") r.family = AF_INET;
-    else if (t[1] == "inet6") r.family = AF_INET6;
-    else return false;
+    if (t[1] == "inet")
+        r.family = AF_INET;
+    else if (t[1] == "inet6")
+        r.family = AF_INET6;
+    else
+        return false;
     if (t[2] == "default") {
         r.dst.reset();
         r.dst_len = 0;
@@ -171,29 +185,34 @@ bool parse_route(const std::vector<std::string_view>& t, RouteRecord& r) {
 
 std::string format_record(const Record& r) {
     std::string s(kMagic);
-    s += "\nswitch " + r.switch_name + "\nbridge " + r.bridge + "\nshare " + (r.share_with_host ? "yes" : "no") +
-         "\nstate " + (r.state == MoveState::done ? "done" : "moving") + "\n";
+    s += "\nswitch " + r.switch_name + "\nbridge " + r.bridge + "\nshare " +
+         (r.share_with_host ? "yes" : "no") + "\nstate " +
+         (r.state == MoveState::done ? "done" : "moving") + "\n";
     const NicSnapshot& n = r.nic;
-    s += "nic " + n.name + " " + std::to_string(n.ifindex) + " " + n.mac.to_string() + " " + std::to_string(n.mtu) +
-         " " + (n.up ? "up" : "down") + "\n";
+    s += "nic " + n.name + " " + std::to_string(n.ifindex) + " " + n.mac.to_string() + " " +
+         std::to_string(n.mtu) + " " + (n.up ? "up" : "down") + "\n";
     s += "taken " + std::to_string(n.taken_at_sec) + "\n";
     for (const auto& a : n.addresses)
         s += "addr " + a.describe() + " peer=" + opt(a.peer) + " brd=" + opt(a.broadcast) +
-             " scope=" + std::to_string(a.scope) + " flags=" + std::to_string(a.flags) + " label=" + word(a.label) +
-             " valid=" + std::to_string(a.valid_lft) + " preferred=" + std::to_string(a.preferred_lft) + "\n";
+             " scope=" + std::to_string(a.scope) + " flags=" + std::to_string(a.flags) +
+             " label=" + word(a.label) + " valid=" + std::to_string(a.valid_lft) +
+             " preferred=" + std::to_string(a.preferred_lft) + "\n";
     for (const auto& rt : n.routes)
         s += std::string("route ") + (rt.family == AF_INET6 ? "inet6 " : "inet ") +
-             (rt.dst ? rt.dst->to_string() + "/" + std::to_string(rt.dst_len) : std::string("default")) +
-             " table=" + std::to_string(rt.table) + " gw=" + opt(rt.gateway) + " src=" + opt(rt.pref_src) +
-             " metric=" + std::to_string(rt.priority) + " proto=" + std::to_string(rt.protocol) +
-             " scope=" + std::to_string(rt.scope) + " type=" + std::to_string(rt.type) +
-             " tos=" + std::to_string(rt.tos) + " nhflags=" + std::to_string(rt.nh_flags) + "\n";
+             (rt.dst ? rt.dst->to_string() + "/" + std::to_string(rt.dst_len)
+                     : std::string("default")) +
+             " table=" + std::to_string(rt.table) + " gw=" + opt(rt.gateway) +
+             " src=" + opt(rt.pref_src) + " metric=" + std::to_string(rt.priority) +
+             " proto=" + std::to_string(rt.protocol) + " scope=" + std::to_string(rt.scope) +
+             " type=" + std::to_string(rt.type) + " tos=" + std::to_string(rt.tos) +
+             " nhflags=" + std::to_string(rt.nh_flags) + "\n";
     s += "end\n";
     return s;
 }
 
 Result<Record> parse_record(std::string_view text) {
-    if (text.size() > kMaxRecordSize) return make_error(E2BIG, "record larger than " + std::to_string(kMaxRecordSize) + " bytes");
+    if (text.size() > kMaxRecordSize)
+        return make_error(E2BIG, "record larger than " + std::to_string(kMaxRecordSize) + " bytes");
     Record r;
     size_t line_no = 0;
     bool seen_nic = false, seen_end = false, seen_switch = false, seen_bridge = false;
@@ -235,12 +254,15 @@ Result<Record> parse_record(std::string_view text) {
         } else if (t[0] == "taken" && t.size() == 2) {
             if (!number(t[1], r.nic.taken_at_sec)) return bad("bad taken line");
         } else if (t[0] == "addr") {
-            if (r.nic.addresses.size() >= kMaxMovedAddresses) return make_error(E2BIG, "line " + std::to_string(line_no) + ": too many addresses");
+            if (r.nic.addresses.size() >= kMaxMovedAddresses)
+                return make_error(E2BIG,
+                                  "line " + std::to_string(line_no) + ": too many addresses");
             AddressRecord a;
             if (!parse_address(t, a)) return bad("bad addr line");
             r.nic.addresses.push_back(std::move(a));
         } else if (t[0] == "route") {
-            if (r.nic.routes.size() >= kMaxMovedRoutes) return make_error(E2BIG, "line " + std::to_string(line_no) + ": too many routes");
+            if (r.nic.routes.size() >= kMaxMovedRoutes)
+                return make_error(E2BIG, "line " + std::to_string(line_no) + ": too many routes");
             RouteRecord rt;
             if (!parse_route(t, rt)) return bad("bad route line");
             r.nic.routes.push_back(std::move(rt));

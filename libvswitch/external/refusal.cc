@@ -22,23 +22,30 @@ std::optional<std::string> networkd_state_from_file(std::string_view text) {
 }
 
 Status check_nic(const NicFacts& nic, const Claim& c) {
-    const std::string who = "switch '" + c.switch_name + "': interface '" + nic.name + "' ";
+    const std::string who = "interface '" + nic.name + "' ";
     if (nic.loopback)
-        return make_error(EINVAL, who + "is the loopback: name the physical adapter that reaches the LAN "
-                                        "in Interface=");
+        return make_error(EINVAL,
+                          who +
+                              "is the loopback: name the physical adapter that reaches the LAN "
+                              "in Interface=");
     if (nic.name == c.bridge || (c.bridge_ifindex > 0 && nic.ifindex == c.bridge_ifindex))
-        return make_error(EINVAL, who + "is the switch's own bridge: name the physical adapter to put "
-                                        "into it in Interface=");
+        return make_error(EINVAL,
+                          who +
+                              "is the switch's own bridge: name the physical adapter to put "
+                              "into it in Interface=");
     if (nic.kind == "bridge")
-        return make_error(EINVAL, who + "is itself a bridge: a bridge cannot be a port of another; "
-                                        "name the adapter in it, or attach VMs to it directly");
+        return make_error(EINVAL, who +
+                                      "is itself a bridge: a bridge cannot be a port of another; "
+                                      "name the adapter in it, or attach VMs to it directly");
     if (nic.wireless && !nic.four_address && (!nic.iftype || *nic.iftype == kIftypeStation))
         return make_error(EOPNOTSUPP,
-                          who + "is a wireless adapter in managed mode, and an 802.11 client cannot "
-                                "bridge the guests' MACs: use the nat switch (Type=nat) and port "
-                                "forwards ([PortForward]) instead");
+                          who +
+                              "is a wireless adapter in managed mode, and an 802.11 client cannot "
+                              "bridge the guests' MACs: use the nat switch (Type=nat) and port "
+                              "forwards ([PortForward]) instead");
     if (nic.master != 0 && !(c.bridge_ifindex > 0 && nic.master == c.bridge_ifindex)) {
-        std::string m = nic.master_name.empty() ? "#" + std::to_string(nic.master) : "'" + nic.master_name + "'";
+        std::string m = nic.master_name.empty() ? "#" + std::to_string(nic.master)
+                                                : "'" + nic.master_name + "'";
         if (nic.master_kind == "bond" || nic.master_kind == "team")
             return make_error(EBUSY, who + "is a slave of " + nic.master_kind + " " + m +
                                          ": name the " + nic.master_kind + " itself in Interface=");
@@ -46,19 +53,23 @@ Status check_nic(const NicFacts& nic, const Claim& c) {
             return make_error(EBUSY, who + "is already a port of bridge " + m +
                                          ": take it out first (ip link set " + nic.name +
                                          " nomaster), or attach VMs to that bridge directly");
-        return make_error(EBUSY, who + "already has a master (" + m + (nic.master_kind.empty() ? "" : ", " + nic.master_kind) +
+        return make_error(EBUSY, who + "already has a master (" + m +
+                                     (nic.master_kind.empty() ? "" : ", " + nic.master_kind) +
                                      "): release it first");
     }
     if (c.share_with_host) {
         if (nic.nm_managed.value_or(false))
-            return make_error(EBUSY, who + "is managed by NetworkManager, which would fight over its "
-                                           "addresses: run 'nmcli device set " + nic.name +
-                                           " managed no' first, or set ShareWithHost=no");
+            return make_error(EBUSY, who +
+                                         "is managed by NetworkManager, which would fight over its "
+                                         "addresses: run 'nmcli device set " +
+                                         nic.name + " managed no' first, or set ShareWithHost=no");
         if (nic.networkd_state && networkd_manages(*nic.networkd_state))
-            return make_error(EBUSY, who + "is managed by systemd-networkd, which would fight over its "
-                                           "addresses: give it Unmanaged=yes in its .network file (or "
-                                           "let networkd configure the bridge instead), or set "
-                                           "ShareWithHost=no");
+            return make_error(EBUSY,
+                              who +
+                                  "is managed by systemd-networkd, which would fight over its "
+                                  "addresses: give it Unmanaged=yes in its .network file (or "
+                                  "let networkd configure the bridge instead), or set "
+                                  "ShareWithHost=no");
     }
     return {};
 }

@@ -19,15 +19,15 @@ inline constexpr int kIftypeStation = 2;  // managed mode: a client of an AP
 struct NicFacts {
     std::string name;
     int ifindex = 0;
-    std::string kind;            // IFLA_INFO_KIND: "", "veth", "bridge", "bond"...
-    bool loopback = false;       // IFF_LOOPBACK / ARPHRD_LOOPBACK
-    int master = 0;              // ifindex of its bridge or bond, 0 none
+    std::string kind;       // IFLA_INFO_KIND: "", "veth", "bridge", "bond"...
+    bool loopback = false;  // IFF_LOOPBACK / ARPHRD_LOOPBACK
+    int master = 0;         // ifindex of its bridge or bond, 0 none
     std::string master_name;
-    std::string master_kind;     // "bridge", "bond", "team", "openvswitch"...
+    std::string master_kind;  // "bridge", "bond", "team", "openvswitch"...
     // /sys/class/net/<nic>/wireless or /phy80211 exists.
     bool wireless = false;
-    std::optional<int> iftype;   // nl80211, when known
-    bool four_address = false;   // nl80211 4addr (WDS): can bridge
+    std::optional<int> iftype;  // nl80211, when known
+    bool four_address = false;  // nl80211 4addr (WDS): can bridge
     // NetworkManager's Device.Managed for it; nullopt: NM not running or
     // does not know it.
     std::optional<bool> nm_managed;

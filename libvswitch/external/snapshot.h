@@ -40,7 +40,9 @@ struct IpAddress {
     static Result<IpAddress> parse(std::string_view s);  // "192.0.2.7", "2001:db8::1"
     std::string to_string() const;
     size_t size() const { return family == 10 ? 16 : 4; }
-    bool is_ipv6_link_local() const { return family == 10 && bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80; }
+    bool is_ipv6_link_local() const {
+        return family == 10 && bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
+    }
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
 };
 
@@ -62,17 +64,17 @@ struct AddressRecord {
 
 struct RouteRecord {
     int family = 0;
-    uint32_t table = 254;                // RT_TABLE_MAIN
-    std::optional<IpAddress> dst;        // nullopt: default route
+    uint32_t table = 254;          // RT_TABLE_MAIN
+    std::optional<IpAddress> dst;  // nullopt: default route
     uint8_t dst_len = 0;
     std::optional<IpAddress> gateway;
     std::optional<IpAddress> pref_src;
-    uint32_t priority = 0;               // the metric
-    uint8_t protocol = 0;                // RTPROT_*
-    uint8_t scope = 0;                   // RT_SCOPE_*
-    uint8_t type = 1;                    // RTN_UNICAST
+    uint32_t priority = 0;  // the metric
+    uint8_t protocol = 0;   // RTPROT_*
+    uint8_t scope = 0;      // RT_SCOPE_*
+    uint8_t type = 1;       // RTN_UNICAST
     uint8_t tos = 0;
-    uint32_t nh_flags = 0;               // RTNH_F_ONLINK...
+    uint32_t nh_flags = 0;  // RTNH_F_ONLINK...
 
     std::string describe() const;  // "default via 192.0.2.1 table 254 metric 100"
     friend bool operator==(const RouteRecord&, const RouteRecord&) = default;

@@ -8,7 +8,9 @@
 
 namespace vswitch::external::testing {
 
-inline IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+inline IpAddress ip(const char* s) {
+    return *IpAddress::parse(s);
+}
 
 inline NicSnapshot recorded_lan_nic() {
     NicSnapshot n;
@@ -45,7 +47,7 @@ inline NicSnapshot recorded_lan_nic() {
     def.family = 2;
     def.gateway = ip("192.0.2.1");
     def.priority = 100;
-    def.protocol = 16;  // RTPROT_DHCP
+    def.protocol = 16;   // RTPROT_DHCP
     RouteRecord prefix;  // the kernel's, from the address
     prefix.family = 2;
     prefix.dst = ip("192.0.2.0");

@@ -49,7 +49,7 @@ TEST(ExternalRecord, RefusesACutOffOrDamagedFileWithItsLine) {
     EXPECT_EQ(r.error().message.rfind("line 8: bad addr line", 0), 0u) << r.error().message;
     bad = good;
     bad.replace(bad.find("gw=192.0.2.1 "), 13, "gw=fe80::1 ");
-    EXPECT_FALSE(parse_record(bad).ok());  // an IPv6 gateway on an IPv4 route
+    EXPECT_FALSE(parse_record(bad).ok());                // an IPv6 gateway on an IPv4 route
     EXPECT_FALSE(parse_record(good + "addr x\n").ok());  // after end
     bad = good;
     bad.replace(bad.find("switch lan"), 10, "switch l/n");
