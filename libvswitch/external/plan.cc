@@ -74,21 +74,30 @@ std::vector<Step> plan_switch_over(const NicSnapshot& nic, const std::string& br
 std::vector<Step> plan_teardown(const NicSnapshot& nic, const std::string& bridge,
                                 uint64_t elapsed) {
     std::vector<Step> out;
+    auto give_back = [&](int family) {
+        for (const auto& a : nic.addresses) {
+            if (!moves_address(a) || a.family() != family) continue;
+            Step s{StepKind::add_address, nic.name};
+            s.address = a;
+            s.address.valid_lft = remaining_lifetime(a.valid_lft, elapsed);
+            s.address.preferred_lft = remaining_lifetime(a.preferred_lft, elapsed);
+            out.push_back(s);
+        }
+        for (const auto& r : nic.routes) {
+            if (!moves_route(r) || r.family != family) continue;
+            Step s{StepKind::add_route, nic.name};
+            s.route = r;
+            out.push_back(s);
+        }
+    };
+    // IPv4 first, while the NIC is still a port: IPv4 addresses are
+    // host-wide, so its own answer at once and its routes go before the
+    // bridge's; deleting the bridge then leaves no moment without them.
+    give_back(2);
     out.push_back(Step{StepKind::delete_bridge, bridge});
-    for (const auto& a : nic.addresses) {
-        if (!moves_address(a)) continue;
-        Step s{StepKind::add_address, nic.name};
-        s.address = a;
-        s.address.valid_lft = remaining_lifetime(a.valid_lft, elapsed);
-        s.address.preferred_lft = remaining_lifetime(a.preferred_lft, elapsed);
-        out.push_back(s);
-    }
-    for (const auto& r : nic.routes) {
-        if (!moves_route(r)) continue;
-        Step s{StepKind::add_route, nic.name};
-        s.route = r;
-        out.push_back(s);
-    }
+    // IPv6 after: the bridge, still holding the address, would answer the
+    // NIC's duplicate address detection and fail it.
+    give_back(10);
     if (nic.up) out.push_back(Step{StepKind::link_up, nic.name});
     return out;
 }

@@ -22,9 +22,13 @@
 // Dedicated (ShareWithHost=no): create (the host gets no IPv6 link-local
 // on the bridge either), enslave, up, then the NIC's addresses and routes
 // go (recorded, so a teardown gives them back).
-// Teardown: delete the bridge (which releases the NIC and takes the moved
-// copies with it), add the addresses back to the NIC with their own flags
-// and remaining lifetimes, then the routes, then the NIC up if it was.
+// Teardown: the IPv4 addresses back on the NIC with their own flags and
+// remaining lifetimes, and its IPv4 routes, while it is still a port
+// (IPv4 addresses are host-wide: no gap); then delete the bridge (which
+// releases the NIC and takes the moved copies with it); then the IPv6
+// addresses and routes (after: the bridge would fail their DAD); then the
+// NIC up if it was. Measured: 2-3 pings every 1 ms lost with the bridge
+// deleted first, none this way.
 #pragma once
 
 #include <string>

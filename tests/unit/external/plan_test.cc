@@ -79,28 +79,29 @@ TEST(ExternalPlan, ADownNicIsBroughtUpAndLeftUpOnlyIfItWas) {
     EXPECT_NE(back.back(), "set 'enp3s0' up");
 }
 
-// The reverse: the bridge goes (with its copies, releasing the NIC), then
-// the NIC's own addresses with their own flags, labels and what is left of
-// their lifetimes, then the routes.
+// The reverse: IPv4 back on the NIC while it is still a port (host-wide
+// addresses, no gap), the bridge goes (with its copies, releasing the NIC),
+// then IPv6 (the bridge would have failed its DAD), each with its own
+// flags, label and what is left of its lifetime.
 TEST(ExternalPlan, TeardownGivesBackExactlyWhatMoved) {
     auto nic = recorded_lan_nic();
     auto steps = plan_teardown(nic, "vs-lan", 100);
     std::vector<std::string> want = {
-        "delete bridge 'vs-lan'",
         "add address 192.0.2.57/24 to 'enp3s0'",
         "add address 192.0.2.58/24 to 'enp3s0'",
-        "add address 2001:db8:1::57/64 to 'enp3s0'",
         "add route default via 192.0.2.1 table 254 metric 100 dev 'enp3s0'",
         "add route 198.51.100.0/24 via 192.0.2.254 table 100 metric 0 dev 'enp3s0'",
+        "delete bridge 'vs-lan'",
+        "add address 2001:db8:1::57/64 to 'enp3s0'",
         "add route default (IPv6) via fe80::1 table 254 metric 1024 dev 'enp3s0'",
         "set 'enp3s0' up",
     };
     EXPECT_EQ(text(steps), want);
-    EXPECT_EQ(steps[1].address.valid_lft, 500u);
-    EXPECT_EQ(steps[2].address.label, "enp3s0:1");
-    EXPECT_EQ(steps[2].address.valid_lft, kForever);
-    EXPECT_EQ(steps[3].address.flags, 0x80u | 0x200u);  // no NODAD added
-    EXPECT_EQ(steps[4].route, nic.routes[0]);
+    EXPECT_EQ(steps[0].address.valid_lft, 500u);
+    EXPECT_EQ(steps[1].address.label, "enp3s0:1");
+    EXPECT_EQ(steps[1].address.valid_lft, kForever);
+    EXPECT_EQ(steps[5].address.flags, 0x80u | 0x200u);  // no NODAD added
+    EXPECT_EQ(steps[2].route, nic.routes[0]);
 }
 
 TEST(ExternalPlan, LifetimesRunOutButNeverToZero) {
