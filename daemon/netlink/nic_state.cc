@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "daemon/netlink/link.h"
+#include "daemon/netlink/nl80211.h"
 #include "libvswitch/base/text.h"
 
 namespace vswitch::netlink {
@@ -234,6 +235,11 @@ Result<external::NicFacts> nic_facts(RouteSocket& sock, std::string_view ifname)
     }
     const std::string sys = "/sys/class/net/" + f.name;
     f.wireless = exists(sys + "/wireless") || exists(sys + "/phy80211");
+    if (f.wireless)
+        if (auto mode = wireless_mode(f.ifindex)) {
+            f.iftype = mode->iftype;
+            f.four_address = mode->four_address;
+        }
     return f;
 }
 

@@ -17,8 +17,9 @@
 
 namespace vswitch::netlink {
 
-// What netlink and /sys/class/net say of the interface (no bus answers:
-// the caller adds NetworkManager's and networkd's). ENODEV if it is gone.
+// What netlink, /sys/class/net and, for a wireless one, nl80211 (its mode)
+// say of the interface (no bus answers: the caller adds NetworkManager's
+// and networkd's). ENODEV if it is gone.
 Result<external::NicFacts> nic_facts(RouteSocket& sock, std::string_view ifname);
 
 // The interface whose MAC is `mac` (not a bridge, not a bridge's port
