@@ -12,7 +12,8 @@
 #     MAC, addresses and routes; D-Bus Type/Interface and vswitchctl status;
 #   - a guest on the switch (a veth plugged with AttachInterface) gets a
 #     192.0.2.x lease from dnsmasq and the LAN opens a connection to it;
-#   - the NIC losing carrier is a Problem of the switch, cleared on return;
+#   - the NIC losing carrier, or vanishing, is a Problem of the switch,
+#     cleared on return (a vanished NIC that comes back is put back in);
 #   - kill -9 and a restart adopt the bridge without moving anything;
 #   - vswitchctl teardown (D-Bus Teardown) restores `ip addr`, `ip route show
 #     table all` and `ip rule` exactly (normalised: lifetimes tick);
@@ -289,6 +290,18 @@ vsd_udhcpc "$NS_VM" guest2
 ip netns exec "$NS_LAN" ping -c 3 -i 0.2 -W 1 "$VSD_IP" >"$VSI_TMP/ping-guest.out" 2>&1 || vsi_fail "the LAN does not reach the guest at $VSD_IP: $(tail -2 "$VSI_TMP/ping-guest.out")"
 ip netns exec "$NS_HOST" ping -c 1 -W 1 "$ROUTER" >/dev/null || vsi_fail "the host lost the LAN on lan0"
 vsi_pass "dedicated: lan1 in vs-lab with no host address, lan0 untouched, the guest got $VSD_IP from the LAN"
+# The NIC unplugged for good (a USB adapter pulled) and plugged back.
+SW=/org/vswitch1/switch/lab
+ip -n "$NS_HOST" link del lan1
+wait_problems interface-gone present
+lan_port lan1 h1
+wait_problems interface-gone absent
+for ((i = 0; i < 40; i++)); do
+  [[ $(ip -n "$NS_HOST" -o link show lan1) == *"master vs-lab"* ]] && break
+  sleep 0.05
+done
+vsi_assert_match "lan1 back in vs-lab" "master vs-lab" "$(ip -n "$NS_HOST" -o link show lan1)"
+vsi_pass "lan1 deleted: interface-gone on the switch; a new lan1 is put back into vs-lab and the problem clears"
 "$CTL" teardown >/dev/null
 vsi_stop_daemon
 rm "$VSI_TMP/etc/switches.d/lab.switch"
