@@ -80,8 +80,9 @@ Status Manager::build_switches() {
 
 void Manager::roll_back() {
     for (const auto& sw : switches_) {
-        if (sw->is_external()) {  // the NIC gets back what moved
-            if (auto s = sw->teardown_external(); !s) log::warning(s.error().message + ", ignoring");
+        if (sw->is_external()) {  // the NIC gets back what this run moved
+            if (sw->created_bridge())
+                if (auto s = sw->teardown_external(); !s) log::warning(s.error().message + ", ignoring");
             continue;
         }
         if (!sw->created_bridge()) continue;
