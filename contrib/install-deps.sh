@@ -22,6 +22,7 @@ testing=(
   iperf3 dbus psmisc groff-base man-db
   isc-dhcp-client udhcpc dhcpcd-base kea-admin
   dnsutils knot-dnsutils
+  dnsmasq-base      # tests/integration/external.sh: the LAN's own DHCP server (binary only, no service)
   iptables                  # tests/integration/diagnostics.sh: Docker's FORWARD DROP via iptables-nft
   mandoc            # man page lint (man/lint-man.sh)
   qemu-system-x86 busybox-static cpio   # tests/e2e: the tiny guest under TCG

@@ -8,6 +8,7 @@
 #include "daemon/log.h"
 #include "daemon/netlink/forwarding.h"
 #include "daemon/netlink/link.h"
+#include "daemon/switch/external.h"
 #include "daemon/switch/subnet_choice.h"
 #include "libvswitch/base/file.h"
 #include "libvswitch/dns/hosts_file.h"
@@ -57,7 +58,16 @@ Switch* Manager::find_switch(std::string_view name) const {
 
 Status Manager::build_switches() {
     std::vector<Ipv4Prefix> chosen;
+    // A switch gone from the configuration gives its NIC back first.
+    if (auto s = restore_unconfigured_externals(*sock_, options_.state_dir, config_); !s)
+        log::warning(s.error().message + ", ignoring");
     for (const SwitchConfig* cfg : all_switches(config_)) {
+        if (cfg->type == SwitchType::external) {  // no subnet of ours: the LAN's
+            auto sw = Switch::create(services(), *cfg, Ipv4Prefix());
+            if (!sw) return sw.error();
+            switches_.push_back(std::move(*sw));
+            continue;
+        }
         auto subnet = choose_start_subnet(*sock_, *cfg, options_.state_dir, boot_id_, chosen);
         if (!subnet) return subnet.error();
         auto sw = Switch::create(services(), *cfg, *subnet);
@@ -70,6 +80,11 @@ Status Manager::build_switches() {
 
 void Manager::roll_back() {
     for (const auto& sw : switches_) {
+        if (sw->is_external()) {  // the NIC gets back what this run moved
+            if (sw->created_bridge())
+                if (auto s = sw->teardown_external(); !s) log::warning(s.error().message + ", ignoring");
+            continue;
+        }
         if (!sw->created_bridge()) continue;
         if (auto s = netlink::delete_link_if_exists(*sock_, sw->bridge()); !s)
             log::warning(s.error().message + ", ignoring");
@@ -118,6 +133,13 @@ Status Manager::start(sd_event* event) {
         return s;
     }
     for (const auto& sw : switches_) {
+        if (sw->is_external()) {
+            log::info("switch '" + sw->name() + "' (external) on '" + sw->bridge() + "': guests join the LAN of '" +
+                          sw->nic() + "'" + (sw->config().share_with_host ? ", shared with the host" : ", dedicated") +
+                          (sw->created_bridge() ? "" : " (bridge adopted)"),
+                      {{"VSWITCH_SWITCH", sw->name()}, {"VSWITCH_BRIDGE", sw->bridge()}});
+            continue;
+        }
         if (!sw->has_address()) {  // nothing of the host's on its bridge
             log::info("switch '" + sw->name() + "' (private) on '" + sw->bridge() +
                           "': no address, its guests reach only each other" +
@@ -145,6 +167,7 @@ Status Manager::start_services() {
                                          [this] { ports_->on_links_overrun(); });
     // Every member of a bridge is a port, those put in by others too.
     for (const auto& sw : switches_) sw->watch_members();
+    for (const auto& sw : switches_) sw->watch_nic();  // external switches' NICs
     auto hosts = dns::HostsWriter::create(event_, options_.runtime_dir + "/hosts", [this] { return hosts_text(); });
     if (!hosts) return hosts.error();
     hosts_ = std::move(*hosts);
@@ -250,14 +273,15 @@ std::string Manager::hosts_text() const {
 
 std::vector<Ipv4> Manager::gateways() const {
     std::vector<Ipv4> out;
-    for (const auto& sw : switches_) out.push_back(sw->gateway());
+    for (const auto& sw : switches_)
+        if (!sw->is_external()) out.push_back(sw->gateway());
     return out;
 }
 
 std::vector<Ipv4Prefix> Manager::subnets_besides(const Switch& self) const {
     std::vector<Ipv4Prefix> out;
     for (const auto& sw : switches_)
-        if (sw.get() != &self) out.push_back(sw->subnet());
+        if (sw.get() != &self && !sw->is_external()) out.push_back(sw->subnet());
     return out;
 }
 
@@ -342,6 +366,8 @@ Status Manager::teardown() {
     if (!sock) return sock.error();
     // Ports first: TAPs the daemon made outlive their bridge otherwise.
     note(ports::PortStore::remove_recorded(options_.state_dir, *sock));
+    // External switches: their NICs get back what moved (the bridge goes too).
+    note(restore_all_externals(*sock, options_.state_dir));
     for (const SwitchConfig* sw : all_switches(config_)) {
         auto s = netlink::delete_link_if_exists(*sock, sw->bridge);
         note(s ? s : Status(s.error().context("switch '" + sw->name + "'")));
@@ -354,7 +380,10 @@ std::string Manager::status_text() const {
     std::string s;
     for (const auto& sw : switches_) {
         if (!s.empty()) s += "; ";
-        s += sw->name() + " " + (sw->has_address() ? sw->subnet().to_string() : "private") + " on " + sw->bridge();
+        s += sw->name() + " " +
+             (sw->is_external() ? "external " + sw->nic()
+                                : sw->has_address() ? sw->subnet().to_string() : "private") +
+             " on " + sw->bridge();
     }
     return s.empty() ? "no switches" : "Serving " + s;
 }

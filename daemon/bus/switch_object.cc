@@ -53,6 +53,7 @@ int get_string(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*/,
         // A private switch has no address on its bridge: none to report.
         else if (prop == "Subnet") v = sw.has_address() ? sw.subnet().to_string() : "";
         else if (prop == "Gateway") v = sw.has_address() ? sw.gateway().to_string() : "";
+        else if (prop == "Interface") v = sw.nic();  // external: its NIC; others ""
         else v = sw.config().domain;
         return sd_bus_message_append(reply, "s", v.c_str());
     });
@@ -183,6 +184,8 @@ const sd_bus_vtable kSwitchVtable[] = {
     SD_BUS_PROPERTY("Statistics", "a{st}", get_statistics, 0, 0),
     // Times the bridge or ports were put back after others undid them (heal.cc).
     SD_BUS_PROPERTY("Repairs", "t", get_repairs, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    // Type external: the host NIC in the bridge (issue 20); "" otherwise.
+    SD_BUS_PROPERTY("Interface", "s", get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_METHOD_WITH_NAMES("ListLeases", "", , "a(ssst)", SD_BUS_PARAM(leases), method_list_leases,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("ListReservations", "", , "a(sss)", SD_BUS_PARAM(reservations),

@@ -43,6 +43,9 @@ const health::RepairCounts& Switch::repairs() const {
 }
 
 Status Switch::start_healing() {
+    // An external bridge re-made without its NIC and the host's addresses
+    // would be no repair: its NIC is watched instead (external.cc).
+    if (is_external()) return {};
     const std::string what = "watching the bridge of switch '" + config_.name + "'";
     auto h = std::make_unique<SwitchHealing>();
     auto repair = event::Throttle::create(services_.event,

@@ -24,7 +24,7 @@ void Switch::watch_members() {
 }
 
 void Switch::on_member_link(const netlink::LinkEvent& ev) {
-    if (ev.name.empty() || ev.name == config_.bridge || ifindex_ == 0) return;
+    if (ev.name.empty() || ev.name == config_.bridge || ev.name == nic_ || ifindex_ == 0) return;
     const ports::Port* port = services_.ports->find(ev.name);
     if (port && port->set != &ports_) return;  // another switch's port: its healing decides
     bool look;
@@ -89,7 +89,7 @@ void Switch::adopt_members() {
     std::vector<netlink::FdbEntry> fdb;
     bool fdb_read = false;
     for (const auto& link : *plugged) {
-        if (link.master != ifindex_ || services_.ports->find(link.name)) continue;
+        if (link.master != ifindex_ || link.name == nic_ || services_.ports->find(link.name)) continue;
         if (!fdb_read && ports_.has_room()) {
             fdb = read_fdb();  // once for all the members found
             fdb_read = true;

@@ -34,8 +34,8 @@ Result<std::unique_ptr<Switch>> Switch::create(SwitchServices services, SwitchCo
     // A fresh boot's choice (a restart in this boot keeps it); written only
     // when it differs from the stored one, and a failure (a full disk) is a
     // problem, not a reason to leave the guests without DHCP and DNS.
-    (void)sw->store_subnet();
-    if (auto s = sw->build_bridge(); !s) {
+    if (!sw->is_external()) (void)sw->store_subnet();
+    if (auto s = sw->is_external() ? sw->build_external() : sw->build_bridge(); !s) {
         // Nothing half built stays behind: a bridge this call made goes again.
         if (sw->created_bridge_)
             if (auto d = netlink::delete_link_if_exists(*sw->services_.sock, sw->bridge()); !d)
@@ -158,6 +158,7 @@ std::optional<dhcp::Lease> Switch::lease_of(const Mac& mac) const {
 }
 
 std::optional<dns::ResolvedLinkSettings> Switch::resolved_link() const {
+    if (is_external()) return std::nullopt;  // the LAN's DNS, not ours
     return dns::resolved_link_settings(
         dns::ResolvedSwitch{config_.name, config_.type, config_.bridge, ifindex_, gateway_, config_.domain});
 }
@@ -177,6 +178,10 @@ Status Switch::teardown() {
     };
     // Ports first: TAPs the daemon made outlive their bridge otherwise.
     note(ports_.remove_all());
+    if (is_external()) {
+        note(teardown_external());  // the NIC gets back what moved
+        return first;
+    }
     auto s = netlink::delete_link_if_exists(*services_.sock, config_.bridge);
     note(s ? s : Status(s.error().context("switch '" + config_.name + "'")));
     return first;

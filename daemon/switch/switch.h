@@ -136,7 +136,11 @@ public:
     const std::string& name() const { return config_.name; }
     const std::string& bridge() const { return config_.bridge; }
     SwitchType type() const { return config_.type; }
-    bool has_address() const { return config_.type != SwitchType::private_; }
+    bool has_address() const { return config_.type != SwitchType::private_ && !is_external(); }
+    // Type=external (external.cc): the host NIC in the bridge, no DHCP,
+    // DNS, NAT or subnet of the daemon's; nic() names it.
+    bool is_external() const { return config_.type == SwitchType::external; }
+    const std::string& nic() const { return nic_; }
     Ipv4Prefix subnet() const { return subnet_; }
     Ipv4 gateway() const { return gateway_; }
     int ifindex() const { return ifindex_; }
@@ -218,7 +222,18 @@ public:
     // Keeps going after an error and returns the first.
     Status teardown();
 
+    // external.cc: the NIC's carrier and presence become problems
+    // (kNicNoCarrier, kNicGone); a NIC that comes back is put into the
+    // bridge again. After the ports are restored.
+    void watch_nic();
+    // Gives the NIC back what the switch-over moved and deletes the bridge.
+    Status teardown_external();
+
 private:
+    // external.cc
+    Status build_external();
+    void check_nic_link();
+
     // names.cc: the DNS naming policy.
     void on_lease(dhcp::LeaseEvent event, const dhcp::Lease& lease);
     void on_port(ports::PortEvent event, const ports::PortRecord& port);
@@ -273,6 +288,9 @@ private:
     uint64_t renumbers_ = 0;
     netlink::Subscription members_;  // the bridge's members (members.cc)
     std::vector<dhcp::Reservation> runtime_reservations_;  // as in the file
+    std::string nic_;                 // external: the NIC in the bridge
+    int nic_ifindex_ = 0;
+    netlink::Subscription nic_watch_;
     // Last: its subscriptions and timers go first.
     std::unique_ptr<SwitchHealing> heal_;
 };

@@ -33,16 +33,17 @@ std::string_view to_string(SwitchType type) {
             return "internal";
         case SwitchType::private_:
             return "private";
+        case SwitchType::external:
+            return "external";
     }
     return "unknown";
 }
 
 Result<SwitchType> parse_switch_type(std::string_view s) {
-    for (SwitchType t : {SwitchType::nat, SwitchType::internal, SwitchType::private_})
+    for (SwitchType t : {SwitchType::nat, SwitchType::internal, SwitchType::private_, SwitchType::external})
         if (s == to_string(t)) return t;
-    if (s == "external") return make_error(EOPNOTSUPP, "Type 'external' is not supported yet");
     return make_error(EINVAL,
-                      "invalid Type '" + std::string(s) + "': expected nat, internal or private");
+                      "invalid Type '" + std::string(s) + "': expected nat, internal, private or external");
 }
 
 namespace {
@@ -192,6 +193,7 @@ struct Draft {
     bool in_reservation = false;  // the current section is a [Reservation]
     std::vector<config_detail::ReservationDraft> reservations;
     std::optional<size_t> name_line, bridge_line, pool_line, prefix_line, subnet_line, domain_line;
+    config_detail::ExternalDraft external;  // Interface=, ShareWithHost=
 };
 
 using KeyHandler = Status (*)(Draft& d, std::string_view value, size_t line);
@@ -448,6 +450,10 @@ constexpr KeySpec kKeys[] = {
 };
 
 Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t line) {
+    bool external_key = false;  // Interface=, ShareWithHost= (config_external.cc)
+    if (auto st = config_detail::parse_external_key(d.cfg, d.external, key, value, line, &external_key);
+        !st || external_key)
+        return st;
     for (const auto& k : kKeys)
         if (k.key == key) return k.handler(d, value, line);
     std::string m = "unknown key " + quoted(key) + " in section [Switch]";
@@ -562,6 +568,7 @@ Status finish(Draft& d, std::string_view path) {
                                 n.error().message + "); set Domain= explicitly");
         c.domain = std::move(*n);
     }
+    if (auto st = config_detail::finish_external(c, d.external, d.subnet_line, path); !st) return st;
     auto reservations = config_detail::finish_reservations(d.reservations, c, path);
     if (!reservations) return reservations.error();
     c.reservations = std::move(*reservations);
@@ -596,6 +603,7 @@ Result<SwitchConfig> parse_switch(std::string_view text, std::string_view path, 
         origin->bridge_line = d.bridge_line.value_or(d.name_line.value_or(1));
         origin->subnet_line = d.subnet_line.value_or(1);
         origin->bridge_from_name = !main_file && !d.bridge_line;
+        origin->interface_line = d.external.interface_line.value_or(1);
     }
     return std::move(d.cfg);
 }

@@ -53,11 +53,12 @@ inline constexpr std::string_view kSwitchBridgePrefix = "vs-";
 
 // nat: host is gateway, NAT to the uplink (the Default switch; Hyper-V "ICS").
 // internal: VMs and host, no NAT. private_: VMs only.
-enum class SwitchType { nat, internal, private_ };
+// external: a host NIC in the bridge, guests on its LAN (config_external.cc).
+enum class SwitchType { nat, internal, private_, external };
 
-// "nat", "internal", "private".
+// "nat", "internal", "private", "external".
 std::string_view to_string(SwitchType type);
-// Accepts the names to_string gives; "external" is refused as not supported yet.
+// Accepts the names to_string gives.
 Result<SwitchType> parse_switch_type(std::string_view s);
 
 struct SwitchConfig {
@@ -98,6 +99,13 @@ struct SwitchConfig {
     std::string boot_server;     // an IPv4 address or a host name
     std::string boot_file;       // a path or a URL
     std::string ipxe_boot_file;  // given instead of boot_file to iPXE
+    // Type=external (config_external.cc): the host NIC put into the bridge,
+    // by name or by MAC (Interface=), and whether the host keeps using it
+    // (ShareWithHost=, Hyper-V's AllowManagementOS): its addresses and
+    // routes move onto the bridge. Empty and unset on other types.
+    std::string interface;            // Interface= as written (a name)
+    std::optional<Mac> interface_mac; // Interface= given as a MAC
+    bool share_with_host = true;
     std::string source;           // file the switch came from, for messages
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
@@ -120,7 +128,8 @@ struct Config {
 Result<SwitchConfig> parse_main_config(std::string_view text, std::string_view path);
 
 // switches.d/<file>.switch: one [Switch] section with a required Name= and
-// an optional Type= (default nat), plus the keys of the main file. Bridge
+// an optional Type= (default nat), plus the keys of the main file; a
+// Type=external switch needs Interface= and may set ShareWithHost=. Bridge
 // defaults to "vs-<name>" cut to 15 bytes, Domain to "<name>.vswitch.internal"
 // in lower case.
 Result<SwitchConfig> parse_switch_file(std::string_view text, std::string_view path);

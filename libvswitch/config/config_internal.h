@@ -21,6 +21,7 @@ struct SwitchOrigin {
     size_t bridge_line = 1;
     size_t subnet_line = 1;
     bool bridge_from_name = false;  // Bridge= unset in a .switch file
+    size_t interface_line = 1;      // Interface= (Type=external)
 };
 
 // One [Reservation] section as written; resolved by finish_reservations
@@ -36,6 +37,22 @@ Status parse_reservation_key(ReservationDraft& d, std::string_view key, std::str
 // The sections as reservations of `sw`, errors at "<path>:<line>".
 Result<std::vector<dhcp::Reservation>> finish_reservations(const std::vector<ReservationDraft>& drafts,
                                                            const SwitchConfig& sw, std::string_view path);
+
+// Type=external keys as written (config_external.cc).
+struct ExternalDraft {
+    std::optional<size_t> interface_line, share_line;
+};
+Status parse_external_key(SwitchConfig& c, ExternalDraft& e, std::string_view key, std::string_view value,
+                          size_t line, bool* handled);
+// Checks once the whole file is read: Interface= required by and only on
+// Type=external, and the keys of the daemon's DHCP/DNS/subnet refused there
+// (the LAN serves the guests). subnet_line: Subnet= if set.
+Status finish_external(const SwitchConfig& c, const ExternalDraft& e, std::optional<size_t> subnet_line,
+                       std::string_view path);
+// b (loaded after a) refused when both claim one NIC, or one's NIC is the
+// other's bridge; the error names the other switch and its file.
+Status check_external_pair(const SwitchConfig& a, const SwitchOrigin& ao, const SwitchConfig& b,
+                           const SwitchOrigin& bo);
 
 // The one parser behind parse_main_config (main_file) and parse_switch_file.
 Result<SwitchConfig> parse_switch(std::string_view text, std::string_view path, bool main_file,

@@ -116,7 +116,7 @@ Status check_pair(const LoadedSwitch& a, const LoadedSwitch& b) {
                         "Subnet " + y.subnet->to_string() + " overlaps Subnet " +
                             x.subnet->to_string() + " of switch '" + x.name + "' (" +
                             where(a, a.origin.subnet_line) + ")");
-    return {};
+    return config_detail::check_external_pair(x, a.origin, y, b.origin);
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ Json switch_json(const SwitchRow& s, const StatusView& view) {
                 {"subnet", s.subnet},
                 {"gateway", s.gateway},
                 {"domain", s.domain},
+                {"interface", s.interface},
                 {"leases", s.leases},
                 {"object", s.object},
                 {"problems", problems_json(s.problems)},

@@ -22,6 +22,7 @@ constexpr PropertySpec kProperties[] = {
     {kSwitchInterface, "Domain", "s"},
     {kSwitchInterface, "Problems", "a(sss)"},
     {kSwitchInterface, "Statistics", "a{st}"},
+    {kSwitchInterface, "Interface", "s"},
     {kPortInterface, "Interface", "s"},
     {kPortInterface, "Switch", "s"},
     {kPortInterface, "VM", "s"},
@@ -45,6 +46,7 @@ constexpr std::pair<std::string_view, std::string SwitchRow::*> kSwitchStrings[]
     {"Name", &SwitchRow::name},       {"Type", &SwitchRow::type},
     {"Bridge", &SwitchRow::bridge},   {"Subnet", &SwitchRow::subnet},
     {"Gateway", &SwitchRow::gateway}, {"Domain", &SwitchRow::domain},
+    {"Interface", &SwitchRow::interface},
 };
 constexpr std::pair<std::string_view, std::string PortRow::*> kPortStrings[] = {
     {"Interface", &PortRow::ifname},

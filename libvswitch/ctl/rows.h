@@ -38,6 +38,7 @@ using StatisticsRow = std::vector<std::pair<std::string, uint64_t>>;
 // An org.vswitch1.Switch object; `leases` is counted from ListLeases.
 struct SwitchRow {
     std::string name, object, type, bridge, subnet, gateway, domain;
+    std::string interface;  // Type external: the host NIC in the bridge
     size_t leases = 0;
     std::vector<ProblemRow> problems;  // empty also when the daemon predates Problems
     std::optional<StatisticsRow> statistics;  // nullopt: the daemon predates Statistics

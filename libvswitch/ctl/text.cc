@@ -59,8 +59,10 @@ void append_switch(std::string& out, const SwitchRow& sw, const StatusView& view
     out += "● " + sw.name + "\n";
     out += "     Type: " + sw.type + "\n";
     out += "   Bridge: " + sw.bridge + "\n";
+    if (!sw.interface.empty()) out += "Interface: " + sw.interface + " (the LAN's DHCP server serves the guests)\n";
     // Empty on a private switch: nothing of the host's is on its bridge.
-    out += "   Subnet: " + (sw.subnet.empty() ? std::string("none (private: guests reach only each other)") : sw.subnet) + "\n";
+    if (sw.type != "external")
+        out += "   Subnet: " + (sw.subnet.empty() ? std::string("none (private: guests reach only each other)") : sw.subnet) + "\n";
     out += "  Gateway: " + (sw.gateway.empty() ? std::string("none") : sw.gateway) + "\n";
     out += "   Domain: " + sw.domain + "\n";
     out += "   Leases: " + std::to_string(sw.leases) + "\n";

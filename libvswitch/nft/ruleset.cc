@@ -332,6 +332,8 @@ Status validate(const Ruleset& ruleset) {
 std::vector<std::pair<const SetSpec*, std::vector<Element>>> elements_of(const Ruleset& ruleset) {
     std::vector<Element> bridges, nat_bridges, nat_subnets, nat_sources, same_bridge;
     for (const auto& sw : ruleset.switches) {
+        // An external switch is the LAN's: none of the daemon's filtering.
+        if (sw.type == SwitchType::external) continue;
         Key name = ifname_key(sw.bridge);
         bridges.push_back({name, {}, 0});
         same_bridge.push_back({concat(name, name), {}, 0});

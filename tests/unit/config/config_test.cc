@@ -62,15 +62,13 @@ const char* const kLab = "/etc/vswitch/switches.d/lab.switch";
 }  // namespace
 
 TEST(SwitchType, PrintsAndParsesEveryType) {
-    for (SwitchType t : {SwitchType::nat, SwitchType::internal, SwitchType::private_}) {
+    for (SwitchType t : {SwitchType::nat, SwitchType::internal, SwitchType::private_, SwitchType::external}) {
         auto back = parse_switch_type(to_string(t));
         ASSERT_TRUE(back.ok()) << to_string(t);
         EXPECT_EQ(*back, t);
     }
     EXPECT_EQ(to_string(SwitchType::private_), "private");
-    auto ext = parse_switch_type("external");
-    ASSERT_FALSE(ext.ok());
-    EXPECT_NE(ext.error().message.find("not supported yet"), std::string::npos);
+    EXPECT_EQ(to_string(SwitchType::external), "external");
     EXPECT_FALSE(parse_switch_type("NAT").ok());
     EXPECT_FALSE(parse_switch_type("private_").ok());
 }
@@ -483,8 +481,7 @@ TEST(ConfigSwitchFile, RefusesBadNamesAndTypes) {
         {"[Switch]\nName=default\n", 2, {"'default'", "reserved"}},
         {"[Switch]\nName=a.b\n", 2, {"'a.b'", "letters, digits"}},
         {"[Switch]\nName=abcdefghijklmnopqrstuvwxyz0123456\n", 2, {"longer than 32"}},
-        {"[Switch]\nName=lab\nType=external\n", 3, {"'external'", "not supported yet"}},
-        {"[Switch]\nName=lab\nType=bridge\n", 3, {"'bridge'", "nat, internal or private"}},
+        {"[Switch]\nName=lab\nType=bridge\n", 3, {"'bridge'", "nat, internal, private or external"}},
         {"[Switch]\nName=a\n[Switch]\nName=b\n", 3, {"second [Switch]", "its own file"}},
     };
     for (const auto& c : cases) {
@@ -493,8 +490,6 @@ TEST(ConfigSwitchFile, RefusesBadNamesAndTypes) {
         ASSERT_FALSE(r.ok());
         for (auto n : c.needles) expect_error(r, kLab, c.line, {n});
     }
-    EXPECT_EQ(parse_switch_file("[Switch]\nName=l\nType=external\n", kLab).error().code,
-              EOPNOTSUPP);
 }
 
 TEST(ConfigLoad, MissingMainFileAndDirectoryGiveDefaults) {

@@ -33,7 +33,7 @@ TEST(VswitchctlJson, StatusIsCompactWithKeysInTheirOrder) {
         status_json(one_switch(2)),
         std::string(R"([{"name":"Default","type":"nat","bridge":"vswitch0",)"
                     R"("subnet":"172.27.160.0/20","gateway":"172.27.160.1",)"
-                    R"("domain":"vswitch.internal","leases":1,)"
+                    R"("domain":"vswitch.internal","interface":"","leases":1,)"
                     R"("object":"/org/vswitch1/switch/Default",)"
                     R"("problems":[{"kind":"foreign-forward-drop:ip/filter/FORWARD",)"
                     R"("message":"chain ip filter FORWARD (hook forward, another )"
@@ -48,7 +48,7 @@ TEST(VswitchctlJson, SwitchWithoutPortsOrProblemsHasEmptyArrays) {
     StatusView v{{lab_switch()}, {web_port()}, std::nullopt};
     EXPECT_EQ(status_json(v),
               R"([{"name":"lab","type":"internal","bridge":"vs-lab","subnet":"172.18.96.0/20",)"
-              R"("gateway":"172.18.96.1","domain":"lab.vswitch.internal","leases":0,)"
+              R"("gateway":"172.18.96.1","domain":"lab.vswitch.internal","interface":"","leases":0,)"
               R"("object":"/org/vswitch1/switch/lab","problems":[],"firewall_repairs":-1,)"
               R"("statistics":null,"ports":[]}])");
 }
