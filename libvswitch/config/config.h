@@ -17,6 +17,7 @@
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/dhcp/reservation.h"
+#include "libvswitch/forward/forward.h"
 
 namespace vswitch {
 
@@ -98,6 +99,9 @@ struct SwitchConfig {
     std::string boot_server;     // an IPv4 address or a host name
     std::string boot_file;       // a path or a URL
     std::string ipxe_boot_file;  // given instead of boot_file to iPXE
+    // [PortForward] sections (libvswitch/forward/forward.h); fixed targets
+    // are checked against the subnet when the switch starts.
+    std::vector<forward::Forward> forwards;
     std::string source;           // file the switch came from, for messages
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
