@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<std::string_view> parts;
     for (size_t pos = 0; parts.size() < 4;) {
         size_t sp = text.find(' ', pos);
-        parts.push_back(text.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos));
+        parts.push_back(
+            text.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos));
         if (sp == std::string_view::npos) break;
         pos = sp + 1;
     }

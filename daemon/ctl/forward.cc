@@ -42,14 +42,17 @@ Result<std::vector<ForwardRow>> list(Client& c, const SwitchRef& s) {
     if (!reply) return reply.error();
     sd_bus_message* m = reply->get();
     std::vector<ForwardRow> out;
-    auto bad = [](int r) { return make_error(-r, std::string("reading ListPortForwards: ") + std::strerror(-r)); };
+    auto bad = [](int r) {
+        return make_error(-r, std::string("reading ListPortForwards: ") + std::strerror(-r));
+    };
     int r = sd_bus_message_enter_container(m, 'a', "(sssssqasss)");
     if (r < 0) return bad(r);
     while ((r = sd_bus_message_enter_container(m, 'r', "sssssqasss")) > 0) {
         ForwardRow row;
         row.switch_name = s.name;
         const char *id, *proto, *addr, *ports, *target, *address, *origin;
-        if ((r = sd_bus_message_read(m, "sssssq", &id, &proto, &addr, &ports, &target, &row.target_port)) < 0)
+        if ((r = sd_bus_message_read(m, "sssssq", &id, &proto, &addr, &ports, &target,
+                                     &row.target_port)) < 0)
             return bad(r);
         if ((r = sd_bus_message_enter_container(m, 'a', "s")) < 0) return bad(r);
         const char* p = nullptr;
@@ -72,7 +75,8 @@ std::string text(const std::vector<ForwardRow>& rows) {
         std::string allow;
         for (const auto& p : r.allow_from) allow += (allow.empty() ? "" : ",") + p;
         cells.push_back({r.switch_name, r.id, r.target, std::to_string(r.target_port),
-                         r.address.empty() ? "(inactive)" : r.address, allow.empty() ? "any" : allow, r.origin});
+                         r.address.empty() ? "(inactive)" : r.address,
+                         allow.empty() ? "any" : allow, r.origin});
     }
     std::vector<size_t> width(cells[0].size(), 0);
     for (const auto& row : cells)
@@ -106,11 +110,12 @@ std::string json(const std::vector<ForwardRow>& rows) {
     return a.dump(2) + "\n";
 }
 
-int call(Client& c, const std::string& object, const char* member, const char* types, auto... args) {
+int call(Client& c, const std::string& object, const char* member, const char* types,
+         auto... args) {
     sd_bus_error e = SD_BUS_ERROR_NULL;
     sd_bus_message* raw = nullptr;
-    int r = sd_bus_call_method(c.get(), kService, object.c_str(), kSwitchInterface.data(), member, &e, &raw, types,
-                               args...);
+    int r = sd_bus_call_method(c.get(), kService, object.c_str(), kSwitchInterface.data(), member,
+                               &e, &raw, types, args...);
     MessagePtr reply(raw);
     if (r < 0) {
         int rc = fail(bus_error(e, r, member));
@@ -146,16 +151,17 @@ int cmd_forward(Client& c, const Command& cmd) {
         return 0;
     }
     if (sub == "remove") {
-        if (a.size() != 3) return usage("usage: forward remove SWITCH ID (ID as 'forward list' shows it)");
+        if (a.size() != 3)
+            return usage("usage: forward remove SWITCH ID (ID as 'forward list' shows it)");
         auto object = object_of(c, a[1]);
         if (!object) return fail(object.error());
         return call(c, *object, "RemovePortForward", "s", a[2].c_str());
     }
-    if (sub != "add")
-        return usage("usage: forward add|remove|list (see vswitchctl --help)");
+    if (sub != "add") return usage("usage: forward add|remove|list (see vswitchctl --help)");
     if (a.size() < 5 || a.size() > 7)
-        return usage("usage: forward add SWITCH PROTOCOL [ADDRESS:]PORTS TARGET [TARGETPORT] "
-                     "[allow-from=PREFIX,...]");
+        return usage(
+            "usage: forward add SWITCH PROTOCOL [ADDRESS:]PORTS TARGET [TARGETPORT] "
+            "[allow-from=PREFIX,...]");
     std::string address, ports = a[3], allow;
     if (size_t colon = ports.rfind(':'); colon != std::string::npos) {
         address = ports.substr(0, colon);
@@ -168,7 +174,8 @@ int cmd_forward(Client& c, const Command& cmd) {
             continue;
         }
         auto [p, ec] = std::from_chars(a[i].data(), a[i].data() + a[i].size(), target_port);
-        if (ec != std::errc() || p != a[i].data() + a[i].size() || target_port == 0 || target_port > 65535)
+        if (ec != std::errc() || p != a[i].data() + a[i].size() || target_port == 0 ||
+            target_port > 65535)
             return usage("target port '" + a[i] + "' is outside 1-65535");
     }
     std::vector<std::string> prefixes;
@@ -181,11 +188,12 @@ int cmd_forward(Client& c, const Command& cmd) {
     auto object = object_of(c, a[1]);
     if (!object) return fail(object.error());
     sd_bus_message* raw = nullptr;
-    int r = sd_bus_message_new_method_call(c.get(), &raw, kService, object->c_str(), kSwitchInterface.data(),
-                                           "AddPortForward");
+    int r = sd_bus_message_new_method_call(c.get(), &raw, kService, object->c_str(),
+                                           kSwitchInterface.data(), "AddPortForward");
     MessagePtr request(raw);
-    if (r >= 0) r = sd_bus_message_append(raw, "ssssq", a[2].c_str(), address.c_str(), ports.c_str(), a[4].c_str(),
-                                          uint16_t(target_port));
+    if (r >= 0)
+        r = sd_bus_message_append(raw, "ssssq", a[2].c_str(), address.c_str(), ports.c_str(),
+                                  a[4].c_str(), uint16_t(target_port));
     if (r >= 0) r = sd_bus_message_open_container(raw, 'a', "{sv}");
     if (r >= 0 && !prefixes.empty()) {
         r = sd_bus_message_open_container(raw, 'e', "sv");
@@ -197,7 +205,8 @@ int cmd_forward(Client& c, const Command& cmd) {
         for (int i = 0; i < 3 && r >= 0; ++i) r = sd_bus_message_close_container(raw);
     }
     if (r >= 0) r = sd_bus_message_close_container(raw);
-    if (r < 0) return fail(make_error(-r, std::string("building AddPortForward: ") + std::strerror(-r)));
+    if (r < 0)
+        return fail(make_error(-r, std::string("building AddPortForward: ") + std::strerror(-r)));
     sd_bus_error e = SD_BUS_ERROR_NULL;
     sd_bus_message* reply_raw = nullptr;
     r = sd_bus_call(c.get(), raw, 0, &e, &reply_raw);

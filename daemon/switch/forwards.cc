@@ -36,7 +36,9 @@ Status write_sysctl(const std::string& path, bool on) {
 
 }  // namespace
 
-std::string Switch::forwards_path() const { return services_.state_dir + "/" + config_.name + ".forwards"; }
+std::string Switch::forwards_path() const {
+    return services_.state_dir + "/" + config_.name + ".forwards";
+}
 
 void Switch::load_forwards() {
     const std::string path = forwards_path();
@@ -45,9 +47,11 @@ void Switch::load_forwards() {
     if (!loaded) {
         if (loaded.error().code == ENOENT) return;
         std::string aside = path + ".corrupt";
-        std::string moved = std::rename(path.c_str(), aside.c_str()) == 0 ? "; moved to '" + aside + "'" : "";
-        problems_.raise(std::string(kForwardsCorrupt), loaded.error().message + moved,
-                        "fix the file and move it back, then restart vswitchd, or add the forwards again");
+        std::string moved =
+            std::rename(path.c_str(), aside.c_str()) == 0 ? "; moved to '" + aside + "'" : "";
+        problems_.raise(
+            std::string(kForwardsCorrupt), loaded.error().message + moved,
+            "fix the file and move it back, then restart vswitchd, or add the forwards again");
         return;
     }
     std::vector<forward::Forward> all = config_.forwards;
@@ -55,8 +59,8 @@ void Switch::load_forwards() {
         all.push_back(f);
         if (auto st = forward::check_forwards(all); !st) {
             // A configured one took the port since: the file's goes.
-            log::warning("switch '" + config_.name + "': forwards file '" + path + "': " + st.error().message +
-                             ", ignoring its entry",
+            log::warning("switch '" + config_.name + "': forwards file '" + path +
+                             "': " + st.error().message + ", ignoring its entry",
                          {{"VSWITCH_SWITCH", config_.name}});
             all.pop_back();
             continue;
@@ -69,7 +73,8 @@ forward::Tables Switch::forward_tables() const {
     forward::Tables t;
     t.subnet = subnet_;
     t.gateway = gateway_;
-    for (const ports::Port* p : ports_.list()) t.ports.push_back({p->record.ifname, p->record.vm, p->record.mac});
+    for (const ports::Port* p : ports_.list())
+        t.ports.push_back({p->record.ifname, p->record.vm, p->record.mac});
     for (const auto& l : leases()) t.leases.push_back({l.mac, l.address, l.hostname});
     return t;
 }
@@ -83,7 +88,8 @@ std::vector<Switch::ForwardRow> Switch::forwards() const {
         std::optional<Ipv4> a;
         // A configured one that today's subnet makes bad (a gateway port
         // the daemon serves) stays inactive.
-        if (type() == SwitchType::nat && forward::check_forward_on_switch(f, subnet_, gateway_, config_.name))
+        if (type() == SwitchType::nat &&
+            forward::check_forward_on_switch(f, subnet_, gateway_, config_.name))
             a = forward::resolve(f, tables);
         out.push_back({f, configured, a});
     };
@@ -102,8 +108,8 @@ std::vector<nft::ForwardEntry> Switch::forward_entries() const {
                 (f.protocol == forward::Protocol::tcp) != (proto == IPPROTO_TCP))
                 continue;
             for (uint32_t i = 0; i < f.host_ports.size(); ++i)
-                out.push_back({proto, f.host_address, uint16_t(f.host_ports.first + i), *row.address,
-                               uint16_t(f.target_port + i), f.allow_from});
+                out.push_back({proto, f.host_address, uint16_t(f.host_ports.first + i),
+                               *row.address, uint16_t(f.target_port + i), f.allow_from});
         }
     }
     return out;
@@ -118,7 +124,8 @@ bool Switch::forwards_moved() {
 }
 
 void Switch::apply_route_localnet(bool force) {
-    const bool want = type() == SwitchType::nat && !(config_.forwards.empty() && runtime_forwards_.empty());
+    const bool want =
+        type() == SwitchType::nat && !(config_.forwards.empty() && runtime_forwards_.empty());
     if (!force && route_localnet_ == want) return;
     if (!force && !route_localnet_ && !want) return;  // never touched: leave it
     const std::string path = "/proc/sys/net/ipv4/conf/" + config_.bridge + "/route_localnet";
@@ -160,21 +167,25 @@ Result<Switch::ForwardRow> Switch::add_forward(forward::Forward f) {
         return st.error().context(what);
     }
     forwards_moved();  // what the table now holds
-    ForwardRow row{f, false, type() == SwitchType::nat ? forward::resolve(f, forward_tables()) : std::nullopt};
-    log::info("switch '" + config_.name + "': forwarding " + f.id() + " to " + quoted(f.target) + " port " +
-                  std::to_string(f.target_port) +
-                  (row.address ? " (now " + row.address->to_string() + ")" : " (inactive: no address yet)"),
+    ForwardRow row{
+        f, false, type() == SwitchType::nat ? forward::resolve(f, forward_tables()) : std::nullopt};
+    log::info("switch '" + config_.name + "': forwarding " + f.id() + " to " + quoted(f.target) +
+                  " port " + std::to_string(f.target_port) +
+                  (row.address ? " (now " + row.address->to_string() + ")"
+                               : " (inactive: no address yet)"),
               {{"VSWITCH_SWITCH", config_.name}});
     return row;
 }
 
 Status Switch::remove_forward(std::string_view id) {
-    const std::string what = "removing the forward " + quoted(id) + " on switch '" + config_.name + "'";
+    const std::string what =
+        "removing the forward " + quoted(id) + " on switch '" + config_.name + "'";
     auto key = forward::parse_forward_id(id);
     if (!key) return key.error().context(what);
     for (const auto& c : config_.forwards)
         if (forward::matches(c, *key))
-            return make_error(EINVAL, what + ": it is configured in " + config_.source + "; remove it there");
+            return make_error(
+                EINVAL, what + ": it is configured in " + config_.source + "; remove it there");
     auto it = std::find_if(runtime_forwards_.begin(), runtime_forwards_.end(),
                            [&](const forward::Forward& f) { return forward::matches(f, *key); });
     if (it == runtime_forwards_.end()) return make_error(ENOENT, what + ": no such forward");
@@ -192,7 +203,8 @@ Status Switch::remove_forward(std::string_view id) {
     }
     apply_route_localnet();
     forwards_moved();
-    log::info("switch '" + config_.name + "': forward " + quoted(id) + " removed", {{"VSWITCH_SWITCH", config_.name}});
+    log::info("switch '" + config_.name + "': forward " + quoted(id) + " removed",
+              {{"VSWITCH_SWITCH", config_.name}});
     return {};
 }
 

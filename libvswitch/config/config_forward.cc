@@ -11,7 +11,8 @@
 
 namespace vswitch::config_detail {
 
-Status parse_forward_key(ForwardDraft& d, std::string_view key, std::string_view value, size_t line) {
+Status parse_forward_key(ForwardDraft& d, std::string_view key, std::string_view value,
+                         size_t line) {
     if (key == "AllowFrom") {
         if (value.empty()) {
             d.allow_from.clear();
@@ -51,9 +52,10 @@ Status parse_forward_key(ForwardDraft& d, std::string_view key, std::string_view
         d.*(f.line) = line;
         return {};
     }
-    return make_error(EINVAL, "unknown key " + quoted(key) +
-                                  " in section [PortForward] (keys: Protocol=, HostPort=, HostAddress=, "
-                                  "Target=, TargetPort=, AllowFrom=)");
+    return make_error(EINVAL,
+                      "unknown key " + quoted(key) +
+                          " in section [PortForward] (keys: Protocol=, HostPort=, HostAddress=, "
+                          "Target=, TargetPort=, AllowFrom=)");
 }
 
 Result<std::vector<forward::Forward>> finish_forwards(const std::vector<ForwardDraft>& drafts,
@@ -65,7 +67,9 @@ Result<std::vector<forward::Forward>> finish_forwards(const std::vector<ForwardD
         uint32_t target_port = 0;
         if (d.target_port) {
             auto p = forward::parse_port(*d.target_port);
-            if (!p) return error_at(path, d.target_port_line, EINVAL, "TargetPort: " + p.error().message);
+            if (!p)
+                return error_at(path, d.target_port_line, EINVAL,
+                                "TargetPort: " + p.error().message);
             target_port = *p;
         }
         // Each check of make_forward, at the line of the key it concerns.
@@ -73,12 +77,12 @@ Result<std::vector<forward::Forward>> finish_forwards(const std::vector<ForwardD
             return error_at(path, d.protocol_line, EINVAL, p.error().message);
         if (auto p = forward::parse_port_range(*d.host_port); !p)
             return error_at(path, d.host_port_line, EINVAL, "HostPort: " + p.error().message);
-        auto f = forward::make_forward(d.protocol.value_or(""), d.host_address.value_or(""), *d.host_port,
-                                       *d.target, target_port, d.allow_from);
+        auto f = forward::make_forward(d.protocol.value_or(""), d.host_address.value_or(""),
+                                       *d.host_port, *d.target, target_port, d.allow_from);
         if (!f) {
             const std::string& m = f.error().message;
-            size_t line = m.find("host address") != std::string::npos ? d.host_address_line
-                          : m.find("AllowFrom") != std::string::npos  ? d.allow_from_line
+            size_t line = m.find("host address") != std::string::npos  ? d.host_address_line
+                          : m.find("AllowFrom") != std::string::npos   ? d.allow_from_line
                           : m.find("target port") != std::string::npos ? d.target_port_line
                                                                        : d.target_line;
             return error_at(path, line, f.error().code, m);

@@ -40,7 +40,8 @@ Result<std::vector<Ipv4Prefix>> parse_allow_list(std::span<const std::string> in
         // A bare address is its /32, as in Hyper-V's RemoteExternalIPAddressPrefix.
         auto p = s.find('/') == std::string::npos ? Ipv4Prefix::parse(s + "/32")
                                                   : Ipv4Prefix::parse(s, true);
-        if (!p) return make_error(EINVAL, "AllowFrom prefix " + quoted(s) + ": " + p.error().message);
+        if (!p)
+            return make_error(EINVAL, "AllowFrom prefix " + quoted(s) + ": " + p.error().message);
         Ipv4Prefix n = p->normalized();
         if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
     }
@@ -51,9 +52,12 @@ Result<std::vector<Ipv4Prefix>> parse_allow_list(std::span<const std::string> in
 
 std::string_view to_string(Protocol p) {
     switch (p) {
-    case Protocol::tcp: return "tcp";
-    case Protocol::udp: return "udp";
-    case Protocol::both: return "both";
+        case Protocol::tcp:
+            return "tcp";
+        case Protocol::udp:
+            return "udp";
+        case Protocol::both:
+            return "both";
     }
     return "tcp";
 }
@@ -67,15 +71,19 @@ Result<Protocol> parse_protocol(std::string_view s) {
 
 std::string_view to_string(TargetKind k) {
     switch (k) {
-    case TargetKind::address: return "address";
-    case TargetKind::mac: return "mac";
-    case TargetKind::name: return "name";
+        case TargetKind::address:
+            return "address";
+        case TargetKind::mac:
+            return "mac";
+        case TargetKind::name:
+            return "name";
     }
     return "name";
 }
 
 std::string PortRange::to_string() const {
-    return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+    return first == last ? std::to_string(first)
+                         : std::to_string(first) + "-" + std::to_string(last);
 }
 
 Result<uint16_t> parse_port(std::string_view s) {
@@ -120,14 +128,19 @@ Result<Forward> make_forward(std::string_view protocol, std::string_view host_ad
     f.protocol = *proto;
     if (!host_address.empty()) {
         auto a = Ipv4::parse(host_address);
-        if (!a) return make_error(EINVAL, "host address " + quoted(host_address) + " is not an IPv4 address");
-        if (a->is_zero()) return make_error(EINVAL, "host address 0.0.0.0: leave it empty for every address");
+        if (!a)
+            return make_error(EINVAL,
+                              "host address " + quoted(host_address) + " is not an IPv4 address");
+        if (a->is_zero())
+            return make_error(EINVAL, "host address 0.0.0.0: leave it empty for every address");
         f.host_address = *a;
     }
     auto ports = parse_port_range(host_ports);
     if (!ports) return ports.error().context("host ports");
     f.host_ports = *ports;
-    if (target.empty()) return make_error(EINVAL, "a forward needs a target (a VM name, an interface, a MAC or an address)");
+    if (target.empty())
+        return make_error(
+            EINVAL, "a forward needs a target (a VM name, an interface, a MAC or an address)");
     if (auto a = Ipv4::parse(target)) {
         f.target_kind = TargetKind::address;
         f.target = a->to_string();
@@ -143,12 +156,14 @@ Result<Forward> make_forward(std::string_view protocol, std::string_view host_ad
         f.target = std::string(target);
     }
     if (target_port > 65535)
-        return make_error(EINVAL, "target port " + std::to_string(target_port) + " is outside 1-65535");
+        return make_error(EINVAL,
+                          "target port " + std::to_string(target_port) + " is outside 1-65535");
     f.target_port = target_port == 0 ? f.host_ports.first : uint16_t(target_port);
     if (uint32_t(f.target_port) + f.host_ports.size() - 1 > 65535)
-        return make_error(EINVAL, "target ports " + std::to_string(f.target_port) + "-" +
-                                      std::to_string(uint32_t(f.target_port) + f.host_ports.size() - 1) +
-                                      " run past 65535");
+        return make_error(EINVAL,
+                          "target ports " + std::to_string(f.target_port) + "-" +
+                              std::to_string(uint32_t(f.target_port) + f.host_ports.size() - 1) +
+                              " run past 65535");
     auto allow = parse_allow_list(allow_from);
     if (!allow) return allow.error();
     f.allow_from = std::move(*allow);
@@ -158,10 +173,12 @@ Result<Forward> make_forward(std::string_view protocol, std::string_view host_ad
 Result<ForwardKey> parse_forward_id(std::string_view id) {
     size_t slash = id.find('/');
     if (slash == std::string_view::npos)
-        return make_error(EINVAL, "forward " + quoted(id) + " is not PROTOCOL/[ADDRESS:]PORTS (e.g. tcp/8080)");
+        return make_error(
+            EINVAL, "forward " + quoted(id) + " is not PROTOCOL/[ADDRESS:]PORTS (e.g. tcp/8080)");
     ForwardKey k;
     auto proto = parse_protocol(id.substr(0, slash));
-    if (!proto || slash == 0) return make_error(EINVAL, "forward " + quoted(id) + ": unknown protocol");
+    if (!proto || slash == 0)
+        return make_error(EINVAL, "forward " + quoted(id) + ": unknown protocol");
     k.protocol = *proto;
     std::string_view rest = id.substr(slash + 1);
     if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
@@ -177,7 +194,8 @@ Result<ForwardKey> parse_forward_id(std::string_view id) {
 }
 
 bool matches(const Forward& f, const ForwardKey& key) {
-    return f.protocol == key.protocol && f.host_address == key.host_address && f.host_ports == key.host_ports;
+    return f.protocol == key.protocol && f.host_address == key.host_address &&
+           f.host_ports == key.host_ports;
 }
 
 Status check_forwards(std::span<const Forward> all) {
@@ -190,10 +208,12 @@ Status check_forwards(std::span<const Forward> all) {
         ports += f.host_ports.size() * (f.protocol == Protocol::both ? 2 : 1);
         for (size_t j = 0; j < i; ++j) {
             const Forward& g = all[j];
-            if (!protocols_overlap(f.protocol, g.protocol) || !f.host_ports.overlaps(g.host_ports)) continue;
+            if (!protocols_overlap(f.protocol, g.protocol) || !f.host_ports.overlaps(g.host_ports))
+                continue;
             // Every address overlaps each; two addresses only themselves.
             if (f.host_address && g.host_address && *f.host_address != *g.host_address) continue;
-            return make_error(EEXIST, describe(f) + " is forwarded already (" + describe(g) + ", " + g.id() + ")");
+            return make_error(EEXIST, describe(f) + " is forwarded already (" + describe(g) + ", " +
+                                          g.id() + ")");
         }
     }
     if (ports > kMaxForwardPorts)
@@ -208,24 +228,28 @@ Status check_forward_on_switch(const Forward& f, const Ipv4Prefix& subnet, Ipv4 
     const std::string where = "switch " + quoted(switch_name) + " (" + net.to_string() + ")";
     if (f.host_address && net.contains(*f.host_address)) {
         if (*f.host_address != gateway)
-            return make_error(EINVAL, "host address " + f.host_address->to_string() + " is a guest address of " + where);
+            return make_error(EINVAL, "host address " + f.host_address->to_string() +
+                                          " is a guest address of " + where);
         // RFC 2131 (67/udp) and RFC 1035 (53): what the daemon serves there.
         auto uses = [&](Protocol p, uint16_t port) {
-            return (f.protocol == Protocol::both || f.protocol == p) && f.host_ports.first <= port &&
-                   port <= f.host_ports.last;
+            return (f.protocol == Protocol::both || f.protocol == p) &&
+                   f.host_ports.first <= port && port <= f.host_ports.last;
         };
         const char* what = uses(Protocol::udp, 67)   ? "67/udp (DHCP)"
                            : uses(Protocol::udp, 53) ? "53/udp (DNS)"
                            : uses(Protocol::tcp, 53) ? "53/tcp (DNS)"
                                                      : nullptr;
         if (what)
-            return make_error(EADDRINUSE, std::string("host port ") + what + " on " + gateway.to_string() +
+            return make_error(EADDRINUSE, std::string("host port ") + what + " on " +
+                                              gateway.to_string() +
                                               " is served by vswitchd itself");
     }
     if (f.target_kind == TargetKind::address) {
         auto a = Ipv4::parse(f.target);
-        if (!a || !net.contains(*a) || *a == net.network() || *a == net.broadcast() || *a == gateway)
-            return make_error(EINVAL, "target " + quoted(f.target) + " is not a guest address of " + where);
+        if (!a || !net.contains(*a) || *a == net.network() || *a == net.broadcast() ||
+            *a == gateway)
+            return make_error(EINVAL,
+                              "target " + quoted(f.target) + " is not a guest address of " + where);
     }
     return {};
 }
@@ -233,7 +257,8 @@ Status check_forward_on_switch(const Forward& f, const Ipv4Prefix& subnet, Ipv4 
 std::optional<Ipv4> resolve(const Forward& f, const Tables& t) {
     const Ipv4Prefix net = t.subnet.normalized();
     auto usable = [&](Ipv4 a) -> std::optional<Ipv4> {
-        if (!net.contains(a) || a == net.network() || a == net.broadcast() || a == t.gateway) return std::nullopt;
+        if (!net.contains(a) || a == net.network() || a == net.broadcast() || a == t.gateway)
+            return std::nullopt;
         return a;
     };
     auto by_mac = [&](const Mac& m) -> std::optional<Ipv4> {
@@ -242,21 +267,21 @@ std::optional<Ipv4> resolve(const Forward& f, const Tables& t) {
         return std::nullopt;
     };
     switch (f.target_kind) {
-    case TargetKind::address:
-        if (auto a = Ipv4::parse(f.target)) return usable(*a);
-        return std::nullopt;
-    case TargetKind::mac:
-        if (auto m = Mac::parse(f.target)) return by_mac(*m);
-        return std::nullopt;
-    case TargetKind::name:
-        for (const auto& p : t.ports)
-            if (p.ifname == f.target) return by_mac(p.mac);
-        for (const auto& p : t.ports)
-            if (p.vm == f.target)
-                if (auto a = by_mac(p.mac)) return a;
-        for (const auto& l : t.leases)
-            if (!l.hostname.empty() && l.hostname == f.target) return usable(l.address);
-        return std::nullopt;
+        case TargetKind::address:
+            if (auto a = Ipv4::parse(f.target)) return usable(*a);
+            return std::nullopt;
+        case TargetKind::mac:
+            if (auto m = Mac::parse(f.target)) return by_mac(*m);
+            return std::nullopt;
+        case TargetKind::name:
+            for (const auto& p : t.ports)
+                if (p.ifname == f.target) return by_mac(p.mac);
+            for (const auto& p : t.ports)
+                if (p.vm == f.target)
+                    if (auto a = by_mac(p.mac)) return a;
+            for (const auto& l : t.leases)
+                if (!l.hostname.empty() && l.hostname == f.target) return usable(l.address);
+            return std::nullopt;
     }
     return std::nullopt;
 }
@@ -273,7 +298,8 @@ std::string format_forward_file(std::span<const Forward> forwards) {
         out += ' ' + std::to_string(f.host_ports.first) + '-' + std::to_string(f.host_ports.last);
         out += ' ' + std::to_string(f.target_port) + ' ';
         if (f.allow_from.empty()) out += '-';
-        for (size_t i = 0; i < f.allow_from.size(); ++i) out += (i ? "," : "") + f.allow_from[i].to_string();
+        for (size_t i = 0; i < f.allow_from.size(); ++i)
+            out += (i ? "," : "") + f.allow_from[i].to_string();
         out += ' ';
         out += to_string(f.target_kind);
         out += ' ' + f.target + '\n';
@@ -289,7 +315,8 @@ Result<Forward> parse_line(std::string_view line) {
     for (int i = 0; i < 6; ++i) {
         size_t sp = rest.find(' ');
         if (sp == std::string_view::npos || sp == 0)
-            return make_error(EBADMSG, "expected 'PROTOCOL ADDRESS PORTS TARGETPORT ALLOW KIND TARGET'");
+            return make_error(EBADMSG,
+                              "expected 'PROTOCOL ADDRESS PORTS TARGETPORT ALLOW KIND TARGET'");
         fields.push_back(rest.substr(0, sp));
         rest = rest.substr(sp + 1);
     }
@@ -309,14 +336,19 @@ Result<Forward> parse_line(std::string_view line) {
     auto f = make_forward(fields[0], fields[1] == "-" ? "" : fields[1], range, rest, *port, allow);
     if (!f) return make_error(EBADMSG, f.error().message);
     if (to_string(f->target_kind) != fields[5])
-        return make_error(EBADMSG, "target " + quoted(rest) + " is not of kind " + quoted(fields[5]));
+        return make_error(EBADMSG,
+                          "target " + quoted(rest) + " is not of kind " + quoted(fields[5]));
     // Canonical only: what format_forward_file writes reads back the same.
-    if (f->target != rest || fields[2] != std::to_string(f->host_ports.first) + "-" + std::to_string(f->host_ports.last) ||
+    if (f->target != rest ||
+        fields[2] !=
+            std::to_string(f->host_ports.first) + "-" + std::to_string(f->host_ports.last) ||
         (fields[1] != "-" && fields[1] != f->host_address->to_string()))
         return make_error(EBADMSG, "not in canonical form");
-    if (f->allow_from.size() != allow.size()) return make_error(EBADMSG, "AllowFrom prefix listed twice");
+    if (f->allow_from.size() != allow.size())
+        return make_error(EBADMSG, "AllowFrom prefix listed twice");
     for (size_t i = 0; i < allow.size(); ++i)
-        if (allow[i] != f->allow_from[i].to_string()) return make_error(EBADMSG, "AllowFrom prefix not normalized");
+        if (allow[i] != f->allow_from[i].to_string())
+            return make_error(EBADMSG, "AllowFrom prefix not normalized");
     return f;
 }
 
@@ -338,7 +370,8 @@ Result<std::vector<Forward>> parse_forward_file(std::string_view text) {
         };
         if (line_no == 1) {
             std::string_view header = line.substr(0, line.find(' '));
-            if (header != kMagic) return at(EBADMSG, "not a forwards file (no 'vswitch-forwards' header)");
+            if (header != kMagic)
+                return at(EBADMSG, "not a forwards file (no 'vswitch-forwards' header)");
             if (line != std::string(kMagic) + " " + std::string(kVersion))
                 return at(ENOTSUP, "unsupported version " + quoted(line.substr(header.size())));
             continue;
@@ -352,13 +385,16 @@ Result<std::vector<Forward>> parse_forward_file(std::string_view text) {
         if (auto st = check_forwards(out); !st)
             return at(st.error().code == E2BIG ? E2BIG : EBADMSG, st.error().message);
     }
-    if (line_no == 0) return make_error(EBADMSG, "line 1: empty file (no 'vswitch-forwards' header)");
+    if (line_no == 0)
+        return make_error(EBADMSG, "line 1: empty file (no 'vswitch-forwards' header)");
     return out;
 }
 
 Result<std::vector<Forward>> load_forward_file(const std::string& path) {
     auto text = read_file(path, kMaxForwardFileSize);
-    if (!text) return text.error().code == ENOENT ? text.error() : text.error().context("reading '" + path + "'");
+    if (!text)
+        return text.error().code == ENOENT ? text.error()
+                                           : text.error().context("reading '" + path + "'");
     auto r = parse_forward_file(*text);
     if (!r) return r.error().context("forwards file '" + path + "'");
     return r;

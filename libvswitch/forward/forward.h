@@ -68,8 +68,8 @@ struct Forward {
     std::optional<Ipv4> host_address;  // none: every host address outside the switches
     PortRange host_ports;
     TargetKind target_kind = TargetKind::name;
-    std::string target;        // an address, a MAC (lower case), or a VM / interface name
-    uint16_t target_port = 0;  // first port of the target range
+    std::string target;                  // an address, a MAC (lower case), or a VM / interface name
+    uint16_t target_port = 0;            // first port of the target range
     std::vector<Ipv4Prefix> allow_from;  // normalized; empty: any source
 
     // "tcp/8080", "both/8000-8010", "udp/192.0.2.10:53": what RemovePortForward takes.
@@ -121,7 +121,7 @@ struct LeaseEntry {
 struct Tables {
     Ipv4Prefix subnet;
     Ipv4 gateway;
-    std::vector<PortEntry> ports;   // by interface name
+    std::vector<PortEntry> ports;  // by interface name
     std::vector<LeaseEntry> leases;
 };
 // The guest address a forward reaches now, none when its target has none

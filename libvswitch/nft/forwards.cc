@@ -31,7 +31,9 @@ const std::string kWhere = "inet " + kTable;
 // nft's datatypes (src/datatype.h) for `nft list`.
 constexpr uint32_t kTypeInetProto = 12;
 constexpr uint32_t kTypeInetService = 13;
-constexpr uint32_t concat3(uint32_t a, uint32_t b, uint32_t c) { return (a << kTypeBits | b) << kTypeBits | c; }
+constexpr uint32_t concat3(uint32_t a, uint32_t b, uint32_t c) {
+    return (a << kTypeBits | b) << kTypeBits | c;
+}
 
 struct MapSpec {
     const char* name;
@@ -45,15 +47,26 @@ struct MapSpec {
 };
 
 // Ids above ruleset.cc's (1..5, and what others add below 100).
-const MapSpec kAny{"fwd_any", 101, concat_type(kTypeInetProto, kTypeInetService), 8, NFT_SET_MAP,
-                   concat_type(kTypeIpv4Addr, kTypeInetService), 8};
-const MapSpec kAddr{"fwd_addr",  102, concat3(kTypeIpv4Addr, kTypeInetProto, kTypeInetService), 12, NFT_SET_MAP,
-                    concat_type(kTypeIpv4Addr, kTypeInetService), 8};
-const MapSpec kTargets{"fwd_targets", 103, concat3(kTypeIpv4Addr, kTypeInetProto, kTypeInetService), 12, 0};
-const MapSpec kRestricted{"fwd_restricted", 104, concat_type(kTypeInetProto, kTypeInetService), 8, 0};
+const MapSpec kAny{"fwd_any", 101,         concat_type(kTypeInetProto, kTypeInetService),
+                   8,         NFT_SET_MAP, concat_type(kTypeIpv4Addr, kTypeInetService),
+                   8};
+const MapSpec kAddr{
+    "fwd_addr", 102,         concat3(kTypeIpv4Addr, kTypeInetProto, kTypeInetService),
+    12,         NFT_SET_MAP, concat_type(kTypeIpv4Addr, kTypeInetService),
+    8};
+const MapSpec kTargets{"fwd_targets", 103, concat3(kTypeIpv4Addr, kTypeInetProto, kTypeInetService),
+                       12, 0};
+const MapSpec kRestricted{"fwd_restricted", 104, concat_type(kTypeInetProto, kTypeInetService), 8,
+                          0};
 // pipapo (interval over a concatenation): NFT_SET_CONCAT and each field's length.
-const MapSpec kAllow{"fwd_allow", 105, concat3(kTypeInetProto, kTypeInetService, kTypeIpv4Addr), 12,
-                     NFT_SET_INTERVAL | NFT_SET_CONCAT, 0, 0, {1, 2, 4}};
+const MapSpec kAllow{"fwd_allow",
+                     105,
+                     concat3(kTypeInetProto, kTypeInetService, kTypeIpv4Addr),
+                     12,
+                     NFT_SET_INTERVAL | NFT_SET_CONCAT,
+                     0,
+                     0,
+                     {1, 2, 4}};
 
 struct Element {
     Key key;
@@ -67,7 +80,9 @@ void put(Key& k, const void* p, size_t n) {
     k.insert(k.end(), b, b + n);
     k.resize((k.size() + 3) / 4 * 4, 0);
 }
-void put_proto(Key& k, uint8_t proto) { put(k, &proto, 1); }
+void put_proto(Key& k, uint8_t proto) {
+    put(k, &proto, 1);
+}
 void put_port(Key& k, uint16_t port) {
     uint16_t be = htons(port);
     put(k, &be, 2);
@@ -121,12 +136,16 @@ public:
         }
         return *this;
     }
-    Rule& lookup(const MapSpec& s, bool invert = false, int dreg = -1) { return lookup(s.name, s.id, invert, dreg); }
+    Rule& lookup(const MapSpec& s, bool invert = false, int dreg = -1) {
+        return lookup(s.name, s.id, invert, dreg);
+    }
     Rule& ipv4_only() {
         uint8_t proto = NFPROTO_IPV4;
         return meta(NFT_META_NFPROTO, NFT_REG_1).cmp(NFT_CMP_EQ, &proto, sizeof proto);
     }
-    Rule& ip_saddr(uint32_t dreg) { return payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, dreg); }  // RFC 791
+    Rule& ip_saddr(uint32_t dreg) {
+        return payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, dreg);
+    }  // RFC 791
     Rule& ip_daddr(uint32_t dreg) { return payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, dreg); }
     // th dport: the same offset in TCP and UDP (RFC 793, RFC 768).
     Rule& th_dport(uint32_t dreg) { return payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, dreg); }
@@ -160,7 +179,8 @@ public:
             nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
             nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, addr_reg);
             nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, port_reg);
-            nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
+            nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
+                               NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
         }
         return *this;
     }
@@ -219,13 +239,15 @@ struct ChainSpec {
     uint32_t hook;
     int32_t priority;
 };
-constexpr ChainSpec kDnat{"forward_dnat", "nat", NF_INET_PRE_ROUTING, -100};     // dstnat
-constexpr ChainSpec kOutput{"forward_output", "nat", NF_INET_LOCAL_OUT, -100};   // dstnat
-constexpr ChainSpec kSnat{"forward_snat", "nat", NF_INET_POST_ROUTING, 100};     // srcnat
+constexpr ChainSpec kDnat{"forward_dnat", "nat", NF_INET_PRE_ROUTING, -100};       // dstnat
+constexpr ChainSpec kOutput{"forward_output", "nat", NF_INET_LOCAL_OUT, -100};     // dstnat
+constexpr ChainSpec kSnat{"forward_snat", "nat", NF_INET_POST_ROUTING, 100};       // srcnat
 constexpr ChainSpec kGuard{"forward_guard", "filter", NF_INET_PRE_ROUTING, -300};  // raw
 
 Status add_map(BatchBuilder& b, const MapSpec& spec, const std::vector<Element>& elements) {
-    auto what = [&] { return std::string(spec.data_len ? "map " : "set ") + kWhere + " " + spec.name; };
+    auto what = [&] {
+        return std::string(spec.data_len ? "map " : "set ") + kWhere + " " + spec.name;
+    };
     NftnlSet s(nftnl_set_alloc());
     if (!s) return make_error(ENOMEM, "building " + what() + ": out of memory");
     nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, kFamily);
@@ -240,7 +262,8 @@ Status add_map(BatchBuilder& b, const MapSpec& spec, const std::vector<Element>&
         nftnl_set_set_u32(s.get(), NFTNL_SET_DATA_LEN, spec.data_len);
     }
     if (!spec.field_lens.empty())
-        nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, spec.field_lens.data(), uint32_t(spec.field_lens.size()));
+        nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, spec.field_lens.data(),
+                           uint32_t(spec.field_lens.size()));
     if (auto* nlh = b.add(NFT_MSG_NEWSET, kFamily, NLM_F_CREATE | NLM_F_EXCL, "adding " + what()))
         nftnl_set_nlmsg_build_payload(nlh, s.get());
     if (elements.empty()) return {};
@@ -249,12 +272,15 @@ Status add_map(BatchBuilder& b, const MapSpec& spec, const std::vector<Element>&
         if (!e) return make_error(ENOMEM, "building elements of " + what() + ": out of memory");
         nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, el.key.data(), uint32_t(el.key.size()));
         if (!el.key_end.empty())
-            nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY_END, el.key_end.data(), uint32_t(el.key_end.size()));
+            nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY_END, el.key_end.data(),
+                               uint32_t(el.key_end.size()));
         if (!el.data.empty())
-            nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_DATA, el.data.data(), uint32_t(el.data.size()));
+            nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_DATA, el.data.data(),
+                               uint32_t(el.data.size()));
         nftnl_set_elem_add(s.get(), e.release());  // owned by the set now
     }
-    if (auto* nlh = b.add(NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, "adding elements to " + what())) {
+    if (auto* nlh =
+            b.add(NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, "adding elements to " + what())) {
         // NFTA_LIST_ELEM nests, as ruleset.cc writes them (describe() reads them).
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, kTable.c_str());
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, spec.name);
@@ -291,7 +317,8 @@ Status add_chain(BatchBuilder& b, const ChainSpec& spec) {
 // The two DNATs of forward_dnat and forward_output: registers as nft
 // itself lays out `dnat ip to <concatenation> map @m` (key from reg 1 on,
 // the data's address in reg 1, its port in the next 32-bit register).
-void add_dnats(const ChainSpec& chain, SetRef nat_subnets, std::vector<std::pair<const char*, Result<NftnlRule>>>& out,
+void add_dnats(const ChainSpec& chain, SetRef nat_subnets,
+               std::vector<std::pair<const char*, Result<NftnlRule>>>& out,
                const std::string& why) {
     out.emplace_back(chain.name, Rule(chain.name)
                                      .ipv4_only()
@@ -326,7 +353,8 @@ Status validate_forwards(const std::vector<ForwardEntry>& entries) {
     for (const auto& e : entries) {
         std::string what = "forward of port " + std::to_string(e.host_port);
         if (e.protocol != IPPROTO_TCP && e.protocol != IPPROTO_UDP)
-            return make_error(EINVAL, what + ": protocol " + std::to_string(e.protocol) + " is neither TCP nor UDP");
+            return make_error(EINVAL, what + ": protocol " + std::to_string(e.protocol) +
+                                          " is neither TCP nor UDP");
         if (e.host_port == 0 || e.target_port == 0) return make_error(EINVAL, what + ": port 0");
         uint32_t addr = e.host_address ? e.host_address->value() : 0;
         if (!keys.insert({addr, e.protocol, e.host_port}).second)
@@ -355,7 +383,8 @@ Status add_forward_sets(BatchBuilder& b, const std::vector<ForwardEntry>& entrie
         Key r;
         put_proto(r, e.protocol);
         put_port(r, e.host_port);
-        if (!restricted_keys.insert(r).second) continue;  // the same port on two addresses: one list
+        if (!restricted_keys.insert(r).second)
+            continue;  // the same port on two addresses: one list
         restricted.push_back({r, {}, {}});
         for (const auto& p : e.allow_from) {
             Key lo = r, hi = r;
@@ -364,8 +393,11 @@ Status add_forward_sets(BatchBuilder& b, const std::vector<ForwardEntry>& entrie
             allow.push_back({lo, hi, {}});
         }
     }
-    for (auto [spec, els] : {std::pair{&kAny, &any}, {&kAddr, &addr}, {&kTargets, &targets},
-                             {&kRestricted, &restricted}, {&kAllow, &allow}})
+    for (auto [spec, els] : {std::pair{&kAny, &any},
+                             {&kAddr, &addr},
+                             {&kTargets, &targets},
+                             {&kRestricted, &restricted},
+                             {&kAllow, &allow}})
         if (auto st = add_map(b, *spec, *els); !st) return st;
     return {};
 }
@@ -384,37 +416,39 @@ Result<NftnlRule> forward_accept_rule(const char* chain) {
         .finish("port forwards into a switch");
 }
 
-Status add_forward_chains(BatchBuilder& b, const std::vector<ForwardEntry>& entries, SetRef nat_subnets,
-                          SetRef nat_bridges) {
+Status add_forward_chains(BatchBuilder& b, const std::vector<ForwardEntry>& entries,
+                          SetRef nat_subnets, SetRef nat_bridges) {
     for (const auto* c : {&kGuard, &kDnat, &kOutput, &kSnat})
         if (auto st = add_chain(b, *c); !st) return st;
     std::vector<std::pair<const char*, Result<NftnlRule>>> rules;
     // route_localnet on a bridge makes 127/8 routable there: never from a guest.
     for (bool source : {true, false})
-        rules.emplace_back(kGuard.name, Rule(kGuard.name)
-                                            .ipv4_only()
-                                            .meta(NFT_META_IIFNAME, NFT_REG_1)
-                                            .lookup(nat_bridges.name, nat_bridges.id)
-                                            .loopback_net(source)
-                                            .counter()
-                                            .verdict(NF_DROP)
-                                            .finish(source ? "no loopback source from a switch"
-                                                           : "no loopback destination from a switch"));
+        rules.emplace_back(kGuard.name,
+                           Rule(kGuard.name)
+                               .ipv4_only()
+                               .meta(NFT_META_IIFNAME, NFT_REG_1)
+                               .lookup(nat_bridges.name, nat_bridges.id)
+                               .loopback_net(source)
+                               .counter()
+                               .verdict(NF_DROP)
+                               .finish(source ? "no loopback source from a switch"
+                                              : "no loopback destination from a switch"));
     bool restricted = false;
     for (const auto& e : entries) restricted |= !e.allow_from.empty();
     if (restricted)
-        rules.emplace_back(kDnat.name, Rule(kDnat.name)
-                                           .ipv4_only()
-                                           .meta(NFT_META_L4PROTO, NFT_REG_1)
-                                           .th_dport(NFT_REG32_01)
-                                           .lookup(kRestricted)
-                                           .meta(NFT_META_L4PROTO, NFT_REG_1)
-                                           .th_dport(NFT_REG32_01)
-                                           .ip_saddr(NFT_REG32_02)
-                                           .lookup(kAllow, true)
-                                           .counter()
-                                           .verdict(NFT_RETURN)
-                                           .finish("forwards refuse sources outside their AllowFrom"));
+        rules.emplace_back(kDnat.name,
+                           Rule(kDnat.name)
+                               .ipv4_only()
+                               .meta(NFT_META_L4PROTO, NFT_REG_1)
+                               .th_dport(NFT_REG32_01)
+                               .lookup(kRestricted)
+                               .meta(NFT_META_L4PROTO, NFT_REG_1)
+                               .th_dport(NFT_REG32_01)
+                               .ip_saddr(NFT_REG32_02)
+                               .lookup(kAllow, true)
+                               .counter()
+                               .verdict(NFT_RETURN)
+                               .finish("forwards refuse sources outside their AllowFrom"));
     add_dnats(kDnat, nat_subnets, rules, "");
     add_dnats(kOutput, nat_subnets, rules, " (the host's own connections)");
     rules.emplace_back(kSnat.name, Rule(kSnat.name)

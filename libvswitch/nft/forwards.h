@@ -73,7 +73,7 @@ Status add_forward_sets(BatchBuilder& b, const std::vector<ForwardEntry>& entrie
 // The rule of chain `forward` that lets DNATed flows past the drop.
 Result<NftnlRule> forward_accept_rule(const char* chain);
 // The forward_* chains and their rules; after the sets ruleset.cc makes.
-Status add_forward_chains(BatchBuilder& b, const std::vector<ForwardEntry>& entries, SetRef nat_subnets,
-                          SetRef nat_bridges);
+Status add_forward_chains(BatchBuilder& b, const std::vector<ForwardEntry>& entries,
+                          SetRef nat_subnets, SetRef nat_bridges);
 
 }  // namespace vswitch::nft

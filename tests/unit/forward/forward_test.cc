@@ -12,20 +12,24 @@ using namespace vswitch::forward;
 
 namespace {
 
-Forward make(std::string_view proto, std::string_view addr, std::string_view ports, std::string_view target,
-             uint32_t target_port = 0, std::vector<std::string> allow = {}) {
+Forward make(std::string_view proto, std::string_view addr, std::string_view ports,
+             std::string_view target, uint32_t target_port = 0,
+             std::vector<std::string> allow = {}) {
     auto f = make_forward(proto, addr, ports, target, target_port, allow);
     EXPECT_TRUE(f.ok()) << f.error().message;
     return f.ok() ? *f : Forward{};
 }
 
 std::string error_of(std::string_view proto, std::string_view addr, std::string_view ports,
-                     std::string_view target, uint32_t target_port = 0, std::vector<std::string> allow = {}) {
+                     std::string_view target, uint32_t target_port = 0,
+                     std::vector<std::string> allow = {}) {
     auto f = make_forward(proto, addr, ports, target, target_port, allow);
     return f.ok() ? "(made)" : f.error().message;
 }
 
-Mac mac(std::string_view s) { return *Mac::parse(s); }
+Mac mac(std::string_view s) {
+    return *Mac::parse(s);
+}
 
 }  // namespace
 
@@ -48,14 +52,18 @@ TEST(Forward, EveryBadInputNamesTheValue) {
     EXPECT_NE(error_of("tcp", "", "0", "web").find("'0' is outside 1-65535"), std::string::npos);
     EXPECT_NE(error_of("tcp", "", "65536", "web").find("'65536'"), std::string::npos);
     EXPECT_NE(error_of("tcp", "", "90-80", "web").find("'90-80' is reversed"), std::string::npos);
-    EXPECT_NE(error_of("tcp", "", "1000-2000", "web").find("spans 1001 ports (at most 256)"), std::string::npos);
+    EXPECT_NE(error_of("tcp", "", "1000-2000", "web").find("spans 1001 ports (at most 256)"),
+              std::string::npos);
     EXPECT_NE(error_of("sctp", "", "80", "web").find("unknown protocol 'sctp'"), std::string::npos);
     EXPECT_NE(error_of("tcp", "nowhere", "80", "web").find("'nowhere'"), std::string::npos);
     EXPECT_NE(error_of("tcp", "", "80", "").find("needs a target"), std::string::npos);
     EXPECT_NE(error_of("tcp", "", "80", "web", 70000).find("70000"), std::string::npos);
-    EXPECT_NE(error_of("tcp", "", "100-110", "web", 65530).find("run past 65535"), std::string::npos);
-    EXPECT_NE(error_of("tcp", "", "80", "web", 0, {"300.1.1.1/8"}).find("'300.1.1.1/8'"), std::string::npos);
-    EXPECT_NE(error_of("tcp", "", "80", "01:00:5e:00:00:01").find("not a unicast"), std::string::npos);
+    EXPECT_NE(error_of("tcp", "", "100-110", "web", 65530).find("run past 65535"),
+              std::string::npos);
+    EXPECT_NE(error_of("tcp", "", "80", "web", 0, {"300.1.1.1/8"}).find("'300.1.1.1/8'"),
+              std::string::npos);
+    EXPECT_NE(error_of("tcp", "", "80", "01:00:5e:00:00:01").find("not a unicast"),
+              std::string::npos);
 }
 
 TEST(Forward, APortForwardedTwiceOrOverlappingIsExists) {
@@ -80,27 +88,36 @@ TEST(Forward, APortForwardedTwiceOrOverlappingIsExists) {
 TEST(Forward, PortsTheDaemonServesOnTheGatewayAreRefused) {
     Ipv4Prefix subnet(Ipv4(172, 16, 0, 0), 20);
     Ipv4 gw(172, 16, 0, 1);
-    auto st = check_forward_on_switch(make("udp", "172.16.0.1", "60-70", "web"), subnet, gw, "Default");
+    auto st =
+        check_forward_on_switch(make("udp", "172.16.0.1", "60-70", "web"), subnet, gw, "Default");
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, EADDRINUSE);
     EXPECT_NE(st.error().message.find("67/udp (DHCP)"), std::string::npos);
-    EXPECT_EQ(check_forward_on_switch(make("tcp", "172.16.0.1", "53", "web"), subnet, gw, "Default").error().code,
+    EXPECT_EQ(check_forward_on_switch(make("tcp", "172.16.0.1", "53", "web"), subnet, gw, "Default")
+                  .error()
+                  .code,
               EADDRINUSE);
-    EXPECT_TRUE(check_forward_on_switch(make("tcp", "172.16.0.1", "8080", "web"), subnet, gw, "Default").ok());
+    EXPECT_TRUE(
+        check_forward_on_switch(make("tcp", "172.16.0.1", "8080", "web"), subnet, gw, "Default")
+            .ok());
     EXPECT_TRUE(check_forward_on_switch(make("tcp", "", "53", "web"), subnet, gw, "Default").ok());
     // A target outside the switch, and a guest's address as host address.
     auto out = check_forward_on_switch(make("tcp", "", "80", "10.9.9.9"), subnet, gw, "Default");
     ASSERT_FALSE(out.ok());
-    EXPECT_NE(out.error().message.find("'10.9.9.9' is not a guest address of switch 'Default' (172.16.0.0/20)"),
+    EXPECT_NE(out.error().message.find(
+                  "'10.9.9.9' is not a guest address of switch 'Default' (172.16.0.0/20)"),
               std::string::npos);
-    EXPECT_FALSE(check_forward_on_switch(make("tcp", "172.16.0.7", "80", "web"), subnet, gw, "Default").ok());
+    EXPECT_FALSE(
+        check_forward_on_switch(make("tcp", "172.16.0.7", "80", "web"), subnet, gw, "Default")
+            .ok());
 }
 
 TEST(Forward, ResolvesByInterfaceVmNameMacOrHostNameToTodaysLease) {
     Tables t;
     t.subnet = Ipv4Prefix(Ipv4(172, 16, 0, 0), 20);
     t.gateway = Ipv4(172, 16, 0, 1);
-    t.ports = {{"vstap0", "web", mac("52:54:00:00:00:01")}, {"vstap1", "db", mac("52:54:00:00:00:02")}};
+    t.ports = {{"vstap0", "web", mac("52:54:00:00:00:01")},
+               {"vstap1", "db", mac("52:54:00:00:00:02")}};
     t.leases = {{mac("52:54:00:00:00:01"), Ipv4(172, 16, 0, 10), "www"},
                 {mac("52:54:00:00:00:03"), Ipv4(172, 16, 0, 12), "loner"}};
     EXPECT_EQ(resolve(make("tcp", "", "80", "web"), t), Ipv4(172, 16, 0, 10));
@@ -121,9 +138,10 @@ TEST(Forward, ResolvesByInterfaceVmNameMacOrHostNameToTodaysLease) {
 }
 
 TEST(ForwardFile, RoundTripsAndRefusesDamage) {
-    std::vector<Forward> all{make("tcp", "", "8080", "web server", 80),
-                             make("udp", "192.0.2.10", "5353-5360", "172.16.0.9", 53, {"198.51.100.0/24"}),
-                             make("both", "", "9000", "52:54:00:aa:bb:01")};
+    std::vector<Forward> all{
+        make("tcp", "", "8080", "web server", 80),
+        make("udp", "192.0.2.10", "5353-5360", "172.16.0.9", 53, {"198.51.100.0/24"}),
+        make("both", "", "9000", "52:54:00:aa:bb:01")};
     std::string text = format_forward_file(all);
     EXPECT_EQ(text.substr(0, text.find('\n')), "vswitch-forwards 1");
     auto back = parse_forward_file(text);
@@ -131,7 +149,8 @@ TEST(ForwardFile, RoundTripsAndRefusesDamage) {
     EXPECT_EQ(*back, all);
     EXPECT_EQ(parse_forward_file("").error().code, EBADMSG);
     EXPECT_EQ(parse_forward_file("vswitch-forwards 2\n").error().code, ENOTSUP);
-    auto twice = parse_forward_file("vswitch-forwards 1\ntcp - 80-80 80 - name a\ntcp - 80-80 80 - name b\n");
+    auto twice = parse_forward_file(
+        "vswitch-forwards 1\ntcp - 80-80 80 - name a\ntcp - 80-80 80 - name b\n");
     ASSERT_FALSE(twice.ok());
     EXPECT_NE(twice.error().message.find("line 3"), std::string::npos);
     EXPECT_FALSE(parse_forward_file("vswitch-forwards 1\ntcp - 0-80 80 - name a\n").ok());

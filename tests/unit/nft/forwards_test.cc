@@ -17,14 +17,19 @@ namespace {
 Ruleset with_forwards(size_t n) {
     Ruleset r{{{"vswitch0", Ipv4Prefix(Ipv4(172, 27, 160, 0), 20), SwitchType::nat}}, {}};
     for (size_t i = 0; i < n; ++i)
-        r.forwards.push_back({uint8_t(i % 2 ? IPPROTO_UDP : IPPROTO_TCP), std::nullopt, uint16_t(10000 + i),
-                              Ipv4(172, 27, 160, uint8_t(10 + i % 200)), uint16_t(80 + i), {}});
+        r.forwards.push_back({uint8_t(i % 2 ? IPPROTO_UDP : IPPROTO_TCP),
+                              std::nullopt,
+                              uint16_t(10000 + i),
+                              Ipv4(172, 27, 160, uint8_t(10 + i % 200)),
+                              uint16_t(80 + i),
+                              {}});
     return r;
 }
 
 size_t count(const std::string& text, const std::string& what) {
     size_t n = 0;
-    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
+        ++n;
     return n;
 }
 
