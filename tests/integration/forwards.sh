@@ -1,7 +1,8 @@
 #!/bin/bash
 # shellcheck disable=SC2119  # vsi_start_daemon takes optional arguments
 # Port forwards (issue 16), one topology:
-#   - a forward by VM name (vswitchctl forward add) takes curl from the
+#   - a forward by VM name (vswitchctl forward add; PortForwards emits
+#     PropertiesChanged) takes curl from the
 #     upstream namespace to python's http.server in the VM, whose log shows
 #     the upstream's own address (no SNAT);
 #   - a [PortForward] in vswitchd.conf forwards UDP to dnsmasq in the VM;
@@ -90,6 +91,10 @@ fetch() { # NS URL: the page, or "" when the connection fails
 want="hello from the web VM"
 
 # --- TCP by VM name, from upstream: the guest sees the real client ---------------
+gdbus monitor --system --dest org.vswitch1 --object-path "$SW" >"$VSI_TMP/monitor.log" 2>&1 &
+monitor=$!
+vsi_track_pid "$monitor"
+sleep 0.3
 t0=$(vsi_now_ms)
 id=$("$CTL" forward add Default tcp 8080 web 80)
 for ((i = 0; i < 200; i++)); do
@@ -100,6 +105,9 @@ t_first=$(($(vsi_now_ms) - t0))
 vsi_assert_eq "vswitchctl forward add prints the id" "tcp/8080" "$id"
 vsi_assert_eq "curl from upstream to $HOST:8080" "$want" "$(fetch "$NS_UP" "http://$HOST:8080/index.html")"
 vsi_assert_match "the VM's server logs the upstream's own address" "$UP - - \[.*GET /index.html" "$(cat "$VSI_TMP/http.log")"
+for ((i = 0; i < 50; i++)); do grep -q "'PortForwards'" "$VSI_TMP/monitor.log" && break; sleep 0.05; done
+vsi_assert_match "PropertiesChanged of PortForwards" "PropertiesChanged \('org.vswitch1.Switch', \{'PortForwards': .*'tcp/8080'" "$(cat "$VSI_TMP/monitor.log")"
+vsi_kill_pid "$monitor"
 vsi_pass "forward tcp/8080 -> VM 'web' ($web) port 80: curl from upstream in $t_first ms after add; http.server logged $UP"
 
 # --- UDP from the config, to dnsmasq -------------------------------------------
