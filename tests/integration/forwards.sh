@@ -8,7 +8,8 @@
 #   - a [PortForward] in vswitchd.conf forwards UDP to dnsmasq in the VM;
 #   - the host reaches the forward on its uplink address and on 127.0.0.1;
 #   - a second VM reaches it through the host's address (hairpin);
-#   - an AllowFrom= forward takes only sources of the listed prefix;
+#   - an AllowFrom= forward takes only sources of the listed prefix; a
+#     range maps onto a target range; a forward on one host address;
 #   - bad input: each a named D-Bus error, nothing half-applied;
 #   - it keeps working after kill -9 + restart, 'nft flush ruleset' and a
 #     renumber;
@@ -140,6 +141,14 @@ vsi_assert_eq "from 203.0.113.77, inside AllowFrom" "$want" \
   "$(ip netns exec "$NS_UP" curl -s --max-time 2 --interface 203.0.113.77 "http://$HOST:8081/index.html" || true)"
 vsi_pass "AllowFrom=203.0.113.0/24: $UP refused, 203.0.113.77 forwarded"
 
+# --- a range, and one host address ------------------------------------------------
+"$CTL" forward add Default tcp 8083-8084 web 79 >/dev/null
+vsi_assert_eq "port 8084 of the range 8083-8084 -> 79-80" "$want" "$(fetch "$NS_UP" "http://$HOST:8084/index.html")"
+"$CTL" forward add Default tcp "$HOST:8085" web 80 >/dev/null
+vsi_assert_eq "a forward on $HOST only, from upstream" "$want" "$(fetch "$NS_UP" "http://$HOST:8085/index.html")"
+vsi_assert_eq "the same port on 127.0.0.1" "" "$(fetch "$NS_HOST" "http://127.0.0.1:8085/index.html")"
+vsi_pass "tcp/8083-8084 -> 79-80 reaches port 80 through 8084; tcp/$HOST:8085 forwards on $HOST only"
+
 # --- bad input: named errors, nothing half-applied ----------------------------------
 table() { vsi_nft list table inet vswitch | sed 's/counter packets [0-9]* bytes [0-9]*//'; }
 before=$(table)
@@ -173,7 +182,7 @@ vsi_start_daemon
 vsi_assert_eq "after kill -9 + restart" "$want" "$(fetch "$NS_UP" "http://$HOST:8082/index.html")"
 json=$("$CTL" forward list --json)
 ids=$("$PYTHON" -c 'import json,sys; print(" ".join(f["id"]+("="+f["origin"]) for f in json.load(sys.stdin)))' <<<"$json")
-vsi_assert_eq "forwards after the restart" "udp/5353=config tcp/8080=runtime tcp/8081=runtime tcp/9999=runtime tcp/8082=runtime" "$ids"
+vsi_assert_eq "forwards after the restart" "udp/5353=config tcp/8080=runtime tcp/8081=runtime tcp/8083-8084=runtime tcp/$HOST:8085=runtime tcp/9999=runtime tcp/8082=runtime" "$ids"
 vsi_pass "a forward acknowledged right before kill -9 is there and forwarding after the restart"
 
 # --- nft flush ruleset: the guard puts the forwards back ---------------------------
