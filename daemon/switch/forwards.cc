@@ -82,7 +82,7 @@ forward::Tables Switch::forward_tables() const {
 std::vector<Switch::ForwardRow> Switch::forwards() const {
     std::vector<ForwardRow> out;
     if (config_.forwards.empty() && runtime_forwards_.empty()) return out;
-    const auto tables = forward_tables();
+    const forward::Resolver resolver(forward_tables());
     auto row = [&](const forward::Forward& f, bool configured) {
         // A private switch has no address for the host to forward to.
         std::optional<Ipv4> a;
@@ -90,7 +90,7 @@ std::vector<Switch::ForwardRow> Switch::forwards() const {
         // the daemon serves) stays inactive.
         if (type() == SwitchType::nat &&
             forward::check_forward_on_switch(f, subnet_, gateway_, config_.name))
-            a = forward::resolve(f, tables);
+            a = resolver.resolve(f);
         out.push_back({f, configured, a});
     };
     for (const auto& f : config_.forwards) row(f, true);

@@ -254,18 +254,30 @@ Status check_forward_on_switch(const Forward& f, const Ipv4Prefix& subnet, Ipv4 
     return {};
 }
 
-std::optional<Ipv4> resolve(const Forward& f, const Tables& t) {
-    const Ipv4Prefix net = t.subnet.normalized();
-    auto usable = [&](Ipv4 a) -> std::optional<Ipv4> {
-        if (!net.contains(a) || a == net.network() || a == net.broadcast() || a == t.gateway)
-            return std::nullopt;
-        return a;
-    };
-    auto by_mac = [&](const Mac& m) -> std::optional<Ipv4> {
-        for (const auto& l : t.leases)
-            if (l.mac == m) return usable(l.address);
+Resolver::Resolver(const Tables& t) : net_(t.subnet.normalized()), gateway_(t.gateway) {
+    for (const auto& l : t.leases) {
+        lease_by_mac_.emplace(l.mac, l.address);
+        if (!l.hostname.empty()) lease_by_name_.emplace(l.hostname, l.address);
+    }
+    for (const auto& p : t.ports) {
+        port_by_ifname_.emplace(p.ifname, p.mac);
+        if (!p.vm.empty()) ports_by_vm_.emplace(p.vm, p.mac);
+    }
+}
+
+std::optional<Ipv4> Resolver::usable(Ipv4 a) const {
+    if (!net_.contains(a) || a == net_.network() || a == net_.broadcast() || a == gateway_)
         return std::nullopt;
-    };
+    return a;
+}
+
+std::optional<Ipv4> Resolver::by_mac(const Mac& m) const {
+    auto it = lease_by_mac_.find(m);
+    if (it == lease_by_mac_.end()) return std::nullopt;
+    return usable(it->second);
+}
+
+std::optional<Ipv4> Resolver::resolve(const Forward& f) const {
     switch (f.target_kind) {
         case TargetKind::address:
             if (auto a = Ipv4::parse(f.target)) return usable(*a);
@@ -273,17 +285,22 @@ std::optional<Ipv4> resolve(const Forward& f, const Tables& t) {
         case TargetKind::mac:
             if (auto m = Mac::parse(f.target)) return by_mac(*m);
             return std::nullopt;
-        case TargetKind::name:
-            for (const auto& p : t.ports)
-                if (p.ifname == f.target) return by_mac(p.mac);
-            for (const auto& p : t.ports)
-                if (p.vm == f.target)
-                    if (auto a = by_mac(p.mac)) return a;
-            for (const auto& l : t.leases)
-                if (!l.hostname.empty() && l.hostname == f.target) return usable(l.address);
+        case TargetKind::name: {
+            if (auto it = port_by_ifname_.find(f.target); it != port_by_ifname_.end())
+                return by_mac(it->second);
+            auto [first, last] = ports_by_vm_.equal_range(f.target);
+            for (auto it = first; it != last; ++it)
+                if (auto a = by_mac(it->second)) return a;
+            if (auto it = lease_by_name_.find(f.target); it != lease_by_name_.end())
+                return usable(it->second);
             return std::nullopt;
+        }
     }
     return std::nullopt;
+}
+
+std::optional<Ipv4> resolve(const Forward& f, const Tables& t) {
+    return Resolver(t).resolve(f);
 }
 
 std::string format_forward_file(std::span<const Forward> forwards) {
