@@ -31,6 +31,7 @@ testing=(
   systemd           # tests/integration/dhcp_peers.sh runs its systemd-networkd in a guest namespace
   # unbound's libraries: dhcp_peers.sh unpacks unbound itself (dpkg-deb), never installs it
   libevent-2.1-7 libnghttp2-14 libprotobuf-c1 libpython3.11 libssl3
+  dnsmasq-base python3-gi   # tests/integration/forwards.sh: dnsmasq in a guest, 1000 AddPortForward over Gio
 )
 bench=(
   dnsmasq-base kea-dhcp4-server kea-admin dnsperf isc-dhcp-client

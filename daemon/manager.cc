@@ -95,6 +95,10 @@ void Manager::roll_back() {
 Status Manager::apply_firewall() {
     nft::Ruleset rules;
     for (const auto& sw : switches_) rules.switches.push_back({sw->bridge(), sw->subnet(), sw->type()});
+    for (const auto& sw : switches_) {
+        auto entries = sw->forward_entries();  // port forwards, resolved now
+        rules.forwards.insert(rules.forwards.end(), entries.begin(), entries.end());
+    }
     // Through the guard's socket, once it runs: it ignores its own changes.
     if (fw_guard_) return fw_guard_->firewall().apply(rules);
     auto fw = firewall::Firewall::create();
@@ -183,6 +187,11 @@ Status Manager::start_services() {
     if (auto s = start_health(); !s)
         log::warning(s.error().context("firewall guard and diagnostics").message + ", serving without them");
     start_bus();
+    // Port forwards: their targets resolve now that leases and ports are back.
+    for (const auto& sw : switches_) {
+        sw->apply_route_localnet();
+        on_forward_inputs_changed(*sw);
+    }
     return {};
 }
 
@@ -315,7 +324,19 @@ void Manager::on_renumbered(Switch& sw) {
     sd_notifyf(0, "STATUS=%s", status_text().c_str());
 }
 
+// A lease or port changed: when a forward's target moved, the table is
+// replaced and the bus told (its PortForwards).
+void Manager::on_forward_inputs_changed(Switch& sw) {
+    if (!sw.forwards_moved()) return;
+    if (auto s = apply_firewall(); !s)
+        log::error(s.error().context("switch '" + sw.name() + "': re-applying port forwards").message +
+                       ", keeping the previous table",
+                   {{"VSWITCH_SWITCH", sw.name()}});
+    if (bus_) bus_->on_forwards_changed(sw);
+}
+
 void Manager::on_repaired(Switch& sw, bool bridge_recreated) {
+    if (bridge_recreated) sw.apply_route_localnet(true);  // a new bridge has the default
     // A new bridge has a new ifindex, which resolved knows the link by.
     if (bridge_recreated && resolved_) resolved_->refresh(resolved_links());
     if (bus_) bus_->on_switch_repaired(sw);

@@ -76,6 +76,7 @@ private:
     void on_port_changed(Switch& sw, const ports::PortRecord& port) override;
     void on_names_changed(Switch& sw) override;
     void on_renumbered(Switch& sw) override;
+    void on_forward_inputs_changed(Switch& sw) override;
     void on_repaired(Switch& sw, bool bridge_recreated) override;
 
     Status build_switches();

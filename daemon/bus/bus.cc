@@ -104,6 +104,7 @@ Status Bus::publish() {
         return s;
     if (auto s = add_manager_object(*this); !s) return s;
     if (auto s = add_switch_objects(*this); !s) return s;
+    if (auto s = add_forward_objects(*this); !s) return s;
     return add_port_objects(*this);
 }
 

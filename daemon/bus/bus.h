@@ -76,6 +76,9 @@ public:
     void on_firewall_repaired();
     // A switch repaired its bridge or ports: its Repairs changed.
     void on_switch_repaired(const Switch& sw);
+    // A forward was added or removed or its target moved: the Switch's
+    // PortForwards changed (forward_object.cc).
+    void on_forwards_changed(const Switch& sw);
 
     // Announcements after a port changed (used by the object handlers).
     void announce_port_added(const ports::PortRecord& port);
@@ -101,6 +104,7 @@ private:
     friend Status add_manager_object(Bus& bus);
     friend Status add_switch_objects(Bus& bus);
     friend Status add_port_objects(Bus& bus);
+    friend Status add_forward_objects(Bus& bus);
     Status add_slot(int r, sd_bus_slot* slot, const char* what);
 };
 
@@ -108,5 +112,6 @@ private:
 Status add_manager_object(Bus& bus);
 Status add_switch_objects(Bus& bus);
 Status add_port_objects(Bus& bus);
+Status add_forward_objects(Bus& bus);  // forward_object.cc: on the Switch objects
 
 }  // namespace vswitch::bus

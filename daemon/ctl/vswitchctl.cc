@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/ctl/client.h"
+#include "daemon/ctl/forward.h"
 #include "libvswitch/ctl/command_line.h"
 #include "libvswitch/ctl/json.h"
 #include "libvswitch/ctl/text.h"
@@ -267,6 +268,7 @@ int main(int argc, char** argv) {
     if (v == "attach") return cmd_attach(c, *cmd);
     if (v == "reservations") return cmd_reservations(c, *cmd);
     if (v == "reserve" || v == "unreserve") return cmd_reserve(c, *cmd);
+    if (v == "forward") return cmd_forward(c, *cmd);
     if (v == "teardown") return cmd_teardown(c);
     return cmd_port_change(c, *cmd);
 }

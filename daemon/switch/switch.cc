@@ -24,7 +24,9 @@ Switch::Switch(Key, SwitchServices services, SwitchConfig config, Ipv4Prefix sub
     ports_.set_listener([this](ports::PortEvent ev, const ports::PortRecord& p) {
         on_port(ev, p);
         apply_reservations();  // a VM's reservation follows its port
+        services_.host->on_forward_inputs_changed(*this);  // a forward follows its VM
     });
+    load_forwards();
 }
 
 Switch::~Switch() = default;
@@ -123,7 +125,10 @@ Status Switch::start_dhcp() {
     dhcp_ = std::move(*server);
     load_reservations();
     apply_reservations();
-    dhcp_->add_lease_listener([this](dhcp::LeaseEvent ev, const dhcp::Lease& l) { on_lease(ev, l); });
+    dhcp_->add_lease_listener([this](dhcp::LeaseEvent ev, const dhcp::Lease& l) {
+        on_lease(ev, l);
+        services_.host->on_forward_inputs_changed(*this);  // a forward follows its VM's lease
+    });
     return {};
 }
 

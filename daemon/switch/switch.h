@@ -48,8 +48,10 @@
 #include "libvswitch/dhcp/lease.h"
 #include "libvswitch/dns/local_zone.h"
 #include "libvswitch/dns/resolved_link.h"
+#include "libvswitch/forward/forward.h"
 #include "libvswitch/health/bridge_repair.h"
 #include "libvswitch/health/problems.h"
+#include "libvswitch/nft/forwards.h"
 #include "libvswitch/stats/statistics.h"
 
 namespace vswitch {
@@ -95,6 +97,9 @@ public:
     // The switch repaired what others undid (heal.cc): its Repairs changed;
     // bridge_recreated: the bridge has a new ifindex (resolved).
     virtual void on_repaired(Switch& /*sw*/, bool /*bridge_recreated*/) {}
+    // A lease or a port changed: a port forward's target may have moved
+    // (forwards.cc; the Manager re-applies the table when one did).
+    virtual void on_forward_inputs_changed(Switch& /*sw*/) {}
 };
 
 // The shared services a switch uses, all owned by the Manager and
@@ -195,6 +200,31 @@ public:
     // ENOENT none for the key; EINVAL a configured one.
     Status remove_reservation(std::string_view key);
 
+    // Port forwards (forwards.cc): configured ([PortForward]) and runtime
+    // ones (D-Bus, <state-dir>/<name>.forwards), each with the address its
+    // target has now (none: inactive).
+    struct ForwardRow {
+        forward::Forward forward;
+        bool configured = false;
+        std::optional<Ipv4> address;
+    };
+    std::vector<ForwardRow> forwards() const;
+    // Checked against every forward of the switch and its subnet, put in
+    // the nft table and saved (atomic write, fsync) before it returns;
+    // nothing stays of a failed one. EEXIST the host port is forwarded,
+    // EINVAL/EADDRINUSE bad for this switch, E2BIG past the limits.
+    Result<ForwardRow> add_forward(forward::Forward f);
+    // id as Forward::id() gives it; ENOENT none, EINVAL a configured one.
+    Status remove_forward(std::string_view id);
+    // The map elements of the switch's active forwards, resolved now.
+    std::vector<nft::ForwardEntry> forward_entries() const;
+    // Whether the resolution changed since the last call (which records it).
+    bool forwards_moved();
+    // route_localnet on the bridge while the switch has forwards: the host
+    // reaching one through 127.0.0.1 sends from 127.0.0.1 out of the bridge
+    // (then masqueraded). force: the bridge was re-created.
+    void apply_route_localnet(bool force = false);
+
     // Every counter of the switch's services, for the bus's Statistics
     // property (libvswitch/stats/statistics.h): DHCP's and DNS's only when
     // they run, so a private switch lists none of theirs.
@@ -242,6 +272,10 @@ private:
     void seed_names();
     void log_renames();  // the name conflicts the zone just resolved
 
+    // forwards.cc
+    std::string forwards_path() const;
+    void load_forwards();
+    forward::Tables forward_tables() const;
     // reservations.cc
     std::string reservations_path() const;
     void load_reservations();
@@ -291,6 +325,9 @@ private:
     std::string nic_;                 // external: the NIC in the bridge
     int nic_ifindex_ = 0;
     netlink::Subscription nic_watch_;
+    std::vector<forward::Forward> runtime_forwards_;       // as in the file
+    std::vector<std::optional<Ipv4>> forwards_seen_;       // forwards_moved()
+    std::optional<bool> route_localnet_;                   // as last written
     // Last: its subscriptions and timers go first.
     std::unique_ptr<SwitchHealing> heal_;
 };

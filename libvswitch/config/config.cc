@@ -192,6 +192,8 @@ struct Draft {
     bool in_section = false;      // [Switch] seen
     bool in_reservation = false;  // the current section is a [Reservation]
     std::vector<config_detail::ReservationDraft> reservations;
+    bool in_forward = false;  // the current section is a [PortForward]
+    std::vector<config_detail::ForwardDraft> forwards;
     std::optional<size_t> name_line, bridge_line, pool_line, prefix_line, subnet_line, domain_line;
     config_detail::ExternalDraft external;  // Interface=, ShareWithHost=
 };
@@ -501,6 +503,17 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
         if (line.back() != ']')
             return make_error(EBADMSG, "invalid section header " + quoted(line) + ": no ']'");
         std::string_view section = line.substr(1, line.size() - 2);
+        d.in_forward = false;
+        if (section == "PortForward") {
+            d.in_reservation = false;
+            if (d.forwards.size() >= forward::kMaxForwards)
+                return make_error(E2BIG, "too many [PortForward] sections (at most " +
+                                             std::to_string(forward::kMaxForwards) + " per switch)");
+            d.in_forward = true;
+            d.forwards.push_back({});
+            d.forwards.back().line = line_no;
+            return {};
+        }
         if (section == "Reservation") {
             if (d.reservations.size() >= dhcp::kMaxReservations)
                 return make_error(E2BIG, "too many [Reservation] sections (at most " +
@@ -512,7 +525,7 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
         }
         if (section != "Switch")
             return make_error(EINVAL, "unknown section [" + std::string(section) +
-                                          "] (sections are [Switch] and [Reservation])");
+                                          "] (sections are [Switch], [Reservation] and [PortForward])");
         d.in_reservation = false;
         if (d.in_section)
             return make_error(EINVAL, d.main_file
@@ -532,6 +545,7 @@ Status parse_line(Draft& d, std::string_view raw, size_t line_no) {
     std::string_view value = trim(line.substr(eq + 1));
     if (key.empty()) return make_error(EBADMSG, "missing key before '=' in " + quoted(line));
     if (d.in_reservation) return config_detail::parse_reservation_key(d.reservations.back(), key, value, line_no);
+    if (d.in_forward) return config_detail::parse_forward_key(d.forwards.back(), key, value, line_no);
     if (!d.in_section)
         return make_error(
             EBADMSG, "key " + quoted(key) + " appears before any section (put [Switch] above it)");
@@ -572,6 +586,9 @@ Status finish(Draft& d, std::string_view path) {
     auto reservations = config_detail::finish_reservations(d.reservations, c, path);
     if (!reservations) return reservations.error();
     c.reservations = std::move(*reservations);
+    auto forwards = config_detail::finish_forwards(d.forwards, path);
+    if (!forwards) return forwards.error();
+    c.forwards = std::move(*forwards);
     return {};
 }
 

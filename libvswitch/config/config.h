@@ -17,6 +17,7 @@
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/dhcp/reservation.h"
+#include "libvswitch/forward/forward.h"
 
 namespace vswitch {
 
@@ -106,6 +107,9 @@ struct SwitchConfig {
     std::string interface;            // Interface= as written (a name)
     std::optional<Mac> interface_mac; // Interface= given as a MAC
     bool share_with_host = true;
+    // [PortForward] sections (libvswitch/forward/forward.h); fixed targets
+    // are checked against the subnet when the switch starts.
+    std::vector<forward::Forward> forwards;
     std::string source;           // file the switch came from, for messages
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }

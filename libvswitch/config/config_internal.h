@@ -53,6 +53,17 @@ Status finish_external(const SwitchConfig& c, const ExternalDraft& e, std::optio
 // other's bridge; the error names the other switch and its file.
 Status check_external_pair(const SwitchConfig& a, const SwitchOrigin& ao, const SwitchConfig& b,
                            const SwitchOrigin& bo);
+// One [PortForward] section as written (config_forward.cc).
+struct ForwardDraft {
+    size_t line = 0;  // of the section header
+    std::optional<std::string> protocol, host_address, host_port, target, target_port;
+    std::vector<std::string> allow_from;
+    size_t protocol_line = 0, host_address_line = 0, host_port_line = 0, target_line = 0,
+           target_port_line = 0, allow_from_line = 0;
+};
+Status parse_forward_key(ForwardDraft& d, std::string_view key, std::string_view value, size_t line);
+Result<std::vector<forward::Forward>> finish_forwards(const std::vector<ForwardDraft>& drafts,
+                                                      std::string_view path);
 
 // The one parser behind parse_main_config (main_file) and parse_switch_file.
 Result<SwitchConfig> parse_switch(std::string_view text, std::string_view path, bool main_file,

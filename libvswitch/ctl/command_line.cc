@@ -18,6 +18,7 @@ constexpr Verb kVerbs[] = {
     {"detach", 1, 1}, {"connect", 1, 1},    {"disconnect", 1, 1}, {"teardown", 0, 0},
     {"stats", 0, 1},  {"help", 0, 0},       {"version", 0, 0},
     {"reserve", 3, 3}, {"unreserve", 2, 2}, {"reservations", 0, 1},
+    {"forward", 1, 7},  // add|remove|list: daemon/ctl/forward.cc checks the rest
 };
 
 Error usage(const std::string& message) { return make_error(EINVAL, message); }
@@ -47,11 +48,16 @@ const char* usage_text() {
            "                           in the switch's subnet or a host offset (0.0.0.42)\n"
            "  unreserve SWITCH KEY     drop the reservation of KEY\n"
            "  reservations [SWITCH]    reserved addresses: key, address, origin\n"
+           "  forward add SWITCH PROTOCOL [ADDRESS:]PORTS TARGET [TARGETPORT] [allow-from=PREFIX,...]\n"
+           "                           forward host PORTS (tcp, udp, both) to TARGET: a VM name,\n"
+           "                           an interface, a MAC or an address; prints the forward's id\n"
+           "  forward remove SWITCH ID remove a port forward\n"
+           "  forward list [SWITCH]    port forwards: id, target, its address now, origin\n"
            "  teardown                 remove every switch, port and the firewall table\n"
            "\n"
            "Options:\n"
            "  --json                   machine-readable output for status, list, leases, stats,\n"
-           "                           reservations, attach\n"
+           "                           reservations, attach, forward list\n"
            "  -h, --help               this text\n"
            "  --version                the version\n"
            "\n"

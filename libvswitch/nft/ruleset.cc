@@ -218,7 +218,7 @@ struct NamedRule {
     Result<NftnlRule> rule;
 };
 
-std::vector<NamedRule> build_rules() {
+std::vector<NamedRule> build_rules(bool forwards) {
     std::vector<NamedRule> rules;
     auto rule = [&](const ChainSpec& chain, std::string comment, RuleBuilder& b) {
         auto r = std::move(b).finish(comment);
@@ -257,6 +257,11 @@ std::vector<NamedRule> build_rules() {
              .meta(NFT_META_OIFNAME, NFT_REG_2)
              .lookup(kSameBridge)
              .verdict(NF_ACCEPT));
+    // Port forwards (forwards.h): what their DNAT made, and nothing else.
+    if (forwards) {
+        const char* comment = "port forwards into a switch";
+        rules.push_back({kForward.name, comment, forward_accept_rule(kForward.name)});
+    }
     // New connections into a switch, from outside or from another switch.
     rule(
         kForward, "new connections into a switch",
@@ -465,6 +470,8 @@ Status add_chain(BatchBuilder& b, const ChainSpec& spec) {
 
 Result<Batch> compile(const Ruleset& ruleset, uint32_t first_seq) {
     if (auto st = validate(ruleset); !st) return st.error().context("compiling nftables ruleset");
+    if (auto st = validate_forwards(ruleset.forwards); !st)
+        return st.error().context("compiling nftables ruleset");
 
     BatchBuilder b(first_seq);
     // add (no EXCL: a no-op when present) then delete: the delete cannot
@@ -478,15 +485,24 @@ Result<Batch> compile(const Ruleset& ruleset, uint32_t first_seq) {
     for (const auto& [spec, elements] : elements_of(ruleset)) {
         if (auto st = add_set(b, *spec, elements); !st) return st.error();
     }
+    const bool forwards = !ruleset.forwards.empty();
+    if (forwards) {
+        if (auto st = add_forward_sets(b, ruleset.forwards); !st) return st.error();
+    }
     for (const auto* chain : {&kPostrouting, &kForward, &kInput}) {
         if (auto st = add_chain(b, *chain); !st) return st.error();
     }
-    for (auto& [chain, comment, rule] : build_rules()) {
+    for (auto& [chain, comment, rule] : build_rules(forwards)) {
         if (!rule) return rule.error();
         std::string what = "adding rule '" + comment + "' to chain " + kWhere + " " + chain;
         if (auto* nlh = b.add(NFT_MSG_NEWRULE, kFamily, NLM_F_CREATE | NLM_F_APPEND, what)) {
             nftnl_rule_nlmsg_build_payload(nlh, rule->get());
         }
+    }
+    if (forwards) {
+        auto st = add_forward_chains(b, ruleset.forwards, {kNatSubnets.name, kNatSubnets.id},
+                                     {kNatBridges.name, kNatBridges.id});
+        if (!st) return st.error();
     }
     auto batch = std::move(b).finish();
     if (!batch) return batch.error().context("compiling nftables ruleset");

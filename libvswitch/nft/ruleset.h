@@ -35,6 +35,7 @@
 #include "libvswitch/base/result.h"
 #include "libvswitch/config/config.h"
 #include "libvswitch/nft/batch.h"
+#include "libvswitch/nft/forwards.h"
 
 namespace vswitch::nft {
 
@@ -53,6 +54,9 @@ struct SwitchRules {
 
 struct Ruleset {
     std::vector<SwitchRules> switches;
+    // Port forwards (forwards.h): with none, the table has none of their
+    // maps, chains or rules.
+    std::vector<ForwardEntry> forwards;
 };
 
 // Builds the transaction that makes the kernel's `inet vswitch` equal to
