@@ -184,7 +184,9 @@ Status Forwarder::start(uint64_t token, Ipv4 source, const Question& q, const Up
     return make_error(ENETUNREACH, "no upstream DNS server reachable");
 }
 
-Status Forwarder::send_attempt(uint32_t j, bool tcp) {
+// The job's current attempt is over: its socket slot, its TCP connection
+// (retired until the next callback) and its place in the attempt list.
+void Forwarder::end_attempt(uint32_t j) {
     Job& job = jobs_[j];
     release_slot(job);
     if (job.tcp) {
@@ -192,6 +194,10 @@ Status Forwarder::send_attempt(uint32_t j, bool tcp) {
         retired_tcp_.push_back(std::move(job.tcp));
     }
     drop_attempt(j);
+}
+
+Status Forwarder::send_attempt(uint32_t j, bool tcp) {
+    end_attempt(j);
     Status sent = tcp ? send_tcp(j) : send_udp(j);
     if (!sent) return sent;
     push_attempt(j, event::now(ev_) + kAttemptTimeoutUsec);
@@ -452,12 +458,7 @@ void Forwarder::cancel(uint64_t token) {
 
 void Forwarder::free_job(uint32_t j) {
     Job& job = jobs_[j];
-    release_slot(job);
-    if (job.tcp) {
-        disable(job.tcp->io);
-        retired_tcp_.push_back(std::move(job.tcp));
-    }
-    drop_attempt(j);
+    end_attempt(j);
     drop_deadline(j);
     index_by_token_.erase(job.token);
     share_.remove(job.token);

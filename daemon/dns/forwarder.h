@@ -129,6 +129,7 @@ private:
     struct RecvBuffers;
 
     const Servers& nameservers();
+    void end_attempt(uint32_t j);
     Status send_attempt(uint32_t j, bool tcp);
     Status send_udp(uint32_t j);
     Status send_tcp(uint32_t j);
