@@ -17,6 +17,7 @@
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/dhcp/reservation.h"
+#include "libvswitch/ports/security.h"
 
 namespace vswitch {
 
@@ -99,6 +100,9 @@ struct SwitchConfig {
     std::string boot_file;       // a path or a URL
     std::string ipxe_boot_file;  // given instead of boot_file to iPXE
     std::string source;           // file the switch came from, for messages
+    // Defaults of the ports' guards (issue 17): DhcpGuard=, RouterGuard=,
+    // MacSpoofing= (the daemon's own TAPs), IpSpoofing=, Isolated=.
+    ports::SecurityDefaults port_security;
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
 
