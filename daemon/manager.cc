@@ -80,6 +80,7 @@ void Manager::roll_back() {
 Status Manager::apply_firewall() {
     nft::Ruleset rules;
     for (const auto& sw : switches_) rules.switches.push_back({sw->bridge(), sw->subnet(), sw->type()});
+    rules.port_guards = port_guards();
     // Through the guard's socket, once it runs: it ignores its own changes.
     if (fw_guard_) return fw_guard_->firewall().apply(rules);
     auto fw = firewall::Firewall::create();
@@ -141,6 +142,8 @@ Status Manager::start_services() {
     // A ports file we cannot read loses the old ports' records, not the
     // switches: serve on without them.
     if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
+    // restore() tells no listener: the restored ports' guards go in now.
+    if (auto s = apply_port_guards(); !s) log::warning(s.error().message + ", serving without the port guards");
     link_watch_ = observer_->watch_links([this](const netlink::LinkEvent& ev) { ports_->on_link(ev); },
                                          [this] { ports_->on_links_overrun(); });
     // Every member of a bridge is a port, those put in by others too.
@@ -262,6 +265,7 @@ std::vector<Ipv4Prefix> Manager::subnets_besides(const Switch& self) const {
 }
 
 void Manager::on_lease_changed(Switch& sw, const dhcp::Lease& lease) {
+    on_lease_guards(sw, lease);  // manager_guards.cc
     if (bus_) bus_->on_lease_changed(sw, lease);
 }
 
@@ -303,6 +307,11 @@ Status Manager::remove_firewall() {
     if (!fw) return fw.error();
     Status first = fw->remove();
     if (!first) first = first.error().context("removing nftables table inet vswitch");
+    if (auto guards = nft::remove_port_guards_batch(fw->next_seq()); !guards) {
+        if (first) first = guards.error();
+    } else if (auto s = fw->send(*guards); !s && first) {
+        first = s.error().context("removing nftables table bridge vswitch");
+    }
     auto fixes = health::remove_foreign_fixes(*fw);
     if (!fixes) {
         if (!first) log::warning(fixes.error().message);

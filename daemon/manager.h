@@ -63,6 +63,10 @@ public:
     uint64_t firewall_repairs() const { return fw_guard_ ? fw_guard_->repairs() : 0; }
     std::string status_text() const;  // for sd_notify STATUS=
     const dns::HostsWriter* hosts_writer() const { return hosts_.get(); }
+    // The ports' guards (issue 17, manager_guards.cc): what bridge vswitch
+    // holds now, and replacing that table alone (a port's setting changed).
+    nft::PortGuards port_guards() const;
+    Status apply_port_guards();
 
 private:
     // SwitchHost
@@ -77,6 +81,8 @@ private:
     void on_names_changed(Switch& sw) override;
     void on_renumbered(Switch& sw) override;
     void on_repaired(Switch& sw, bool bridge_recreated) override;
+    void on_port_guards_changed(Switch& sw) override;
+    void on_lease_guards(Switch& sw, const dhcp::Lease& lease);
 
     Status build_switches();
     void roll_back();

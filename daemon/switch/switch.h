@@ -95,6 +95,9 @@ public:
     // The switch repaired what others undid (heal.cc): its Repairs changed;
     // bridge_recreated: the bridge has a new ifindex (resolved).
     virtual void on_repaired(Switch& /*sw*/, bool /*bridge_recreated*/) {}
+    // A port came, went or changed: the port guards (bridge vswitch) are
+    // out of date (issue 17).
+    virtual void on_port_guards_changed(Switch& /*sw*/) {}
 };
 
 // The shared services a switch uses, all owned by the Manager and

@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,7 @@
 #include "libvswitch/base/result.h"
 #include "libvswitch/config/config.h"
 #include "libvswitch/nft/batch.h"
+#include "libvswitch/nft/port_guard.h"
 
 namespace vswitch::nft {
 
@@ -53,6 +55,9 @@ struct SwitchRules {
 
 struct Ruleset {
     std::vector<SwitchRules> switches;
+    // The ports' guards (port_guard.h): `bridge vswitch`, replaced in the
+    // same transaction. nullopt leaves that table alone.
+    std::optional<PortGuards> port_guards;
 };
 
 // Builds the transaction that makes the kernel's `inet vswitch` equal to
