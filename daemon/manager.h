@@ -66,7 +66,7 @@ public:
     // The ports' guards (issue 17, manager_guards.cc): what bridge vswitch
     // holds now, and replacing that table alone (a port's setting changed).
     nft::PortGuards port_guards() const;
-    Status apply_port_guards();
+    Status apply_port_guards() override;
 
 private:
     // SwitchHost

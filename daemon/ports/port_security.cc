@@ -22,7 +22,7 @@ Status PortSet::apply_isolation(const PortRecord& p, const netlink::LinkInfo& li
     return netlink::set_port_isolated(sock_, link.ifindex, isolated);
 }
 
-Status PortSet::set_security(std::string_view ifname, SecurityKey key, bool value) {
+Result<bool> PortSet::set_security(std::string_view ifname, SecurityKey key, std::optional<bool> value) {
     auto it = ports_.find(ifname);
     if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
     PortRecord& p = it->second.record;
@@ -32,27 +32,44 @@ Status PortSet::set_security(std::string_view ifname, SecurityKey key, bool valu
                                       "survive a restart; plug it in with AttachInterface first");
     const PortRecord before = p;
     p.security.at(key) = value;
-    if (key == SecurityKey::isolated && security_of(before).isolated != security_of(p).isolated) {
+    const bool changed = security_of(before) != security_of(p);
+    if (p == before) return false;
+    const std::string what = std::string(to_string(key)) + " of port " + quoted(ifname);
+
+    bool isolation_set = false;
+    auto undo = [&] {
+        p = before;
+        if (isolation_set) {
+            if (auto link = netlink::get_link(sock_, p.ifname)) (void)apply_isolation(p, *link, false);
+        }
+        if (changed && apply_guards_) (void)apply_guards_();
+    };
+    if (key == SecurityKey::isolated && changed) {
         auto link = netlink::get_link(sock_, p.ifname);
         Status s = link ? apply_isolation(p, *link, false) : Status(link.error());
         if (!s) {
             p = before;
-            return s.error().context("setting Isolated of port " + quoted(ifname));
+            return s.error().context("setting " + what);
+        }
+        isolation_set = true;
+    }
+    if (changed && apply_guards_) {
+        if (auto s = apply_guards_(); !s) {
+            undo();
+            return s.error().context("setting " + what);
         }
     }
     store_.changed();
     if (auto s = store_.flush(); !s) {
         // Not acknowledged, so not kept: the kernel goes back too.
-        p = before;
-        if (key == SecurityKey::isolated) {
-            if (auto link = netlink::get_link(sock_, p.ifname)) (void)apply_isolation(p, *link, false);
-        }
+        undo();
         store_.changed();
-        return s.error().context("saving the settings of port " + quoted(ifname));
+        return s.error().context("saving " + what);
     }
-    log::info("port " + quoted(ifname) + ": " + std::string(to_string(key)) + (value ? "=yes" : "=no"),
+    log::info("port " + quoted(ifname) + ": " + std::string(to_string(key)) + "=" +
+                  (value ? (*value ? "yes" : "no") : "(switch default)"),
               {{"VSWITCH_PORT", std::string(ifname)}, {"VSWITCH_SWITCH", switch_name_}});
-    return ok_status();
+    return changed;
 }
 
 }  // namespace vswitch::ports

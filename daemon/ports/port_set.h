@@ -155,17 +155,21 @@ public:
     // Port guards (issue 17, port_security.cc). The switch's defaults come
     // from its config; security_of() is a port's effective settings.
     void set_security_defaults(const SecurityDefaults& d) { security_defaults_ = d; }
+    using GuardsApplier = std::function<Status()>;
+    void set_guards_applier(GuardsApplier fn) { apply_guards_ = std::move(fn); }
     PortSecurity security_of(const PortRecord& p) const;
-    // Sets one guard of a port (Isolated: the bridge port flag at once),
-    // then writes the ports file (fsync) before it returns: what the bus
-    // acknowledges persists. EINVAL for a member found on the bridge (it is
-    // never written, so its settings would not survive a restart).
-    // Nothing is kept when a step fails.
-    Status set_security(std::string_view ifname, SecurityKey key, bool value);
+    // Sets (nullopt: unsets) one guard of a port: the bridge port flag for
+    // Isolated, the nft guards through the applier, then the ports file
+    // (fsync) before it returns, so what the bus acknowledges persists.
+    // EINVAL for a member found on the bridge (it is never written, so its
+    // settings would not survive a restart). Nothing is kept when a step
+    // fails. true: the effective value changed.
+    Result<bool> set_security(std::string_view ifname, SecurityKey key, std::optional<bool> value);
 
 private:
     Status apply_isolation(const PortRecord& p, const netlink::LinkInfo& link, bool on_plug);
     SecurityDefaults security_defaults_;
+    GuardsApplier apply_guards_;
 
     Status check_room() const;
     Result<Mac> pick_mac(std::string_view vm) const;

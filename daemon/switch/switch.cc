@@ -22,6 +22,7 @@ Switch::Switch(Key, SwitchServices services, SwitchConfig config, Ipv4Prefix sub
       ports_(this, config_.name, config_.bridge, *services_.sock, *services_.ports) {
     problems_.set_on_change([this](const health::Problem& p, bool cleared) { on_problem(p, cleared); });
     ports_.set_security_defaults(config_.port_security);
+    ports_.set_guards_applier([this] { return services_.host->apply_port_guards(); });
     ports_.set_listener([this](ports::PortEvent ev, const ports::PortRecord& p) {
         on_port(ev, p);
         apply_reservations();  // a VM's reservation follows its port

@@ -98,6 +98,8 @@ public:
     // A port came, went or changed: the port guards (bridge vswitch) are
     // out of date (issue 17).
     virtual void on_port_guards_changed(Switch& /*sw*/) {}
+    // Replaces bridge vswitch now (a port's setting changed over the bus).
+    virtual Status apply_port_guards() { return {}; }
 };
 
 // The shared services a switch uses, all owned by the Manager and

@@ -18,6 +18,7 @@ constexpr Verb kVerbs[] = {
     {"detach", 1, 1}, {"connect", 1, 1},    {"disconnect", 1, 1}, {"teardown", 0, 0},
     {"stats", 0, 1},  {"help", 0, 0},       {"version", 0, 0},
     {"reserve", 3, 3}, {"unreserve", 2, 2}, {"reservations", 0, 1},
+    {"set", 2, 5},     {"show", 1, 1},  // port settings (issue 17)
 };
 
 Error usage(const std::string& message) { return make_error(EINVAL, message); }
@@ -47,11 +48,14 @@ const char* usage_text() {
            "                           in the switch's subnet or a host offset (0.0.0.42)\n"
            "  unreserve SWITCH KEY     drop the reservation of KEY\n"
            "  reservations [SWITCH]    reserved addresses: key, address, origin\n"
+           "  set IFNAME KEY=VALUE...  change a port's settings: DhcpGuard, RouterGuard,\n"
+           "                           MacSpoofing, IpSpoofing, Isolated (yes or no)\n"
+           "  show IFNAME              one port: its VM, MAC, address and every setting\n"
            "  teardown                 remove every switch, port and the firewall table\n"
            "\n"
            "Options:\n"
            "  --json                   machine-readable output for status, list, leases, stats,\n"
-           "                           reservations, attach\n"
+           "                           reservations, attach, show\n"
            "  -h, --help               this text\n"
            "  --version                the version\n"
            "\n"
