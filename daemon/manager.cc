@@ -81,11 +81,17 @@ Status Manager::apply_firewall() {
     nft::Ruleset rules;
     for (const auto& sw : switches_) rules.switches.push_back({sw->bridge(), sw->subnet(), sw->type()});
     rules.port_guards = port_guards();
+    applied_guards_.reset();  // known again once the transaction went through
     // Through the guard's socket, once it runs: it ignores its own changes.
-    if (fw_guard_) return fw_guard_->firewall().apply(rules);
-    auto fw = firewall::Firewall::create();
-    if (!fw) return fw.error();
-    return fw->apply(rules);
+    Status s;
+    if (fw_guard_) {
+        s = fw_guard_->firewall().apply(rules);
+    } else {
+        auto fw = firewall::Firewall::create();
+        s = fw ? fw->apply(rules) : Status(fw.error());
+    }
+    if (s) applied_guards_ = std::move(rules.port_guards);
+    return s;
 }
 
 Status Manager::start(sd_event* event) {

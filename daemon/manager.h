@@ -15,6 +15,7 @@
 #include <systemd/sd-event.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,6 +111,8 @@ private:
     netlink::Subscription prefix_watch_;   // runtime subnet conflicts
     // Re-applies inet vswitch when others remove it; owns the nft socket.
     std::unique_ptr<health::FirewallGuard> fw_guard_;
+    // What bridge vswitch holds since the last replacement (manager_guards.cc).
+    std::optional<nft::PortGuards> applied_guards_;
     std::unique_ptr<health::Diagnostics> diagnostics_;  // uses fw_guard_'s socket: dies first
     std::unique_ptr<bus::Bus> bus_;  // its objects read the members above
     std::unique_ptr<dns::ResolvedClient> resolved_;  // borrows bus_'s connection: dies first

@@ -48,9 +48,17 @@ nft::PortGuards Manager::port_guards() const {
 
 Status Manager::apply_port_guards() {
     auto send = [this](firewall::Firewall& fw) -> Status {
-        auto batch = nft::compile_port_guards(port_guards(), fw.next_seq());
+        nft::PortGuards guards = port_guards();
+        // Most port events change nothing the guards hold, and a replaced
+        // table starts its drop counters from zero.
+        if (applied_guards_ && *applied_guards_ == guards) return {};
+        auto batch = nft::compile_port_guards(guards, fw.next_seq());
         if (!batch) return batch.error();
-        if (auto s = fw.send(*batch); !s) return s.error().context("replacing nftables table bridge vswitch");
+        if (auto s = fw.send(*batch); !s) {
+            applied_guards_.reset();
+            return s.error().context("replacing nftables table bridge vswitch");
+        }
+        applied_guards_ = std::move(guards);
         return {};
     };
     // Through the guard's socket once it runs: it ignores its own changes.

@@ -54,10 +54,14 @@ struct PortGuard {
     Mac mac;                       // the guest's MAC
     ports::PortSecurity security;  // effective settings
     std::vector<Ipv4> addresses;   // IpSpoofing off: its leased/reserved addresses
+
+    friend bool operator==(const PortGuard&, const PortGuard&) = default;
 };
 
 struct PortGuards {
     std::vector<PortGuard> ports;
+
+    friend bool operator==(const PortGuards&, const PortGuards&) = default;
 };
 
 // Appends to b the messages that replace `bridge vswitch` with `guards`:
