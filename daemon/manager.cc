@@ -148,12 +148,13 @@ Status Manager::start_services() {
     // A ports file we cannot read loses the old ports' records, not the
     // switches: serve on without them.
     if (auto s = ports_->restore(); !s) log::warning(s.error().message + ", ignoring");
-    // restore() tells no listener: the restored ports' guards go in now.
-    if (auto s = apply_port_guards(); !s) log::warning(s.error().message + ", serving without the port guards");
     link_watch_ = observer_->watch_links([this](const netlink::LinkEvent& ev) { ports_->on_link(ev); },
                                          [this] { ports_->on_links_overrun(); });
     // Every member of a bridge is a port, those put in by others too.
     for (const auto& sw : switches_) sw->watch_members();
+    // restore() and the members found at start tell no listener: their
+    // guards (bridge vswitch) go in now.
+    if (auto s = apply_port_guards(); !s) log::warning(s.error().message + ", serving without the port guards");
     auto hosts = dns::HostsWriter::create(event_, options_.runtime_dir + "/hosts", [this] { return hosts_text(); });
     if (!hosts) return hosts.error();
     hosts_ = std::move(*hosts);
