@@ -32,10 +32,12 @@ nft::PortGuards Manager::port_guards() const {
                 const std::string mac = r.mac.to_string();
                 for (const auto& row : reserved) {
                     const auto& res = row.reservation;
-                    bool mine = res.kind == dhcp::Reservation::Kind::mac ? res.key == mac
-                                                                         : !r.vm.empty() && res.key == r.vm;
-                    if (mine && std::find(guard.addresses.begin(), guard.addresses.end(), row.address) ==
-                                    guard.addresses.end() &&
+                    bool mine = res.kind == dhcp::Reservation::Kind::mac
+                                    ? res.key == mac
+                                    : !r.vm.empty() && res.key == r.vm;
+                    if (mine &&
+                        std::find(guard.addresses.begin(), guard.addresses.end(), row.address) ==
+                            guard.addresses.end() &&
                         guard.addresses.size() < nft::kMaxAddressesPerPort)
                         guard.addresses.push_back(row.address);
                 }

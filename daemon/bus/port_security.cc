@@ -10,8 +10,9 @@
 
 namespace vswitch::bus {
 
-int get_port_security(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*/, const char* property,
-                      sd_bus_message* reply, void* userdata, sd_bus_error* error) {
+int get_port_security(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*/,
+                      const char* property, sd_bus_message* reply, void* userdata,
+                      sd_bus_error* error) {
     return guarded([&] {
         const auto& port = *static_cast<const ports::Port*>(userdata);
         auto key = ports::parse_security_key(property);
@@ -21,12 +22,14 @@ int get_port_security(sd_bus* /*bus*/, const char* /*path*/, const char* /*inter
     });
 }
 
-int set_port_security(sd_bus* bus, const char* path, const char* /*interface*/, const char* property,
-                      sd_bus_message* value, void* userdata, sd_bus_error* error) {
+int set_port_security(sd_bus* bus, const char* path, const char* /*interface*/,
+                      const char* property, sd_bus_message* value, void* userdata,
+                      sd_bus_error* error) {
     return guarded([&] {
         auto key = ports::parse_security_key(property);
         if (!key) return reply_error(error, key.error());
-        if (auto s = require_root(value, "change the settings of ports"); !s) return reply_error(error, s.error());
+        if (auto s = require_root(value, "change the settings of ports"); !s)
+            return reply_error(error, s.error());
         const auto& port = *static_cast<const ports::Port*>(userdata);
         int v = 0;
         int r = sd_bus_message_read(value, "b", &v);
@@ -34,7 +37,8 @@ int set_port_security(sd_bus* bus, const char* path, const char* /*interface*/, 
         const std::string name = port.record.ifname;
         auto changed = port.set->set_security(name, *key, bool(v));
         if (!changed) return reply_error(error, changed.error());
-        if (*changed) (void)sd_bus_emit_properties_changed(bus, path, kPortInterface, property, nullptr);
+        if (*changed)
+            (void)sd_bus_emit_properties_changed(bus, path, kPortInterface, property, nullptr);
         return 0;
     });
 }

@@ -39,8 +39,8 @@ int set_settings(Client& c, const Command& cmd, const char* path) {
     if (!settings) return fail(settings.error(), 2);
     for (const auto& s : *settings) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r = sd_bus_set_property(c.get(), kService, path, kPortInterface, s.property.c_str(), &e, "b",
-                                    int(s.value));
+        int r = sd_bus_set_property(c.get(), kService, path, kPortInterface, s.property.c_str(), &e,
+                                    "b", int(s.value));
         if (r < 0) {
             int rc = fail(port_error(e, r, cmd.args[0], "setting " + s.property));
             sd_bus_error_free(&e);
@@ -69,7 +69,8 @@ int show(Client& c, const Command& cmd, const char* path) {
     for (const auto& name : booleans) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int v = 0;
-        int r = sd_bus_get_property_trivial(c.get(), kService, path, kPortInterface, name.c_str(), &e, 'b', &v);
+        int r = sd_bus_get_property_trivial(c.get(), kService, path, kPortInterface, name.c_str(),
+                                            &e, 'b', &v);
         if (r < 0) {
             // A daemon older than the settings lacks them: shown as absent.
             if (sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY)) {

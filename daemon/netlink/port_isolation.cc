@@ -17,7 +17,8 @@ Status set_port_isolated(RouteSocket& sock, int ifindex, bool isolated) {
     nlattr* info = nullptr;
     bool built = nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) >= 0 &&
                  (info = nla_nest_start(m, IFLA_PROTINFO | NLA_F_NESTED)) != nullptr &&
-                 nla_put_u8(m, IFLA_BRPORT_ISOLATED, isolated ? 1 : 0) >= 0 && nla_nest_end(m, info) >= 0;
+                 nla_put_u8(m, IFLA_BRPORT_ISOLATED, isolated ? 1 : 0) >= 0 &&
+                 nla_nest_end(m, info) >= 0;
     std::string what = std::string(isolated ? "isolating" : "un-isolating") + " bridge port " +
                        sock.interface_label(ifindex);
     if (!built) return make_error(EMSGSIZE, what + ": message too large");

@@ -22,7 +22,8 @@ Status PortSet::apply_isolation(const PortRecord& p, const netlink::LinkInfo& li
     return netlink::set_port_isolated(sock_, link.ifindex, isolated);
 }
 
-Result<bool> PortSet::set_security(std::string_view ifname, SecurityKey key, std::optional<bool> value) {
+Result<bool> PortSet::set_security(std::string_view ifname, SecurityKey key,
+                                   std::optional<bool> value) {
     auto it = ports_.find(ifname);
     if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
     PortRecord& p = it->second.record;
@@ -40,7 +41,8 @@ Result<bool> PortSet::set_security(std::string_view ifname, SecurityKey key, std
     auto undo = [&] {
         p = before;
         if (isolation_set) {
-            if (auto link = netlink::get_link(sock_, p.ifname)) (void)apply_isolation(p, *link, false);
+            if (auto link = netlink::get_link(sock_, p.ifname))
+                (void)apply_isolation(p, *link, false);
         }
         if (changed && apply_guards_) (void)apply_guards_();
     };

@@ -25,11 +25,21 @@ std::optional<Status> parse_security_default(ports::SecurityDefaults& d, std::st
         v = *parsed;
     }
     switch (*k) {
-        case ports::SecurityKey::dhcp_guard: d.dhcp_guard = v; break;
-        case ports::SecurityKey::router_guard: d.router_guard = v; break;
-        case ports::SecurityKey::mac_spoofing: d.mac_spoofing = v; break;
-        case ports::SecurityKey::ip_spoofing: d.ip_spoofing = v; break;
-        case ports::SecurityKey::isolated: d.isolated = v; break;
+        case ports::SecurityKey::dhcp_guard:
+            d.dhcp_guard = v;
+            break;
+        case ports::SecurityKey::router_guard:
+            d.router_guard = v;
+            break;
+        case ports::SecurityKey::mac_spoofing:
+            d.mac_spoofing = v;
+            break;
+        case ports::SecurityKey::ip_spoofing:
+            d.ip_spoofing = v;
+            break;
+        case ports::SecurityKey::isolated:
+            d.isolated = v;
+            break;
     }
     return Status();
 }

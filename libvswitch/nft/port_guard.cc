@@ -29,7 +29,7 @@ constexpr const char* kTableComment = "port guards of vswitchd; replaced whole w
 
 constexpr uint32_t kTypeEtherAddr = 9;  // nft's TYPE_ETHERADDR
 constexpr uint32_t kEtherAddrLen = 6;
-constexpr uint32_t kEtherKeyLen = 8;   // a concatenation field fills whole registers
+constexpr uint32_t kEtherKeyLen = 8;             // a concatenation field fills whole registers
 constexpr int32_t kBridgeFilterPriority = -200;  // NF_BR_PRI_FILTER_BRIDGED
 constexpr uint32_t kBridgePrerouting = 0;        // NF_BR_PRE_ROUTING
 
@@ -180,14 +180,16 @@ ChainRules mac_guard() {
     };
     const char* n = c.chain.c_str();
     add("source MAC is not the port's",
-        Rule(n).meta(NFT_META_IIFNAME, NFT_REG_1)
+        Rule(n)
+            .meta(NFT_META_IIFNAME, NFT_REG_1)
             .payload(NFT_PAYLOAD_LL_HEADER, 6, kEtherAddrLen, NFT_REG_2)
             .lookup(kPortMacs, true)
             .counter()
             .verdict(NF_DROP));
     // RFC 826: the sender hardware address follows htype, ptype, hlen, plen, oper.
     add("ARP sender MAC is not the port's",
-        Rule(n).ethertype(ETH_P_ARP)
+        Rule(n)
+            .ethertype(ETH_P_ARP)
             .meta(NFT_META_IIFNAME, NFT_REG_1)
             .payload(NFT_PAYLOAD_NETWORK_HEADER, 8, kEtherAddrLen, NFT_REG_2)
             .lookup(kPortMacs, true)
@@ -206,12 +208,14 @@ ChainRules ip_guard() {
     const uint32_t zero4 = 0;
     // ARP: sender IP at offset 14 (RFC 826, Ethernet/IPv4).
     add("ARP probe (RFC 5227: sender 0.0.0.0)",
-        Rule(n).ethertype(ETH_P_ARP)
+        Rule(n)
+            .ethertype(ETH_P_ARP)
             .payload(NFT_PAYLOAD_NETWORK_HEADER, 14, kIpv4AddrLen, NFT_REG_1)
             .cmp(NFT_CMP_EQ, &zero4, sizeof zero4)
             .verdict(NFT_RETURN));
     add("ARP from the port's own address",
-        Rule(n).ethertype(ETH_P_ARP)
+        Rule(n)
+            .ethertype(ETH_P_ARP)
             .meta(NFT_META_IIFNAME, NFT_REG_1)
             .payload(NFT_PAYLOAD_NETWORK_HEADER, 14, kIpv4AddrLen, NFT_REG_2)
             .lookup(kPortIpv4)
@@ -219,13 +223,15 @@ ChainRules ip_guard() {
     add("ARP from another address", Rule(n).ethertype(ETH_P_ARP).counter().verdict(NF_DROP));
     // RFC 2131 §4.1: a client without an address sends from 0.0.0.0.
     add("DHCP from a client without an address",
-        Rule(n).ethertype(ETH_P_IP)
+        Rule(n)
+            .ethertype(ETH_P_IP)
             .payload(NFT_PAYLOAD_NETWORK_HEADER, 12, kIpv4AddrLen, NFT_REG_1)
             .cmp(NFT_CMP_EQ, &zero4, sizeof zero4)
             .udp_ports(68, 67)
             .verdict(NFT_RETURN));
     add("IPv4 from the port's own address",
-        Rule(n).ethertype(ETH_P_IP)
+        Rule(n)
+            .ethertype(ETH_P_IP)
             .meta(NFT_META_IIFNAME, NFT_REG_1)
             .payload(NFT_PAYLOAD_NETWORK_HEADER, 12, kIpv4AddrLen, NFT_REG_2)
             .lookup(kPortIpv4)
@@ -234,15 +240,16 @@ ChainRules ip_guard() {
     // No switch routes IPv6 yet: link-local (RFC 4291 §2.5.6) and the
     // unspecified source of duplicate address detection (RFC 4862 §5.4).
     const uint8_t ll_mask[2] = {0xff, 0xc0}, ll[2] = {0xfe, 0x80}, none[2] = {0, 0};
-    add("IPv6 from a link-local address",
-        Rule(n).ethertype(ETH_P_IPV6)
-            .payload(NFT_PAYLOAD_NETWORK_HEADER, 8, 2, NFT_REG_1)
-            .mask(ll_mask, none, 2)
-            .cmp(NFT_CMP_EQ, ll, 2)
-            .verdict(NFT_RETURN));
+    add("IPv6 from a link-local address", Rule(n)
+                                              .ethertype(ETH_P_IPV6)
+                                              .payload(NFT_PAYLOAD_NETWORK_HEADER, 8, 2, NFT_REG_1)
+                                              .mask(ll_mask, none, 2)
+                                              .cmp(NFT_CMP_EQ, ll, 2)
+                                              .verdict(NFT_RETURN));
     const uint8_t unspecified[16] = {};
     add("IPv6 from the unspecified address",
-        Rule(n).ethertype(ETH_P_IPV6)
+        Rule(n)
+            .ethertype(ETH_P_IPV6)
             .payload(NFT_PAYLOAD_NETWORK_HEADER, 8, sizeof unspecified, NFT_REG_1)
             .cmp(NFT_CMP_EQ, unspecified, sizeof unspecified)
             .verdict(NFT_RETURN));
@@ -275,10 +282,11 @@ ChainRules router_guard() {
     };
     const char* n = c.chain.c_str();
     // RFC 4861 §4.2 (type 134) and §4.5 (type 137).
-    for (auto [type, what] : {std::pair<uint8_t, const char*>{134, "Router Advertisement"},
-                              {137, "Redirect"}}) {
+    for (auto [type, what] :
+         {std::pair<uint8_t, const char*>{134, "Router Advertisement"}, {137, "Redirect"}}) {
         add(std::string("ICMPv6 ") + what + " from a port",
-            Rule(n).ethertype(ETH_P_IPV6)
+            Rule(n)
+                .ethertype(ETH_P_IPV6)
                 .l4proto(IPPROTO_ICMPV6)
                 .payload(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1)
                 .cmp(NFT_CMP_EQ, &type, 1)
@@ -289,7 +297,8 @@ ChainRules router_guard() {
 }
 
 Status add_table(BatchBuilder& b, uint16_t type, uint16_t flags) {
-    std::string what = std::string(type == NFT_MSG_DELTABLE ? "deleting" : "adding") + " table " + kWhere;
+    std::string what =
+        std::string(type == NFT_MSG_DELTABLE ? "deleting" : "adding") + " table " + kWhere;
     NftnlTable t(nftnl_table_alloc());
     if (!t) return make_error(ENOMEM, what + ": out of memory");
     nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTable.c_str());
@@ -300,7 +309,8 @@ Status add_table(BatchBuilder& b, uint16_t type, uint16_t flags) {
         nftnl_table_set_data(t.get(), NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(udata.get()),
                              nftnl_udata_buf_len(udata.get()));
     }
-    if (auto* nlh = b.add(type, kFamily, flags, std::move(what))) nftnl_table_nlmsg_build_payload(nlh, t.get());
+    if (auto* nlh = b.add(type, kFamily, flags, std::move(what)))
+        nftnl_table_nlmsg_build_payload(nlh, t.get());
     return {};
 }
 
@@ -341,7 +351,8 @@ Status add_set(BatchBuilder& b, const SetSpec& spec, const std::vector<Element>&
     if (spec.flags & NFT_SET_MAP) nftnl_set_set_u32(s.get(), NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
     if (spec.key_type == kTypeIfname) {  // so that nft prints the names (datatypes.h)
         NftnlUdataBuf udata(nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN));
-        if (!udata || !nftnl_udata_put_u32(udata.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderHost))
+        if (!udata ||
+            !nftnl_udata_put_u32(udata.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderHost))
             return make_error(ENOMEM, "building " + what + ": out of memory");
         nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(udata.get()),
                            nftnl_udata_buf_len(udata.get()));
@@ -359,7 +370,8 @@ Status add_set(BatchBuilder& b, const SetSpec& spec, const std::vector<Element>&
         }
         nftnl_set_elem_add(s.get(), e.release());
     }
-    if (auto* nlh = b.add(NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, "adding elements to " + what)) {
+    if (auto* nlh =
+            b.add(NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, "adding elements to " + what)) {
         // Each nest NFTA_LIST_ELEM, as ruleset.cc says why.
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, kTable.c_str());
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, spec.name);
@@ -393,13 +405,16 @@ Status validate(const PortGuards& g) {
                                      std::to_string(kMaxGuardedPorts) + " are guarded");
     std::set<std::string> seen;
     for (const auto& p : g.ports) {
-        if (p.ifname.empty() || p.ifname.size() >= kIfnameLen || p.ifname.find('\0') != std::string::npos)
-            return make_error(EINVAL, "port name " + quoted(p.ifname) + " is not a valid interface name");
+        if (p.ifname.empty() || p.ifname.size() >= kIfnameLen ||
+            p.ifname.find('\0') != std::string::npos)
+            return make_error(EINVAL,
+                              "port name " + quoted(p.ifname) + " is not a valid interface name");
         if (!seen.insert(p.ifname).second)
             return make_error(EINVAL, "port " + quoted(p.ifname) + " is listed twice");
         if (p.addresses.size() > kMaxAddressesPerPort)
-            return make_error(E2BIG, "port " + quoted(p.ifname) + " has " + std::to_string(p.addresses.size()) +
-                                         " addresses, at most " + std::to_string(kMaxAddressesPerPort));
+            return make_error(
+                E2BIG, "port " + quoted(p.ifname) + " has " + std::to_string(p.addresses.size()) +
+                           " addresses, at most " + std::to_string(kMaxAddressesPerPort));
     }
     return {};
 }
@@ -484,7 +499,8 @@ Status add_port_guards(BatchBuilder& b, const PortGuards& guards) {
     ChainRules pre{"prerouting", {}};
     Rule r("prerouting");
     r.meta(NFT_META_IIFNAME, NFT_REG_1).vmap(kPorts);
-    pre.rules.emplace_back("each port to its guards", std::move(r).finish("each port to its guards"));
+    pre.rules.emplace_back("each port to its guards",
+                           std::move(r).finish("each port to its guards"));
     return add_rules(b, std::move(pre));
 }
 

@@ -35,11 +35,16 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view to_string(SecurityKey key) {
     switch (key) {
-        case SecurityKey::dhcp_guard: return "DhcpGuard";
-        case SecurityKey::router_guard: return "RouterGuard";
-        case SecurityKey::mac_spoofing: return "MacSpoofing";
-        case SecurityKey::ip_spoofing: return "IpSpoofing";
-        case SecurityKey::isolated: return "Isolated";
+        case SecurityKey::dhcp_guard:
+            return "DhcpGuard";
+        case SecurityKey::router_guard:
+            return "RouterGuard";
+        case SecurityKey::mac_spoofing:
+            return "MacSpoofing";
+        case SecurityKey::ip_spoofing:
+            return "IpSpoofing";
+        case SecurityKey::isolated:
+            return "Isolated";
     }
     return "DhcpGuard";
 }
@@ -47,8 +52,8 @@ std::string_view to_string(SecurityKey key) {
 Result<SecurityKey> parse_security_key(std::string_view name) {
     for (auto k : kSecurityKeys)
         if (to_string(k) == name) return k;
-    return make_error(EINVAL, "unknown port setting " + quoted(name) + " (settings: " +
-                                  std::string(kKeyNames) + ")");
+    return make_error(EINVAL, "unknown port setting " + quoted(name) +
+                                  " (settings: " + std::string(kKeyNames) + ")");
 }
 
 Result<bool> parse_security_value(SecurityKey key, std::string_view value) {
@@ -56,7 +61,8 @@ Result<bool> parse_security_value(SecurityKey key, std::string_view value) {
         if (iequals(value, t)) return true;
     for (std::string_view f : {"0", "no", "false", "off"})
         if (iequals(value, f)) return false;
-    return make_error(EINVAL, std::string(to_string(key)) + " wants yes or no, not " + quoted(value));
+    return make_error(EINVAL,
+                      std::string(to_string(key)) + " wants yes or no, not " + quoted(value));
 }
 
 std::optional<bool>& SecurityOverrides::at(SecurityKey key) {
@@ -65,11 +71,16 @@ std::optional<bool>& SecurityOverrides::at(SecurityKey key) {
 
 const std::optional<bool>& SecurityOverrides::at(SecurityKey key) const {
     switch (key) {
-        case SecurityKey::dhcp_guard: return dhcp_guard;
-        case SecurityKey::router_guard: return router_guard;
-        case SecurityKey::mac_spoofing: return mac_spoofing;
-        case SecurityKey::ip_spoofing: return ip_spoofing;
-        case SecurityKey::isolated: return isolated;
+        case SecurityKey::dhcp_guard:
+            return dhcp_guard;
+        case SecurityKey::router_guard:
+            return router_guard;
+        case SecurityKey::mac_spoofing:
+            return mac_spoofing;
+        case SecurityKey::ip_spoofing:
+            return ip_spoofing;
+        case SecurityKey::isolated:
+            return isolated;
     }
     return dhcp_guard;
 }
@@ -82,23 +93,33 @@ bool SecurityOverrides::empty() const {
 
 bool default_of(const SecurityDefaults& d, PortOrigin origin, SecurityKey key) {
     switch (key) {
-        case SecurityKey::dhcp_guard: return d.dhcp_guard;
-        case SecurityKey::router_guard: return d.router_guard;
+        case SecurityKey::dhcp_guard:
+            return d.dhcp_guard;
+        case SecurityKey::router_guard:
+            return d.router_guard;
         // Only the daemon's own TAPs have a MAC the daemon chose.
-        case SecurityKey::mac_spoofing: return origin == PortOrigin::daemon ? d.mac_spoofing : true;
-        case SecurityKey::ip_spoofing: return d.ip_spoofing;
-        case SecurityKey::isolated: return d.isolated;
+        case SecurityKey::mac_spoofing:
+            return origin == PortOrigin::daemon ? d.mac_spoofing : true;
+        case SecurityKey::ip_spoofing:
+            return d.ip_spoofing;
+        case SecurityKey::isolated:
+            return d.isolated;
     }
     return false;
 }
 
 bool value_of(const PortSecurity& s, SecurityKey key) {
     switch (key) {
-        case SecurityKey::dhcp_guard: return s.dhcp_guard;
-        case SecurityKey::router_guard: return s.router_guard;
-        case SecurityKey::mac_spoofing: return s.mac_spoofing;
-        case SecurityKey::ip_spoofing: return s.ip_spoofing;
-        case SecurityKey::isolated: return s.isolated;
+        case SecurityKey::dhcp_guard:
+            return s.dhcp_guard;
+        case SecurityKey::router_guard:
+            return s.router_guard;
+        case SecurityKey::mac_spoofing:
+            return s.mac_spoofing;
+        case SecurityKey::ip_spoofing:
+            return s.ip_spoofing;
+        case SecurityKey::isolated:
+            return s.isolated;
     }
     return false;
 }
@@ -137,7 +158,8 @@ Result<SecurityOverrides> parse_overrides(std::string_view text) {
         std::string_view value = item.substr(eq + 1);
         if (value != "yes" && value != "no")
             return make_error(EBADMSG, "port setting " + quoted(item) + " is not Key=yes|no");
-        if (o.at(*key)) return make_error(EBADMSG, "port setting " + quoted(to_string(*key)) + " given twice");
+        if (o.at(*key))
+            return make_error(EBADMSG, "port setting " + quoted(to_string(*key)) + " given twice");
         o.at(*key) = value == "yes";
     }
     return o;

@@ -35,8 +35,10 @@ TEST(ConfigPortSecurity, EmptyResetsAndBadValuesNameTheLine) {
     auto bad = parse_main_config("[Switch]\nDomain=x.internal\nDhcpGuard=maybe\n", "vswitchd.conf");
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().code, EINVAL);
-    EXPECT_NE(bad.error().message.find("vswitchd.conf:3"), std::string::npos) << bad.error().message;
-    EXPECT_NE(bad.error().message.find("DhcpGuard 'maybe'"), std::string::npos) << bad.error().message;
+    EXPECT_NE(bad.error().message.find("vswitchd.conf:3"), std::string::npos)
+        << bad.error().message;
+    EXPECT_NE(bad.error().message.find("DhcpGuard 'maybe'"), std::string::npos)
+        << bad.error().message;
     // Keys are case-sensitive, as every other [Switch] key.
     EXPECT_FALSE(parse_main_config("[Switch]\ndhcpguard=no\n", "vswitchd.conf").ok());
 }

@@ -8,8 +8,8 @@ using namespace vswitch;
 using namespace vswitch::ctl;
 
 TEST(CtlPortSettings, ParsesEveryKeyAndBooleanSpelling) {
-    auto s = parse_port_settings({"DhcpGuard=no", "RouterGuard=off", "MacSpoofing=yes", "IpSpoofing=0",
-                                  "Isolated=TRUE"});
+    auto s = parse_port_settings(
+        {"DhcpGuard=no", "RouterGuard=off", "MacSpoofing=yes", "IpSpoofing=0", "Isolated=TRUE"});
     ASSERT_TRUE(s.ok()) << s.error().message;
     ASSERT_EQ(s->size(), 5u);
     EXPECT_EQ((*s)[0].property, "DhcpGuard");
@@ -21,12 +21,14 @@ TEST(CtlPortSettings, ParsesEveryKeyAndBooleanSpelling) {
 }
 
 TEST(CtlPortSettings, RefusesUnknownKeysValuesAndShapes) {
-    for (const char* a : {"Isolated", "isolated=yes", "Isolated=maybe", "MaximumBandwidth=1", "=yes"}) {
+    for (const char* a :
+         {"Isolated", "isolated=yes", "Isolated=maybe", "MaximumBandwidth=1", "=yes"}) {
         auto s = parse_port_settings({"DhcpGuard=no", a});
         ASSERT_FALSE(s.ok()) << a;
         EXPECT_EQ(s.error().code, EINVAL);
     }
-    EXPECT_NE(parse_port_settings({"Isolated=maybe"}).error().message.find("'maybe'"), std::string::npos);
+    EXPECT_NE(parse_port_settings({"Isolated=maybe"}).error().message.find("'maybe'"),
+              std::string::npos);
 }
 
 TEST(CtlPortSettings, SetAndShowVerbs) {

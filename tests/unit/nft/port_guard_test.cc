@@ -34,7 +34,9 @@ std::map<std::pair<uint8_t, int>, size_t> counts(const Batch& batch) {
     return out;
 }
 
-Mac mac(uint32_t i) { return Mac({0x52, 0x54, 0x00, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}); }
+Mac mac(uint32_t i) {
+    return Mac({0x52, 0x54, 0x00, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)});
+}
 
 PortGuard port(std::string name, ports::PortSecurity s, std::vector<Ipv4> addrs = {}) {
     return {std::move(name), mac(uint32_t(addrs.size() + 1)), s, std::move(addrs)};
@@ -84,10 +86,14 @@ TEST(NftPortGuards, NoGuardedPortRemovesTheTableOnly) {
 }
 
 TEST(NftPortGuards, RulesDoNotGrowWithPorts) {
-    PortGuards two{{port("a", all_guards(), {Ipv4(10, 0, 0, 2)}), port("b", all_guards(), {Ipv4(10, 0, 0, 3)})}};
+    PortGuards two{{port("a", all_guards(), {Ipv4(10, 0, 0, 2)}),
+                    port("b", all_guards(), {Ipv4(10, 0, 0, 3)})}};
     PortGuards many;
     for (uint32_t i = 0; i < 1000; ++i)
-        many.ports.push_back({"p" + std::to_string(i), mac(i), all_guards(), {Ipv4(10, 0, uint8_t(i >> 8), uint8_t(i))}});
+        many.ports.push_back({"p" + std::to_string(i),
+                              mac(i),
+                              all_guards(),
+                              {Ipv4(10, 0, uint8_t(i >> 8), uint8_t(i))}});
     auto a = compile_port_guards(two, 1);
     auto b = compile_port_guards(many, 1);
     ASSERT_TRUE(a.ok() && b.ok()) << (b.ok() ? "" : b.error().message);
@@ -102,8 +108,11 @@ TEST(NftPortGuards, RulesDoNotGrowWithPorts) {
 TEST(NftPortGuards, MaxPortsFitInOneBatch) {
     PortGuards g;
     for (uint32_t i = 0; i < kMaxGuardedPorts; ++i)
-        g.ports.push_back({"vstap" + std::to_string(i), mac(i), all_guards(),
-                           {Ipv4(10, 0, uint8_t(i >> 8), uint8_t(i)), Ipv4(10, 1, uint8_t(i >> 8), uint8_t(i))}});
+        g.ports.push_back(
+            {"vstap" + std::to_string(i),
+             mac(i),
+             all_guards(),
+             {Ipv4(10, 0, uint8_t(i >> 8), uint8_t(i)), Ipv4(10, 1, uint8_t(i >> 8), uint8_t(i))}});
     auto batch = compile_port_guards(g, 1);
     ASSERT_TRUE(batch.ok()) << batch.error().message;
     EXPECT_LE(batch->bytes().size(), kMaxBatchBytes);
@@ -121,12 +130,15 @@ TEST(NftPortGuards, RefusesBadInput) {
     EXPECT_EQ(code({{port("a", all_guards()), port("a", all_guards())}}), EINVAL);
     EXPECT_EQ(code({{port("", all_guards())}}), EINVAL);
     EXPECT_EQ(code({{port("0123456789abcdef", all_guards())}}), EINVAL);
-    EXPECT_EQ(code({{port("a", all_guards(), std::vector<Ipv4>(kMaxAddressesPerPort + 1, Ipv4(10, 0, 0, 1)))}}), E2BIG);
+    EXPECT_EQ(code({{port("a", all_guards(),
+                          std::vector<Ipv4>(kMaxAddressesPerPort + 1, Ipv4(10, 0, 0, 1)))}}),
+              E2BIG);
 }
 
 TEST(NftPortGuards, TravelInTheSameTransactionAsInetVswitch) {
     Ruleset r;
-    r.switches.push_back({"vswitch0", *Ipv4Prefix::parse("172.27.160.0/20", true), SwitchType::nat});
+    r.switches.push_back(
+        {"vswitch0", *Ipv4Prefix::parse("172.27.160.0/20", true), SwitchType::nat});
     r.port_guards = PortGuards{{port("vstap0", all_guards(), {Ipv4(172, 27, 160, 10)})}};
     auto batch = compile(r, 1);
     ASSERT_TRUE(batch.ok()) << batch.error().message;

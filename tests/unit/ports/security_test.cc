@@ -58,8 +58,8 @@ TEST(PortSecurity, OverridesRoundTrip) {
 }
 
 TEST(PortSecurity, MalformedOverridesAreRefused) {
-    for (const char* t : {"", "DhcpGuard", "DhcpGuard=maybe", "Foo=yes", "DhcpGuard=yes,DhcpGuard=no",
-                          "DhcpGuard=yes,", "DhcpGuard=1"}) {
+    for (const char* t : {"", "DhcpGuard", "DhcpGuard=maybe", "Foo=yes",
+                          "DhcpGuard=yes,DhcpGuard=no", "DhcpGuard=yes,", "DhcpGuard=1"}) {
         auto r = parse_overrides(t);
         ASSERT_FALSE(r.ok()) << t;
         EXPECT_EQ(r.error().code, EBADMSG) << t;
@@ -67,7 +67,8 @@ TEST(PortSecurity, MalformedOverridesAreRefused) {
 }
 
 TEST(PortsFile, ReadsOldLinesWithoutSettingsAndKeepsNewOnes) {
-    std::string old = "# vswitch ports v1\nvstap0\tDefault\tvm1\t52:54:00:00:00:01\tcreated\t-\t-\t0\n";
+    std::string old =
+        "# vswitch ports v1\nvstap0\tDefault\tvm1\t52:54:00:00:00:01\tcreated\t-\t-\t0\n";
     auto ports = parse_ports_file(old);
     ASSERT_TRUE(ports.ok()) << ports.error().message;
     ASSERT_EQ(ports->size(), 1u);
