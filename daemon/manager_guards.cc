@@ -2,8 +2,8 @@
 // with their effective settings, MACs and allowed addresses become
 // `bridge vswitch` (libvswitch/nft/port_guard.h). apply_firewall() sends
 // it with `inet vswitch` in one transaction; a port that comes, goes or
-// changes, and a lease of a port whose IpSpoofing is off, replace the
-// bridge table alone.
+// changes, and a lease of a port whose IpSpoofing is off, change the
+// bridge table's set elements (or replace it, when its chains change).
 #include <algorithm>
 
 #include "daemon/firewall/firewall.h"
@@ -54,6 +54,21 @@ Status Manager::apply_port_guards() {
         // Most port events change nothing the guards hold, and a replaced
         // table starts its drop counters from zero.
         if (applied_guards_ && *applied_guards_ == guards) return {};
+        // Element changes alone when the chains stay: the counters go on
+        // and a port costs its own elements, not the whole table.
+        if (applied_guards_) {
+            auto update = nft::update_port_guards(*applied_guards_, guards, fw.next_seq());
+            if (update && update->message_count() == 2) {  // only unguarded ports changed
+                applied_guards_ = std::move(guards);
+                return {};
+            }
+            if (update && fw.send(*update)) {
+                applied_guards_ = std::move(guards);
+                return {};
+            }
+            // EAGAIN (other chains), or the kernel refused (the table was
+            // changed behind us): replace it whole.
+        }
         auto batch = nft::compile_port_guards(guards, fw.next_seq());
         if (!batch) return batch.error();
         if (auto s = fw.send(*batch); !s) {

@@ -337,6 +337,75 @@ struct Element {
     std::string jump;  // maps only: the chain the verdict jumps to
 };
 
+// One message adding (NEWSETELEM) or deleting (DELSETELEM) elements of a
+// set; in_batch: the set is created by the same transaction (its id names it).
+Status add_elements(BatchBuilder& b, const SetSpec& spec, const std::vector<Element>& elements,
+                    uint16_t type, bool in_batch) {
+    if (elements.empty()) return {};
+    std::string what = std::string("set ") + kWhere + " " + spec.name;
+    NftnlSet s(nftnl_set_alloc());
+    if (!s) return make_error(ENOMEM, "building elements of " + what + ": out of memory");
+    for (const auto& el : elements) {
+        NftnlSetElem e(nftnl_set_elem_alloc());
+        if (!e) return make_error(ENOMEM, "building elements of " + what + ": out of memory");
+        nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, el.key.data(), uint32_t(el.key.size()));
+        if (!el.jump.empty() && type == NFT_MSG_NEWSETELEM) {
+            nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, uint32_t(NFT_JUMP));
+            nftnl_set_elem_set_str(e.get(), NFTNL_SET_ELEM_CHAIN, el.jump.c_str());
+        }
+        nftnl_set_elem_add(s.get(), e.release());
+    }
+    const bool add = type == NFT_MSG_NEWSETELEM;
+    if (auto* nlh = b.add(type, kFamily, add ? NLM_F_CREATE : 0,
+                          (add ? "adding elements to " : "deleting elements of ") + what)) {
+        // Each nest NFTA_LIST_ELEM, as ruleset.cc says why.
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, kTable.c_str());
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, spec.name);
+        if (in_batch) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(spec.id));
+        nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+        nftnl_set_elem_foreach(
+            s.get(),
+            [](nftnl_set_elem* e, void* data) noexcept -> int {
+                nftnl_set_elem_nlmsg_build(static_cast<nlmsghdr*>(data), e, NFTA_LIST_ELEM);
+                return 0;
+            },
+            nlh);
+        mnl_attr_nest_end(nlh, list);
+    }
+    return {};
+}
+
+// A port's elements of the three sets, appended; nothing for an unguarded port.
+void elements_of(const PortGuard& p, std::vector<Element>& ports, std::vector<Element>& macs,
+                 std::vector<Element>& ipv4) {
+    std::string chain = guard_chain_name(p.security);
+    if (chain.empty()) return;
+    Key name = ifname_key(p.ifname);
+    ports.push_back({name, chain});
+    if (!p.security.mac_spoofing) {
+        Key k = name;
+        auto m = p.mac.bytes();
+        k.insert(k.end(), m.begin(), m.end());
+        k.resize(kIfnameLen + kEtherKeyLen, 0);
+        macs.push_back({std::move(k), {}});
+    }
+    if (!p.security.ip_spoofing) {
+        for (const auto& a : p.addresses) {
+            Key k = name;
+            auto bytes = a.bytes();
+            k.insert(k.end(), bytes.begin(), bytes.end());
+            ipv4.push_back({std::move(k), {}});
+        }
+    }
+}
+
+std::set<std::string> profiles_of(const PortGuards& g) {
+    std::set<std::string> out;
+    for (const auto& p : g.ports)
+        if (auto c = guard_chain_name(p.security); !c.empty()) out.insert(c);
+    return out;
+}
+
 Status add_set(BatchBuilder& b, const SetSpec& spec, const std::vector<Element>& elements) {
     std::string what = std::string("set ") + kWhere + " " + spec.name;
     NftnlSet s(nftnl_set_alloc());
@@ -359,34 +428,7 @@ Status add_set(BatchBuilder& b, const SetSpec& spec, const std::vector<Element>&
     }
     if (auto* nlh = b.add(NFT_MSG_NEWSET, kFamily, NLM_F_CREATE | NLM_F_EXCL, "adding " + what))
         nftnl_set_nlmsg_build_payload(nlh, s.get());
-    if (elements.empty()) return {};
-    for (const auto& el : elements) {
-        NftnlSetElem e(nftnl_set_elem_alloc());
-        if (!e) return make_error(ENOMEM, "building elements of " + what + ": out of memory");
-        nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, el.key.data(), uint32_t(el.key.size()));
-        if (!el.jump.empty()) {
-            nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, uint32_t(NFT_JUMP));
-            nftnl_set_elem_set_str(e.get(), NFTNL_SET_ELEM_CHAIN, el.jump.c_str());
-        }
-        nftnl_set_elem_add(s.get(), e.release());
-    }
-    if (auto* nlh =
-            b.add(NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, "adding elements to " + what)) {
-        // Each nest NFTA_LIST_ELEM, as ruleset.cc says why.
-        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, kTable.c_str());
-        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, spec.name);
-        mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(spec.id));
-        nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-        nftnl_set_elem_foreach(
-            s.get(),
-            [](nftnl_set_elem* e, void* data) noexcept -> int {
-                nftnl_set_elem_nlmsg_build(static_cast<nlmsghdr*>(data), e, NFTA_LIST_ELEM);
-                return 0;
-            },
-            nlh);
-        mnl_attr_nest_end(nlh, list);
-    }
-    return {};
+    return add_elements(b, spec, elements, NFT_MSG_NEWSETELEM, true);
 }
 
 Status add_rules(BatchBuilder& b, ChainRules c) {
@@ -438,25 +480,8 @@ Status add_port_guards(BatchBuilder& b, const PortGuards& guards) {
     std::vector<Element> ports, macs, ipv4;
     for (const auto& p : guards.ports) {
         std::string chain = guard_chain_name(p.security);
-        if (chain.empty()) continue;
-        profiles.emplace(chain, p.security);
-        Key name = ifname_key(p.ifname);
-        ports.push_back({name, chain});
-        if (!p.security.mac_spoofing) {
-            Key k = name;
-            auto m = p.mac.bytes();
-            k.insert(k.end(), m.begin(), m.end());
-            k.resize(kIfnameLen + kEtherKeyLen, 0);
-            macs.push_back({std::move(k), {}});
-        }
-        if (!p.security.ip_spoofing) {
-            for (const auto& a : p.addresses) {
-                Key k = name;
-                auto bytes = a.bytes();
-                k.insert(k.end(), bytes.begin(), bytes.end());
-                ipv4.push_back({std::move(k), {}});
-            }
-        }
+        if (!chain.empty()) profiles.emplace(chain, p.security);
+        elements_of(p, ports, macs, ipv4);
     }
 
     // No port guarded: no table, so frames cross the bridge without a hook.
@@ -509,6 +534,44 @@ Result<Batch> compile_port_guards(const PortGuards& guards, uint32_t first_seq) 
     if (auto st = add_port_guards(b, guards); !st) return st.error();
     auto batch = std::move(b).finish();
     if (!batch) return batch.error().context("compiling the port guards");
+    return batch;
+}
+
+Result<Batch> update_port_guards(const PortGuards& from, const PortGuards& to, uint32_t first_seq) {
+    if (auto st = validate(to); !st) return st.error().context("compiling the port guards");
+    // Element changes only: the chains must stay as they are.
+    if (profiles_of(from).empty() || profiles_of(from) != profiles_of(to))
+        return make_error(EAGAIN, "the port guards need other chains: replace the table");
+    std::map<std::string, const PortGuard*> before, after;
+    for (const auto& p : from.ports) before[p.ifname] = &p;
+    for (const auto& p : to.ports) after[p.ifname] = &p;
+    std::vector<Element> del_ports, del_macs, del_ipv4, add_ports, add_macs, add_ipv4;
+    for (const auto& [name, p] : before) {
+        auto it = after.find(name);
+        if (it == after.end() || !(*it->second == *p))
+            elements_of(*p, del_ports, del_macs, del_ipv4);
+    }
+    for (const auto& [name, p] : after) {
+        auto it = before.find(name);
+        if (it == before.end() || !(*it->second == *p))
+            elements_of(*p, add_ports, add_macs, add_ipv4);
+    }
+    BatchBuilder b(first_seq);
+    // Deletions first: a changed port's elements go and come back anew.
+    for (auto [spec, els] :
+         {std::pair<const SetSpec*, const std::vector<Element>*>{&kPorts, &del_ports},
+          {&kPortMacs, &del_macs},
+          {&kPortIpv4, &del_ipv4}})
+        if (auto st = add_elements(b, *spec, *els, NFT_MSG_DELSETELEM, false); !st)
+            return st.error();
+    for (auto [spec, els] :
+         {std::pair<const SetSpec*, const std::vector<Element>*>{&kPorts, &add_ports},
+          {&kPortMacs, &add_macs},
+          {&kPortIpv4, &add_ipv4}})
+        if (auto st = add_elements(b, *spec, *els, NFT_MSG_NEWSETELEM, false); !st)
+            return st.error();
+    auto batch = std::move(b).finish();
+    if (!batch) return batch.error().context("updating the port guards");
     return batch;
 }
 

@@ -71,6 +71,12 @@ struct PortGuards {
 Status add_port_guards(BatchBuilder& b, const PortGuards& guards);
 // The same as a transaction of its own, when only the ports changed.
 Result<Batch> compile_port_guards(const PortGuards& guards, uint32_t first_seq);
+// What turns the table compiled from `from` into the one of `to` by set
+// elements alone (a port came, went, or changed its MAC, addresses or
+// guards within the profiles in use), so the drop counters keep counting
+// and the cost does not grow with the ports. EAGAIN when the chains
+// would change (a profile appears or goes): replace the table instead.
+Result<Batch> update_port_guards(const PortGuards& from, const PortGuards& to, uint32_t first_seq);
 // Removes `bridge vswitch` (Teardown): add + delete, so it cannot fail
 // for a missing table.
 Result<Batch> remove_port_guards_batch(uint32_t first_seq);

@@ -122,6 +122,14 @@ vsi_assert_eq "OFFERs C heard with DhcpGuard on A" "$gateway " "$heard"
 dropped=$(counter dhcp_guard "DHCP server message from a port")
 [ "${dropped:-0}" -ge 1 ] || vsi_fail "no rogue DHCP message counted as dropped (counter '$dropped')"
 vsi_pass "DhcpGuard on A: udhcpc on B bound $b_addr from vswitchd, C heard only $gateway, $dropped rogue messages dropped"
+# Ports coming and going with guards already in use change set elements,
+# not the table: the count stays.
+ip -n "$NS_HOST" link add pd type veth peer name pd-p
+out=$(vsb_send /org/vswitch1 org.vswitch1.Manager.AttachInterface Default pd vm-d 02:00:00:17:00:0d)
+[[ $out == *"/org/vswitch1/port/"* ]] || vsi_fail "AttachInterface pd: $out"
+vsi_assert_match "pd in the guards' map" '"pd" : jump guard_dr' "$(vsi_nft list map bridge vswitch ports)"
+"$CTL" detach pd
+vsi_assert_eq "rogue DHCP drops after a port came and went" "$dropped" "$(counter dhcp_guard "DHCP server message from a port")"
 "$CTL" set pa DhcpGuard=no
 heard=$(ip netns exec "$NS_C" $PROBE offers eth0 "$MAC_C" 3 | sort -u | tr '\n' ' ')
 vsi_assert_match "OFFERs C heard with DhcpGuard=no on A" "$ROGUE" "$heard"

@@ -152,3 +152,32 @@ TEST(NftPortGuards, TravelInTheSameTransactionAsInetVswitch) {
     ASSERT_TRUE(inet_only.ok());
     EXPECT_EQ((counts(*inet_only)[{NFPROTO_BRIDGE, NFT_MSG_NEWTABLE}]), 0u);
 }
+
+TEST(NftPortGuards, PortChangesAreElementUpdatesWhileTheChainsStay) {
+    PortGuards from{{port("a", all_guards(), {Ipv4(10, 0, 0, 2)}),
+                     port("b", all_guards(), {Ipv4(10, 0, 0, 3)})}};
+    PortGuards to = from;
+    to.ports.erase(to.ports.begin());                                  // a goes
+    to.ports[0].addresses = {Ipv4(10, 0, 0, 4)};                       // b renumbered
+    to.ports.push_back(port("c", all_guards(), {Ipv4(10, 0, 0, 5)}));  // c comes
+    auto batch = update_port_guards(from, to, 1);
+    ASSERT_TRUE(batch.ok()) << batch.error().message;
+    auto c = counts(*batch);
+    EXPECT_EQ((c[{NFPROTO_BRIDGE, NFT_MSG_DELSETELEM}]), 3u);  // a and old b, in each set
+    EXPECT_EQ((c[{NFPROTO_BRIDGE, NFT_MSG_NEWSETELEM}]), 3u);  // new b and c
+    EXPECT_EQ((c[{NFPROTO_BRIDGE, NFT_MSG_NEWTABLE}]), 0u);
+    EXPECT_EQ((c[{NFPROTO_BRIDGE, NFT_MSG_NEWRULE}]), 0u);
+    EXPECT_TRUE(describe(*batch).ok());
+}
+
+TEST(NftPortGuards, NewChainsNeedAReplacement) {
+    PortGuards from{{port("a", all_guards())}};
+    ports::PortSecurity dr;
+    dr.mac_spoofing = true;
+    PortGuards to{{port("a", all_guards()), port("b", dr)}};  // guard_dr is new
+    auto b = update_port_guards(from, to, 1);
+    ASSERT_FALSE(b.ok());
+    EXPECT_EQ(b.error().code, EAGAIN);
+    // Nor from a table that is not there.
+    EXPECT_EQ(update_port_guards({}, from, 1).error().code, EAGAIN);
+}
