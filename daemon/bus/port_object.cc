@@ -9,6 +9,7 @@
 #include "daemon/bus/bus.h"
 #include "daemon/bus/errors.h"
 #include "daemon/bus/guard.h"
+#include "daemon/bus/port_security.h"
 #include "daemon/manager.h"
 
 namespace vswitch::bus {
@@ -88,6 +89,17 @@ const sd_bus_vtable kPortVtable[] = {
     SD_BUS_PROPERTY("Hostname", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     // UNPRIVILEGED: the setter checks the caller itself, to name the error.
     SD_BUS_WRITABLE_PROPERTY("Connected", "b", get_property, set_connected, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    // The port guards (issue 17, port_security.cc); the setters check root.
+    SD_BUS_WRITABLE_PROPERTY("DhcpGuard", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("RouterGuard", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("MacSpoofing", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("IpSpoofing", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("Isolated", "b", get_port_security, set_port_security, 0,
                              SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,
 };

@@ -17,6 +17,7 @@
 
 #include "daemon/ctl/client.h"
 #include "daemon/ctl/forward.h"
+#include "daemon/ctl/port_settings.h"
 #include "libvswitch/ctl/command_line.h"
 #include "libvswitch/ctl/json.h"
 #include "libvswitch/ctl/text.h"
@@ -270,5 +271,6 @@ int main(int argc, char** argv) {
     if (v == "reserve" || v == "unreserve") return cmd_reserve(c, *cmd);
     if (v == "forward") return cmd_forward(c, *cmd);
     if (v == "teardown") return cmd_teardown(c);
+    if (v == "set" || v == "show") return cmd_port_settings(c, *cmd);  // port_settings.cc
     return cmd_port_change(c, *cmd);
 }

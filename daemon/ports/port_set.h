@@ -25,6 +25,7 @@
 #include "libvswitch/base/result.h"
 #include "libvswitch/ports/limits.h"
 #include "libvswitch/ports/port_record.h"
+#include "libvswitch/ports/security.h"
 
 namespace vswitch {
 class Switch;
@@ -154,8 +155,26 @@ public:
 
     Result<netlink::LinkInfo> bridge_link();
 
+    // Port guards (issue 17, port_security.cc). The switch's defaults come
+    // from its config; security_of() is a port's effective settings.
+    void set_security_defaults(const SecurityDefaults& d) { security_defaults_ = d; }
+    using GuardsApplier = std::function<Status()>;
+    void set_guards_applier(GuardsApplier fn) { apply_guards_ = std::move(fn); }
+    PortSecurity security_of(const PortRecord& p) const;
+    // Sets (nullopt: unsets) one guard of a port: the bridge port flag for
+    // Isolated, the nft guards through the applier, then the ports file
+    // (fsync) before it returns, so what the bus acknowledges persists.
+    // EINVAL for a member found on the bridge (it is never written, so its
+    // settings would not survive a restart). Nothing is kept when a step
+    // fails. true: the effective value changed.
+    Result<bool> set_security(std::string_view ifname, SecurityKey key, std::optional<bool> value);
+
 private:
     Status detach_now(const PortRecord& p);
+    Status apply_isolation(const PortRecord& p, const netlink::LinkInfo& link, bool on_plug);
+    SecurityDefaults security_defaults_;
+    GuardsApplier apply_guards_;
+
     Status check_room() const;
     Result<Mac> pick_mac(std::string_view vm) const;
     Status plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge);

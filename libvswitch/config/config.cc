@@ -458,6 +458,7 @@ Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t
         return st;
     for (const auto& k : kKeys)
         if (k.key == key) return k.handler(d, value, line);
+    if (auto st = config_detail::parse_security_default(d.cfg.port_security, key, value)) return *st;
     std::string m = "unknown key " + quoted(key) + " in section [Switch]";
     for (const auto& k : kKeys)
         if (iequals(k.key, key))

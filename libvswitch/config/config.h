@@ -18,6 +18,7 @@
 #include "libvswitch/base/result.h"
 #include "libvswitch/dhcp/reservation.h"
 #include "libvswitch/forward/forward.h"
+#include "libvswitch/ports/security.h"
 
 namespace vswitch {
 
@@ -111,6 +112,9 @@ struct SwitchConfig {
     // are checked against the subnet when the switch starts.
     std::vector<forward::Forward> forwards;
     std::string source;           // file the switch came from, for messages
+    // Defaults of the ports' guards (issue 17): DhcpGuard=, RouterGuard=,
+    // MacSpoofing= (the daemon's own TAPs), IpSpoofing=, Isolated=.
+    ports::SecurityDefaults port_security;
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
 

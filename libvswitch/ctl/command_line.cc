@@ -19,6 +19,7 @@ constexpr Verb kVerbs[] = {
     {"stats", 0, 1},  {"help", 0, 0},       {"version", 0, 0},
     {"reserve", 3, 3}, {"unreserve", 2, 2}, {"reservations", 0, 1},
     {"forward", 1, 7},  // add|remove|list: daemon/ctl/forward.cc checks the rest
+    {"set", 2, 5},     {"show", 1, 1},  // port settings (issue 17)
 };
 
 Error usage(const std::string& message) { return make_error(EINVAL, message); }
@@ -53,11 +54,14 @@ const char* usage_text() {
            "                           an interface, a MAC or an address; prints the forward's id\n"
            "  forward remove SWITCH ID remove a port forward\n"
            "  forward list [SWITCH]    port forwards: id, target, its address now, origin\n"
+           "  set IFNAME KEY=VALUE...  change a port's settings: DhcpGuard, RouterGuard,\n"
+           "                           MacSpoofing, IpSpoofing, Isolated (yes or no)\n"
+           "  show IFNAME              one port: its VM, MAC, address and every setting\n"
            "  teardown                 remove every switch, port and the firewall table\n"
            "\n"
            "Options:\n"
            "  --json                   machine-readable output for status, list, leases, stats,\n"
-           "                           reservations, attach, forward list\n"
+           "                           reservations, attach, forward list, show\n"
            "  -h, --help               this text\n"
            "  --version                the version\n"
            "\n"

@@ -13,7 +13,7 @@ namespace vswitch::ctl {
 
 struct Command {
     std::string verb;  // status list leases stats attach detach connect disconnect reserve unreserve
-                       // reservations teardown help version
+                       // reservations teardown help version set show
     std::vector<std::string> args;
     bool json = false;
     // attach

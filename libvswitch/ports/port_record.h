@@ -12,6 +12,7 @@
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/ports/security.h"
 
 namespace vswitch::ports {
 
@@ -33,6 +34,9 @@ struct PortRecord {
     // the kernel is the truth for it, so it is in neither the ports file
     // nor an interface alias (members.h).
     bool adopted = false;
+    // Guards set for this port (issue 17); unset ones follow the switch.
+    // A ninth field of the ports file line, absent in older files.
+    SecurityOverrides security;
 
     friend bool operator==(const PortRecord&, const PortRecord&) = default;
 };
