@@ -41,6 +41,7 @@ inline constexpr size_t kMaxDomainLabelLength = 63;
 inline constexpr std::string_view kDefaultSwitchName = "Default";
 inline constexpr std::string_view kDefaultBridge = "vswitch0";
 inline constexpr std::string_view kDefaultDomain = "vswitch.internal";
+inline constexpr std::string_view kDefaultAllowGroup = "vswitch";
 inline constexpr uint8_t kDefaultPrefixLength = 20;
 inline constexpr uint32_t kDefaultLeaseTimeSec = 86400;
 // MaxLeasesPerPort=: leases one bridge port's clients may hold (a VM with
@@ -99,6 +100,10 @@ struct SwitchConfig {
     std::string boot_file;       // a path or a URL
     std::string ipxe_boot_file;  // given instead of boot_file to iPXE
     std::string source;           // file the switch came from, for messages
+    // AllowGroup= (issue 19): a group name or a numeric gid whose members may
+    // call OpenAdapter on this switch, and detach and reconnect the ports
+    // they opened; empty: root only. Resolved by the daemon at each call.
+    std::string allow_group{kDefaultAllowGroup};
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
 

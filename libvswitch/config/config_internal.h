@@ -37,6 +37,9 @@ Status parse_reservation_key(ReservationDraft& d, std::string_view key, std::str
 Result<std::vector<dhcp::Reservation>> finish_reservations(const std::vector<ReservationDraft>& drafts,
                                                            const SwitchConfig& sw, std::string_view path);
 
+// AllowGroup=: a POSIX group name or a gid, or empty (config_allow_group.cc).
+Status parse_allow_group(std::string_view value, std::string& out);
+
 // The one parser behind parse_main_config (main_file) and parse_switch_file.
 Result<SwitchConfig> parse_switch(std::string_view text, std::string_view path, bool main_file,
                                   SwitchOrigin* origin);
