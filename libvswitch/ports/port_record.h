@@ -33,6 +33,11 @@ struct PortRecord {
     // the kernel is the truth for it, so it is in neither the ports file
     // nor an interface alias (members.h).
     bool adopted = false;
+    // OpenAdapter (issue 19): a TAP the daemon made without TUNSETPERSIST
+    // and handed over as a file descriptor; it goes when the caller's last
+    // descriptor closes, and is never made again. `owner` is the uid that
+    // opened it, who may detach and reconnect it.
+    bool opened = false;
 
     friend bool operator==(const PortRecord&, const PortRecord&) = default;
 };
