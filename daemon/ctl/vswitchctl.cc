@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/ctl/client.h"
+#include "daemon/ctl/qemu.h"
 #include "libvswitch/ctl/command_line.h"
 #include "libvswitch/ctl/json.h"
 #include "libvswitch/ctl/text.h"
@@ -268,5 +269,6 @@ int main(int argc, char** argv) {
     if (v == "reservations") return cmd_reservations(c, *cmd);
     if (v == "reserve" || v == "unreserve") return cmd_reserve(c, *cmd);
     if (v == "teardown") return cmd_teardown(c);
+    if (v == "qemu") return cmd_qemu(bus, *cmd);  // issue 19
     return cmd_port_change(c, *cmd);
 }
