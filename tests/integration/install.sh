@@ -67,7 +67,7 @@ done
 expected+=("${hooks[@]}")
 # issue 19: the NSS module, where glibc looks (the libdir; Debian multiarch).
 libdir=$(under_prefix "$(option libdir)")
-expected+=("$libdir/libnss_vswitch.so.2" "$mandir/man8/nss-vswitch.8")
+expected+=("$libdir/libnss_vswitch.so.2" "$mandir/man8/nss-vswitch.8" "$datadir/vswitch/qemu/bridge.conf")
 
 installed=$(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
 echo "installed into DESTDIR:"
