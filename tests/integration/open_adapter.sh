@@ -184,3 +184,25 @@ vsi_kill_pid "$qpid"
 for ((i = 0; i < 100; i++)); do vsi_link_exists "$qtap" || break; sleep 0.05; done
 vsi_link_exists "$qtap" && vsi_fail "$qtap survived QEMU"
 vsi_pass "QEMU gone: $qtap gone with it ($(( ($(vsi_now_ms) - t_start) / 1000 )) s in all)"
+
+# --- the shipped policy: group vswitch may call OpenAdapter, others not ------
+# A second bus under systemd/org.vswitch1.conf, whose dbus-daemon sees a
+# group "vswitch" (gid GROUP_GID, member alice) through a copy of
+# /etc/group bind-mounted in its own mount namespace; the machine has none.
+grep -v '^vswitch:' /etc/group >"$VSI_TMP/group"
+echo "vswitch:x:$GROUP_GID:$(getent passwd "$ALICE" | cut -d: -f1)" >>"$VSI_TMP/group"
+mkdir -p "$VSI_TMP/bin"
+cat >"$VSI_TMP/bin/dbus-daemon" <<WRAP
+#!/bin/sh
+# unshare and sh exec: the PID vsb_start_bus records is dbus-daemon's.
+exec unshare -m --propagation private sh -c 'mount --bind "$VSI_TMP/group" /etc/group && exec $(command -v dbus-daemon) "\$@"' sh "\$@"
+WRAP
+chmod 755 "$VSI_TMP/bin/dbus-daemon"
+vsi_stop_daemon
+PATH=$VSI_TMP/bin:$PATH vsb_start_bus policy policy
+vsi_start_daemon
+out=$(as_user "$ALICE" in-group "$CTL" qemu policy-vm -- true 2>&1) || vsi_fail "vswitchctl qemu under the policy: $out"
+[[ $out == *"running true"* ]] || vsi_fail "vswitchctl qemu under the policy: $out"
+out=$(send_as "$BOB" - $M $OA Default x "" "{}")
+[[ $out == *"Error:org.freedesktop.DBus.Error.AccessDenied:"* ]] || vsi_fail "bob's OpenAdapter under the policy: $out"
+vsi_pass "under org.vswitch1.conf: group vswitch may call OpenAdapter, others get org.freedesktop.DBus.Error.AccessDenied from the bus"
