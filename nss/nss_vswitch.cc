@@ -29,7 +29,11 @@ using namespace vswitch::nss;
 
 namespace {
 
-constexpr const char* kHostsPath = VSWITCH_RUNTIME_DIR "/hosts";
+// tests/unit/nss builds this file with a path of its own.
+#ifndef VSWITCH_NSS_HOSTS_PATH
+#define VSWITCH_NSS_HOSTS_PATH VSWITCH_RUNTIME_DIR "/hosts"
+#endif
+constexpr const char* kHostsPath = VSWITCH_NSS_HOSTS_PATH;
 
 // The file's text, or empty (missing, not a regular file, over the limit,
 // unreadable): all of which mean "not found".
