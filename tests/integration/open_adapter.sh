@@ -6,8 +6,10 @@
 # switch; the port goes when the last descriptor closes (100 callers that
 # exit leave no TAP and no port); a caller outside the group gets
 # AccessDenied; a member cannot detach or reconnect another user's port but
-# can its own; an opened port survives kill -9 of the daemon and still goes
-# with its descriptor afterwards.
+# can its own, nor AttachAdapter or Teardown; --multi-queue gives a
+# multi-queue TAP; an opened port survives kill -9 of the daemon and still
+# goes with its descriptor afterwards; and under the shipped bus policy the
+# group vswitch may call OpenAdapter while others are refused by the bus.
 # Usage: open_adapter.sh VSWITCHD VSWITCHCTL
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -53,11 +55,11 @@ send_as() {  # UID in-group|- PATH METHOD ARGS...: gdbus as that user; prints re
 taps() { ip -n "$NS_HOST" -o link show type tun 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 ports() { busctl --system call org.vswitch1 $M org.vswitch1.Manager ListPorts; }
 # A holder: `vswitchctl qemu` as ALICE with a "QEMU" that keeps the fd.
-hold() {  # VM LOG: starts the holder; sets HOLDER (pid of the exec'd sleep)
+hold() {  # VM LOG [OPTIONS...]: starts the holder; sets HOLDER (pid of the exec'd sleep)
   # setpriv itself in the background (not a function): $! is the process
   # that execs vswitchctl, then sh, then sleep.
   setpriv --reuid="$ALICE" --regid="$ALICE" --groups="$GROUP_GID" \
-    "$CTL" qemu "$1" -- sh -c 'echo "$@" >&2; exec sleep 300' holder >/dev/null 2>"$2" &
+    "$CTL" qemu "$1" "${@:3}" -- sh -c 'echo "$@" >&2; exec sleep 300' holder >/dev/null 2>"$2" &
   HOLDER=$!
   vsi_track_pid "$HOLDER"
   for ((i = 0; i < 100; i++)); do grep -q -- '-netdev' "$2" 2>/dev/null && break; sleep 0.05; done
@@ -78,7 +80,11 @@ out=$(send_as "$ALICE" in-group $M $OA Nope x "" "{}")
 [[ $out == *"Error:$E.NoSuchSwitch:"* ]] || vsi_fail "OpenAdapter on switch Nope: $out"
 out=$(send_as "$ALICE" in-group $M $OA Default x "" "{'ifname': <'mine'>}")
 [[ $out == *"Error:$E.InvalidArgument:"*"unknown option 'ifname'"* ]] || vsi_fail "OpenAdapter with ifname: $out"
-vsi_pass "OpenAdapter: NoSuchSwitch, InvalidArgument for an option it does not take"
+out=$(send_as "$ALICE" in-group $M org.vswitch1.Manager.AttachAdapter Default x "" "{}")
+[[ $out == *"Error:$E.AccessDenied:"*"only root"* ]] || vsi_fail "AttachAdapter by a member: $out"
+out=$(send_as "$ALICE" in-group $M org.vswitch1.Manager.Teardown)
+[[ $out == *"Error:$E.AccessDenied:"*"only root"* ]] || vsi_fail "Teardown by a member: $out"
+vsi_pass "OpenAdapter: NoSuchSwitch, InvalidArgument for an option it does not take; a member still may not AttachAdapter or Teardown"
 
 # --- a member's port: non-persistent, its owner, only its own ---------------
 hold alice-vm "$VSI_TMP/hold1.log"
@@ -106,6 +112,11 @@ vsi_link_exists "$tap" && vsi_fail "$tap still exists after alice detached it"
 vsi_assert_no_match "ListPorts after alice's detach" "\"$tap\"" "$(ports)"
 vsi_kill_pid "$HOLDER"
 vsi_pass "alice disconnects and detaches her own $tap"
+hold alice-mq "$VSI_TMP/hold-mq.log" --multi-queue
+vsi_assert_match "$HOLD_TAP with --multi-queue" "multi_queue" "$(ip -n "$NS_HOST" -d link show dev "$HOLD_TAP")"
+vsi_kill_pid "$HOLDER"
+for ((i = 0; i < 50; i++)); do vsi_link_exists "$HOLD_TAP" || break; sleep 0.05; done
+vsi_pass "vswitchctl qemu --multi-queue: $HOLD_TAP is multi_queue"
 
 # --- the port goes with the last descriptor, kill -9 of the daemon between ---
 hold alice-vm2 "$VSI_TMP/hold2.log"
