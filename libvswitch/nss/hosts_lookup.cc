@@ -99,9 +99,22 @@ bool line_has_name(const HostLine& line, std::string_view name) {
     return false;
 }
 
+bool line_mentions(std::string_view line, std::string_view name) {
+    std::string_view rest = line;
+    next_field(rest);  // the address
+    for (std::string_view f = next_field(rest); !f.empty(); f = next_field(rest)) {
+        if (f.front() == '#') return false;
+        if (equal_nocase(f, name)) return true;
+    }
+    return false;
+}
+
 NameMatch find_by_name(std::string_view text, std::string_view normalized_name, int family) {
     NameMatch match;
-    for_each_host_line(text, [&](const HostLine& line) {
+    auto mentions = [normalized_name](std::string_view line) {
+        return line_mentions(line, normalized_name);
+    };
+    for_each_host_line_if(text, mentions, [&](const HostLine& line) {
         if (!line_has_name(line, normalized_name)) return true;
         if (!match.found) {
             match.found = true;
@@ -119,7 +132,18 @@ NameMatch find_by_name(std::string_view text, std::string_view normalized_name, 
 
 bool find_by_address(std::string_view text, const HostAddress& address, HostLine& out) {
     bool found = false;
-    for_each_host_line(text, [&](const HostLine& line) {
+    // IPv4 has one text form (inet_pton takes no leading zeros): compare
+    // it. IPv6 has several: parse every line that may be one.
+    char want[INET6_ADDRSTRLEN] = "";
+    if (address.family == AF_INET && !inet_ntop(AF_INET, address.bytes.data(), want, sizeof want))
+        return false;
+    auto maybe = [&](std::string_view line) {
+        std::string_view rest = line;
+        std::string_view first = next_field(rest);
+        if (address.family == AF_INET) return first == std::string_view(want);
+        return first.find(':') != std::string_view::npos;
+    };
+    for_each_host_line_if(text, maybe, [&](const HostLine& line) {
         if (line.address.family != address.family ||
             std::memcmp(line.address.bytes.data(), address.bytes.data(), address.size()) != 0)
             return true;
