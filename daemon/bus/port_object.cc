@@ -10,6 +10,7 @@
 #include "daemon/bus/errors.h"
 #include "daemon/bus/guard.h"
 #include "daemon/bus/port_security.h"
+#include "daemon/bus/open_adapter.h"
 #include "daemon/manager.h"
 
 namespace vswitch::bus {
@@ -63,8 +64,11 @@ int get_property(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*
 int set_connected(sd_bus* bus, const char* path, const char* /*interface*/, const char* /*property*/,
                   sd_bus_message* value, void* userdata, sd_bus_error* error) {
     return guarded([&] {
-        if (auto s = require_root(value, "connect or disconnect ports"); !s) return reply_error(error, s.error());
         const ports::Port& port = port_of(userdata);
+        // Root, or the opener of an OpenAdapter port (issue 19).
+        if (auto s = require_root_or_opener(value, port.record, port.set->owner(), "connect or disconnect");
+            !s)
+            return reply_error(error, s.error());
         int connected = 0;
         int r = sd_bus_message_read(value, "b", &connected);
         if (r < 0) return r;

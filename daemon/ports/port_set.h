@@ -22,6 +22,7 @@
 
 #include "daemon/netlink/link.h"
 #include "daemon/netlink/route_socket.h"
+#include "libvswitch/base/fd.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/ports/limits.h"
 #include "libvswitch/ports/port_record.h"
@@ -96,6 +97,15 @@ public:
     void set_listener(Listener fn) { listener_ = std::move(fn); }
 
     Result<AttachResult> attach_adapter(const AdapterRequest& req);
+    // OpenAdapter (issue 19, open_adapter.cc): a new non-persistent TAP
+    // (record.opened, record.owner = opener), plugged, and the descriptor
+    // that keeps it; the port goes (PortEvent::vanished) when the caller's
+    // last copy closes. req.ifname, owner and group are ignored.
+    struct Opened {
+        const Port* port = nullptr;
+        Fd fd;
+    };
+    Result<Opened> open_adapter(const AdapterRequest& req, uint32_t opener);
     // Plugs an interface someone else made (libvirt's vnetN, a veth). mac is
     // the VM's address when known, else the interface's own. An adopted
     // member of this switch is named instead (VM, MAC) and becomes an

@@ -43,6 +43,7 @@ inline constexpr size_t kMaxDomainLabelLength = 63;
 inline constexpr std::string_view kDefaultSwitchName = "Default";
 inline constexpr std::string_view kDefaultBridge = "vswitch0";
 inline constexpr std::string_view kDefaultDomain = "vswitch.internal";
+inline constexpr std::string_view kDefaultAllowGroup = "vswitch";
 inline constexpr uint8_t kDefaultPrefixLength = 20;
 inline constexpr uint32_t kDefaultLeaseTimeSec = 86400;
 // MaxLeasesPerPort=: leases one bridge port's clients may hold (a VM with
@@ -115,6 +116,10 @@ struct SwitchConfig {
     // Defaults of the ports' guards (issue 17): DhcpGuard=, RouterGuard=,
     // MacSpoofing= (the daemon's own TAPs), IpSpoofing=, Isolated=.
     ports::SecurityDefaults port_security;
+    // AllowGroup= (issue 19): a group name or a numeric gid whose members may
+    // call OpenAdapter on this switch, and detach and reconnect the ports
+    // they opened; empty: root only. Resolved by the daemon at each call.
+    std::string allow_group{kDefaultAllowGroup};
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
 

@@ -24,6 +24,9 @@ struct Command {
     std::optional<std::string> ifname;
     std::optional<uint32_t> mtu;
     bool multi_queue = false;
+    // qemu VM [--switch S] [--mac M] [--multi-queue] -- QEMU ARGS... (issue 19):
+    // everything after "--", the program first.
+    std::vector<std::string> exec_args;
 };
 
 // args without argv[0]. EINVAL with a message fit for "vswitchctl: <message>".

@@ -57,6 +57,7 @@ Result<PortRecord> parse_line(std::string_view line) {
             if (flag == "created") p.created = true;
             else if (flag == "disconnected") p.connected = false;
             else if (flag == "multi_queue") p.multi_queue = true;
+            else if (flag == "opened") p.opened = true;
             else return make_error(EBADMSG, "unknown flag " + quoted(flag));
         }
     }
@@ -158,6 +159,7 @@ std::string format_line(const PortRecord& p) {
     if (p.created) add("created");
     if (!p.connected) add("disconnected");
     if (p.multi_queue) add("multi_queue");
+    if (p.opened) add("opened");
     if (flags.empty()) flags = "-";
     return p.ifname + '\t' + p.switch_name + '\t' + p.vm + '\t' + p.mac.to_string() + '\t' + flags + '\t' +
            id_field(p.owner) + '\t' + id_field(p.group) + '\t' + std::to_string(p.mtu) +

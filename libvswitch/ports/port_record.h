@@ -37,6 +37,11 @@ struct PortRecord {
     // Guards set for this port (issue 17); unset ones follow the switch.
     // A ninth field of the ports file line, absent in older files.
     SecurityOverrides security;
+    // OpenAdapter (issue 19): a TAP the daemon made without TUNSETPERSIST
+    // and handed over as a file descriptor; it goes when the caller's last
+    // descriptor closes, and is never made again. `owner` is the uid that
+    // opened it, who may detach and reconnect it.
+    bool opened = false;
 
     friend bool operator==(const PortRecord&, const PortRecord&) = default;
 };
