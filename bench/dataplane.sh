@@ -80,6 +80,7 @@ set_mode() {
     plain)
       [ -z "$VSI_DAEMON_PID" ] || vsi_stop_daemon TERM
       if [ "$(vsi_vswitch_table_count)" = 1 ]; then vsi_nft delete table inet vswitch; fi
+      vsi_nft delete table bridge vswitch 2>/dev/null || true  # the port guards (issue 17)
       vsi_assert_eq "tables in plain mode" 0 "$(vsi_table_count)"
       ;;
   esac

@@ -32,6 +32,8 @@ testing=(
   # unbound's libraries: dhcp_peers.sh unpacks unbound itself (dpkg-deb), never installs it
   libevent-2.1-7 libnghttp2-14 libprotobuf-c1 libpython3.11 libssl3
   dnsmasq-base python3-gi   # tests/integration/forwards.sh: dnsmasq in a guest, 1000 AddPortForward over Gio
+  # issue 19: gdbus (open_adapter.sh), qemu-bridge-helper (bridge_helper.sh, libvirt_session.sh)
+  libglib2.0-bin qemu-system-common
 )
 bench=(
   dnsmasq-base kea-dhcp4-server kea-admin dnsperf isc-dhcp-client

@@ -99,11 +99,18 @@ Status Manager::apply_firewall() {
         auto entries = sw->forward_entries();  // port forwards, resolved now
         rules.forwards.insert(rules.forwards.end(), entries.begin(), entries.end());
     }
+    rules.port_guards = port_guards();
+    applied_guards_.reset();  // known again once the transaction went through
     // Through the guard's socket, once it runs: it ignores its own changes.
-    if (fw_guard_) return fw_guard_->firewall().apply(rules);
-    auto fw = firewall::Firewall::create();
-    if (!fw) return fw.error();
-    return fw->apply(rules);
+    Status s;
+    if (fw_guard_) {
+        s = fw_guard_->firewall().apply(rules);
+    } else {
+        auto fw = firewall::Firewall::create();
+        s = fw ? fw->apply(rules) : Status(fw.error());
+    }
+    if (s) applied_guards_ = std::move(rules.port_guards);
+    return s;
 }
 
 Status Manager::start(sd_event* event) {
@@ -172,6 +179,9 @@ Status Manager::start_services() {
     // Every member of a bridge is a port, those put in by others too.
     for (const auto& sw : switches_) sw->watch_members();
     for (const auto& sw : switches_) sw->watch_nic();  // external switches' NICs
+    // restore() and the members found at start tell no listener: their
+    // guards (bridge vswitch) go in now.
+    if (auto s = apply_port_guards(); !s) log::warning(s.error().message + ", serving without the port guards");
     auto hosts = dns::HostsWriter::create(event_, options_.runtime_dir + "/hosts", [this] { return hosts_text(); });
     if (!hosts) return hosts.error();
     hosts_ = std::move(*hosts);
@@ -295,6 +305,7 @@ std::vector<Ipv4Prefix> Manager::subnets_besides(const Switch& self) const {
 }
 
 void Manager::on_lease_changed(Switch& sw, const dhcp::Lease& lease) {
+    on_lease_guards(sw, lease);  // manager_guards.cc
     if (bus_) bus_->on_lease_changed(sw, lease);
 }
 
@@ -348,6 +359,11 @@ Status Manager::remove_firewall() {
     if (!fw) return fw.error();
     Status first = fw->remove();
     if (!first) first = first.error().context("removing nftables table inet vswitch");
+    if (auto guards = nft::remove_port_guards_batch(fw->next_seq()); !guards) {
+        if (first) first = guards.error();
+    } else if (auto s = fw->send(*guards); !s && first) {
+        first = s.error().context("removing nftables table bridge vswitch");
+    }
     auto fixes = health::remove_foreign_fixes(*fw);
     if (!fixes) {
         if (!first) log::warning(fixes.error().message);

@@ -15,6 +15,7 @@
 #include <systemd/sd-event.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,10 @@ public:
     uint64_t firewall_repairs() const { return fw_guard_ ? fw_guard_->repairs() : 0; }
     std::string status_text() const;  // for sd_notify STATUS=
     const dns::HostsWriter* hosts_writer() const { return hosts_.get(); }
+    // The ports' guards (issue 17, manager_guards.cc): what bridge vswitch
+    // holds now, and replacing that table alone (a port's setting changed).
+    nft::PortGuards port_guards() const;
+    Status apply_port_guards() override;
 
 private:
     // SwitchHost
@@ -78,6 +83,8 @@ private:
     void on_renumbered(Switch& sw) override;
     void on_forward_inputs_changed(Switch& sw) override;
     void on_repaired(Switch& sw, bool bridge_recreated) override;
+    void on_port_guards_changed(Switch& sw) override;
+    void on_lease_guards(Switch& sw, const dhcp::Lease& lease);
 
     Status build_switches();
     void roll_back();
@@ -105,6 +112,8 @@ private:
     netlink::Subscription prefix_watch_;   // runtime subnet conflicts
     // Re-applies inet vswitch when others remove it; owns the nft socket.
     std::unique_ptr<health::FirewallGuard> fw_guard_;
+    // What bridge vswitch holds since the last replacement (manager_guards.cc).
+    std::optional<nft::PortGuards> applied_guards_;
     std::unique_ptr<health::Diagnostics> diagnostics_;  // uses fw_guard_'s socket: dies first
     std::unique_ptr<bus::Bus> bus_;  // its objects read the members above
     std::unique_ptr<dns::ResolvedClient> resolved_;  // borrows bus_'s connection: dies first

@@ -7,6 +7,7 @@
 #include "daemon/bus/bus.h"
 #include "daemon/bus/errors.h"
 #include "daemon/bus/guard.h"
+#include "daemon/bus/open_adapter.h"
 #include "libvswitch/ports/limits.h"
 #include "daemon/manager.h"
 
@@ -149,12 +150,18 @@ int method_attach_interface(sd_bus_message* m, void* userdata, sd_bus_error* err
 int method_detach_adapter(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     return guarded([&] {
         Bus& bus = bus_of(userdata);
-        if (auto s = require_root(m, "detach ports"); !s) return reply_error(error, s.error());
         const char* ifname = nullptr;
         int r = sd_bus_message_read(m, "s", &ifname);
         if (r < 0) return r;
         const ports::Port* port = bus.manager().ports().find(ifname);
-        if (!port) return reply_error(error, make_error(ENODEV, std::string("no port '") + ifname + "'"));
+        // Root, or the opener of an OpenAdapter port (issue 19); a non-root
+        // caller learns nothing of ports that are not its own.
+        if (!port) {
+            if (auto s = require_root(m, "detach ports"); !s) return reply_error(error, s.error());
+            return reply_error(error, make_error(ENODEV, std::string("no port '") + ifname + "'"));
+        }
+        if (auto s = require_root_or_opener(m, port->record, port->set->owner(), "detach"); !s)
+            return reply_error(error, s.error());
         std::string sw = port->record.switch_name, name = port->record.ifname;
         ports::PortSet& set = *port->set;
         // InterfacesRemoved lists the object's interfaces, so it goes out
@@ -212,6 +219,11 @@ const sd_bus_vtable kManagerVtable[] = {
                                  SD_BUS_PARAM(mac),
                              "o", SD_BUS_PARAM(port), method_attach_interface,
                              SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("OpenAdapter", "sssa{sv}",
+                             SD_BUS_PARAM(switch) SD_BUS_PARAM(vm) SD_BUS_PARAM(mac)
+                                 SD_BUS_PARAM(options),
+                             "hsso", SD_BUS_PARAM(tap) SD_BUS_PARAM(ifname) SD_BUS_PARAM(mac) SD_BUS_PARAM(port),
+                             method_open_adapter, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("DetachAdapter", "s", SD_BUS_PARAM(ifname), "", , method_detach_adapter,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Teardown", "", "", method_teardown, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -9,6 +9,8 @@
 #include "daemon/bus/bus.h"
 #include "daemon/bus/errors.h"
 #include "daemon/bus/guard.h"
+#include "daemon/bus/port_security.h"
+#include "daemon/bus/open_adapter.h"
 #include "daemon/manager.h"
 
 namespace vswitch::bus {
@@ -62,8 +64,11 @@ int get_property(sd_bus* /*bus*/, const char* /*path*/, const char* /*interface*
 int set_connected(sd_bus* bus, const char* path, const char* /*interface*/, const char* /*property*/,
                   sd_bus_message* value, void* userdata, sd_bus_error* error) {
     return guarded([&] {
-        if (auto s = require_root(value, "connect or disconnect ports"); !s) return reply_error(error, s.error());
         const ports::Port& port = port_of(userdata);
+        // Root, or the opener of an OpenAdapter port (issue 19).
+        if (auto s = require_root_or_opener(value, port.record, port.set->owner(), "connect or disconnect");
+            !s)
+            return reply_error(error, s.error());
         int connected = 0;
         int r = sd_bus_message_read(value, "b", &connected);
         if (r < 0) return r;
@@ -88,6 +93,17 @@ const sd_bus_vtable kPortVtable[] = {
     SD_BUS_PROPERTY("Hostname", "s", get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     // UNPRIVILEGED: the setter checks the caller itself, to name the error.
     SD_BUS_WRITABLE_PROPERTY("Connected", "b", get_property, set_connected, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    // The port guards (issue 17, port_security.cc); the setters check root.
+    SD_BUS_WRITABLE_PROPERTY("DhcpGuard", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("RouterGuard", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("MacSpoofing", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("IpSpoofing", "b", get_port_security, set_port_security, 0,
+                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_WRITABLE_PROPERTY("Isolated", "b", get_port_security, set_port_security, 0,
                              SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,
 };

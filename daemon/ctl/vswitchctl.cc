@@ -17,6 +17,8 @@
 
 #include "daemon/ctl/client.h"
 #include "daemon/ctl/forward.h"
+#include "daemon/ctl/port_settings.h"
+#include "daemon/ctl/qemu.h"
 #include "libvswitch/ctl/command_line.h"
 #include "libvswitch/ctl/json.h"
 #include "libvswitch/ctl/text.h"
@@ -270,5 +272,7 @@ int main(int argc, char** argv) {
     if (v == "reserve" || v == "unreserve") return cmd_reserve(c, *cmd);
     if (v == "forward") return cmd_forward(c, *cmd);
     if (v == "teardown") return cmd_teardown(c);
+    if (v == "set" || v == "show") return cmd_port_settings(c, *cmd);  // port_settings.cc
+    if (v == "qemu") return cmd_qemu(bus, *cmd);  // issue 19
     return cmd_port_change(c, *cmd);
 }

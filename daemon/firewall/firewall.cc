@@ -51,13 +51,15 @@ bool about_our_table(const nlmsghdr* nlh) {
     if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nfgenmsg)) return false;
     nfgenmsg g{};
     std::memcpy(&g, mnl_nlmsg_get_payload(nlh), sizeof g);
-    if (g.nfgen_family != NFPROTO_INET) return false;
+    // Ours: inet vswitch, and the port guards' bridge vswitch (port_guard.h).
+    if (g.nfgen_family != NFPROTO_INET && g.nfgen_family != NFPROTO_BRIDGE) return false;
+    const std::string_view name = g.nfgen_family == NFPROTO_INET ? nft::kTableName : nft::kGuardTableName;
     auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
     auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
     for (; mnl_attr_ok(attr, int(tail - reinterpret_cast<const char*>(attr)));
          attr = mnl_attr_next(attr)) {
         if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
-            return nft::kTableName == mnl_attr_get_str(attr);
+            return name == mnl_attr_get_str(attr);
         }
     }
     return false;
@@ -117,6 +119,12 @@ Result<Firewall> Firewall::create() {
     int one = 1;
     mnl_socket_setsockopt(socket.get(), NETLINK_CAP_ACK, &one, sizeof one);
     mnl_socket_setsockopt(socket.get(), NETLINK_EXT_ACK, &one, sizeof one);
+    // A whole batch goes in one sendmsg(): the send buffer must hold the
+    // largest (the port guards of many ports exceed the default 208 KiB).
+    // FORCE needs CAP_NET_ADMIN, which applying needs anyway.
+    int sndbuf = int(nft::kMaxBatchBytes + 4096);
+    if (setsockopt(mnl_socket_get_fd(socket.get()), SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
+        (void)setsockopt(mnl_socket_get_fd(socket.get()), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     uint32_t port_id = mnl_socket_get_portid(socket.get());
     // Seeded from the clock like nft does, so that replies meant for an
     // earlier process on a reused port id cannot match.

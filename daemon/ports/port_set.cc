@@ -72,6 +72,7 @@ Status PortSet::plug(const PortRecord& p, const netlink::LinkInfo& link, const n
     c.up = true;
     if (auto s = netlink::change_link(sock_, link, c); !s)
         return s.error().context("plugging " + quoted(p.ifname) + " into " + quoted(bridge.name));
+    if (auto s = apply_isolation(p, link, true); !s) return s.error();  // port_security.cc
     if (!p.connected) return apply_connected(p, link, false);
     return ok_status();
 }

@@ -22,9 +22,11 @@
 
 #include "daemon/netlink/link.h"
 #include "daemon/netlink/route_socket.h"
+#include "libvswitch/base/fd.h"
 #include "libvswitch/base/result.h"
 #include "libvswitch/ports/limits.h"
 #include "libvswitch/ports/port_record.h"
+#include "libvswitch/ports/security.h"
 
 namespace vswitch {
 class Switch;
@@ -95,6 +97,15 @@ public:
     void set_listener(Listener fn) { listener_ = std::move(fn); }
 
     Result<AttachResult> attach_adapter(const AdapterRequest& req);
+    // OpenAdapter (issue 19, open_adapter.cc): a new non-persistent TAP
+    // (record.opened, record.owner = opener), plugged, and the descriptor
+    // that keeps it; the port goes (PortEvent::vanished) when the caller's
+    // last copy closes. req.ifname, owner and group are ignored.
+    struct Opened {
+        const Port* port = nullptr;
+        Fd fd;
+    };
+    Result<Opened> open_adapter(const AdapterRequest& req, uint32_t opener);
     // Plugs an interface someone else made (libvirt's vnetN, a veth). mac is
     // the VM's address when known, else the interface's own. An adopted
     // member of this switch is named instead (VM, MAC) and becomes an
@@ -154,8 +165,26 @@ public:
 
     Result<netlink::LinkInfo> bridge_link();
 
+    // Port guards (issue 17, port_security.cc). The switch's defaults come
+    // from its config; security_of() is a port's effective settings.
+    void set_security_defaults(const SecurityDefaults& d) { security_defaults_ = d; }
+    using GuardsApplier = std::function<Status()>;
+    void set_guards_applier(GuardsApplier fn) { apply_guards_ = std::move(fn); }
+    PortSecurity security_of(const PortRecord& p) const;
+    // Sets (nullopt: unsets) one guard of a port: the bridge port flag for
+    // Isolated, the nft guards through the applier, then the ports file
+    // (fsync) before it returns, so what the bus acknowledges persists.
+    // EINVAL for a member found on the bridge (it is never written, so its
+    // settings would not survive a restart). Nothing is kept when a step
+    // fails. true: the effective value changed.
+    Result<bool> set_security(std::string_view ifname, SecurityKey key, std::optional<bool> value);
+
 private:
     Status detach_now(const PortRecord& p);
+    Status apply_isolation(const PortRecord& p, const netlink::LinkInfo& link, bool on_plug);
+    SecurityDefaults security_defaults_;
+    GuardsApplier apply_guards_;
+
     Status check_room() const;
     Result<Mac> pick_mac(std::string_view vm) const;
     Status plug(const PortRecord& p, const netlink::LinkInfo& link, const netlink::LinkInfo& bridge);

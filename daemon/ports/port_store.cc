@@ -140,11 +140,24 @@ Status PortStore::restore() {
     bool changed_any = false;
     size_t restored = 0;
     for (auto& p : *records) {
+        auto link = netlink::get_link(sock_, p.ifname);
+        // The file is written lazily, the alias with the plug: a kernel-picked
+        // name (vstapN) detached and given to another VM just before a
+        // kill -9 is in the file as the old port. The alias wins when it
+        // names another port (MAC or switch); else the file (whose VM name
+        // the alias may have left out).
+        if (link) {
+            if (auto a = parse_port_alias(link->alias); a && (a->mac != p.mac || a->switch_name != p.switch_name)) {
+                a->ifname = p.ifname;
+                p = std::move(*a);
+                changed_any = true;
+            }
+        }
         PortSet* set = set_of(p.switch_name);
         Status s;
         if (!set) {
             s = make_error(ENOENT, "no switch " + quoted(p.switch_name));
-        } else if (auto link = netlink::get_link(sock_, p.ifname); !link) {
+        } else if (!link) {
             s = link.error();
         } else if (s = set->restore(p, *link); s) {
             ++restored;

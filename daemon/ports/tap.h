@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "libvswitch/base/fd.h"
 #include "libvswitch/base/result.h"
 
 namespace vswitch::ports {
@@ -23,5 +24,14 @@ struct TapSpec {
 // request) and makes it persistent. Refuses (EEXIST) to take over an
 // interface that already exists. Returns the name the kernel gave it.
 Result<std::string> create_persistent_tap(const TapSpec& spec);
+
+// OpenAdapter (issue 19): the same TAP without TUNSETPERSIST, and the
+// descriptor that keeps it alive: the kernel deletes the TAP when the last
+// copy of `fd` closes (the caller's, once the daemon closed its own).
+struct OpenTap {
+    Fd fd;
+    std::string name;
+};
+Result<OpenTap> create_open_tap(const TapSpec& spec);
 
 }  // namespace vswitch::ports

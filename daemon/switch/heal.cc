@@ -70,7 +70,7 @@ Status Switch::start_healing() {
     // (VM, MAC, owner) and the name QEMU is told stay valid. Someone else's
     // interface (libvirt's vnetN, a veth) cannot be, and is forgotten.
     ports_.set_keep_vanished([this](const ports::PortRecord& p) {
-        if (!p.created || !heal_) return false;
+        if (!p.created || p.opened || !heal_) return false;  // an opened TAP went with its fd
         request_heal();
         return true;
     });
@@ -129,7 +129,7 @@ void Switch::heal() {
     }
     std::vector<health::ObservedPort> observed;
     for (const ports::Port* p : ports_.list()) {
-        health::ObservedPort o{p->record.ifname, false, p->record.created, 0};
+        health::ObservedPort o{p->record.ifname, false, p->record.created && !p->record.opened, 0};
         if (auto l = netlink::get_link(sock, o.ifname)) {
             o.exists = true;
             o.master = l->master;

@@ -21,10 +21,13 @@ Switch::Switch(Key, SwitchServices services, SwitchConfig config, Ipv4Prefix sub
       problems_(config_.name),
       ports_(this, config_.name, config_.bridge, *services_.sock, *services_.ports) {
     problems_.set_on_change([this](const health::Problem& p, bool cleared) { on_problem(p, cleared); });
+    ports_.set_security_defaults(config_.port_security);
+    ports_.set_guards_applier([this] { return services_.host->apply_port_guards(); });
     ports_.set_listener([this](ports::PortEvent ev, const ports::PortRecord& p) {
         on_port(ev, p);
         apply_reservations();  // a VM's reservation follows its port
         services_.host->on_forward_inputs_changed(*this);  // a forward follows its VM
+        services_.host->on_port_guards_changed(*this);
     });
     load_forwards();
 }

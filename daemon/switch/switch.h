@@ -100,6 +100,11 @@ public:
     // A lease or a port changed: a port forward's target may have moved
     // (forwards.cc; the Manager re-applies the table when one did).
     virtual void on_forward_inputs_changed(Switch& /*sw*/) {}
+    // A port came, went or changed: the port guards (bridge vswitch) are
+    // out of date (issue 17).
+    virtual void on_port_guards_changed(Switch& /*sw*/) {}
+    // Replaces bridge vswitch now (a port's setting changed over the bus).
+    virtual Status apply_port_guards() { return {}; }
 };
 
 // The shared services a switch uses, all owned by the Manager and

@@ -425,6 +425,10 @@ Status on_ipxe_boot_file(Draft& d, std::string_view value, size_t) {
     return set_boot_file(d.cfg.ipxe_boot_file, "IPXEBootFile", value);
 }
 
+Status on_allow_group(Draft& d, std::string_view value, size_t) {
+    return config_detail::parse_allow_group(value, d.cfg.allow_group);
+}
+
 struct KeySpec {
     std::string_view key;
     KeyHandler handler;
@@ -449,6 +453,7 @@ constexpr KeySpec kKeys[] = {
     {"BootServer", on_boot_server},
     {"BootFile", on_boot_file},
     {"IPXEBootFile", on_ipxe_boot_file},
+    {"AllowGroup", on_allow_group},
 };
 
 Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t line) {
@@ -458,6 +463,7 @@ Status handle_key(Draft& d, std::string_view key, std::string_view value, size_t
         return st;
     for (const auto& k : kKeys)
         if (k.key == key) return k.handler(d, value, line);
+    if (auto st = config_detail::parse_security_default(d.cfg.port_security, key, value)) return *st;
     std::string m = "unknown key " + quoted(key) + " in section [Switch]";
     for (const auto& k : kKeys)
         if (iequals(k.key, key))

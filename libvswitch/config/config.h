@@ -18,6 +18,7 @@
 #include "libvswitch/base/result.h"
 #include "libvswitch/dhcp/reservation.h"
 #include "libvswitch/forward/forward.h"
+#include "libvswitch/ports/security.h"
 
 namespace vswitch {
 
@@ -42,6 +43,7 @@ inline constexpr size_t kMaxDomainLabelLength = 63;
 inline constexpr std::string_view kDefaultSwitchName = "Default";
 inline constexpr std::string_view kDefaultBridge = "vswitch0";
 inline constexpr std::string_view kDefaultDomain = "vswitch.internal";
+inline constexpr std::string_view kDefaultAllowGroup = "vswitch";
 inline constexpr uint8_t kDefaultPrefixLength = 20;
 inline constexpr uint32_t kDefaultLeaseTimeSec = 86400;
 // MaxLeasesPerPort=: leases one bridge port's clients may hold (a VM with
@@ -111,6 +113,13 @@ struct SwitchConfig {
     // are checked against the subnet when the switch starts.
     std::vector<forward::Forward> forwards;
     std::string source;           // file the switch came from, for messages
+    // Defaults of the ports' guards (issue 17): DhcpGuard=, RouterGuard=,
+    // MacSpoofing= (the daemon's own TAPs), IpSpoofing=, Isolated=.
+    ports::SecurityDefaults port_security;
+    // AllowGroup= (issue 19): a group name or a numeric gid whose members may
+    // call OpenAdapter on this switch, and detach and reconnect the ports
+    // they opened; empty: root only. Resolved by the daemon at each call.
+    std::string allow_group{kDefaultAllowGroup};
 
     bool forwards_dns() const { return forward_dns.value_or(type == SwitchType::nat); }
 

@@ -64,6 +64,12 @@ struct ForwardDraft {
 Status parse_forward_key(ForwardDraft& d, std::string_view key, std::string_view value, size_t line);
 Result<std::vector<forward::Forward>> finish_forwards(const std::vector<ForwardDraft>& drafts,
                                                       std::string_view path);
+// A [Switch] key of the ports' guard defaults (config_security.cc):
+// nullopt when `key` is none of them.
+std::optional<Status> parse_security_default(ports::SecurityDefaults& d, std::string_view key,
+                                             std::string_view value);
+// AllowGroup=: a POSIX group name or a gid, or empty (config_allow_group.cc).
+Status parse_allow_group(std::string_view value, std::string& out);
 
 // The one parser behind parse_main_config (main_file) and parse_switch_file.
 Result<SwitchConfig> parse_switch(std::string_view text, std::string_view path, bool main_file,

@@ -19,6 +19,8 @@ constexpr Verb kVerbs[] = {
     {"stats", 0, 1},  {"help", 0, 0},       {"version", 0, 0},
     {"reserve", 3, 3}, {"unreserve", 2, 2}, {"reservations", 0, 1},
     {"forward", 1, 7},  // add|remove|list: daemon/ctl/forward.cc checks the rest
+    {"set", 2, 5},     {"show", 1, 1},  // port settings (issue 17)
+    {"qemu", 1, 1},
 };
 
 Error usage(const std::string& message) { return make_error(EINVAL, message); }
@@ -53,11 +55,17 @@ const char* usage_text() {
            "                           an interface, a MAC or an address; prints the forward's id\n"
            "  forward remove SWITCH ID remove a port forward\n"
            "  forward list [SWITCH]    port forwards: id, target, its address now, origin\n"
+           "  set IFNAME KEY=VALUE...  change a port's settings: DhcpGuard, RouterGuard,\n"
+           "                           MacSpoofing, IpSpoofing, Isolated (yes or no)\n"
+           "  show IFNAME              one port: its VM, MAC, address and every setting\n"
            "  teardown                 remove every switch, port and the firewall table\n"
+           "  qemu VM [OPTIONS] -- QEMU [ARGS]  open an adapter for VM (root or AllowGroup=)\n"
+           "                           and run QEMU on it (-netdev tap,fd=N); takes\n"
+           "                           --switch, --mac and --multi-queue\n"
            "\n"
            "Options:\n"
            "  --json                   machine-readable output for status, list, leases, stats,\n"
-           "                           reservations, attach, forward list\n"
+           "                           reservations, attach, forward list, show\n"
            "  -h, --help               this text\n"
            "  --version                the version\n"
            "\n"
@@ -99,6 +107,9 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
             }
         } else if (a.size() > 1 && a[0] == '-' && a != "--") {
             return usage("unknown option '" + a + "'");
+        } else if (a == "--" && !positional.empty() && positional[0] == "qemu") {
+            cmd.exec_args.assign(args.begin() + long(i) + 1, args.end());
+            break;
         } else if (a == "--") {
             positional.insert(positional.end(), args.begin() + long(i) + 1, args.end());
             break;
@@ -122,6 +133,12 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
                      " argument(s), got " + std::to_string(cmd.args.size()));
     bool attach_opts = cmd.mac.size() || cmd.owner || cmd.group || cmd.ifname || cmd.mtu ||
                        cmd.multi_queue || cmd.switch_name != "Default";
+    if (cmd.verb == "qemu") {
+        if (cmd.exec_args.empty()) return usage("'qemu' needs '-- QEMU [ARGS]' after the VM name");
+        if (cmd.owner || cmd.group || cmd.ifname || cmd.mtu)
+            return usage("'qemu' takes --switch, --mac and --multi-queue only");
+        return cmd;
+    }
     if (attach_opts && cmd.verb != "attach")
         return usage("--switch, --mac, --owner, --group, --name, --mtu and --multi-queue belong to 'attach'");
     return cmd;

@@ -13,7 +13,7 @@ namespace vswitch::ctl {
 
 struct Command {
     std::string verb;  // status list leases stats attach detach connect disconnect reserve unreserve
-                       // reservations teardown help version
+                       // reservations teardown help version set show
     std::vector<std::string> args;
     bool json = false;
     // attach
@@ -24,6 +24,9 @@ struct Command {
     std::optional<std::string> ifname;
     std::optional<uint32_t> mtu;
     bool multi_queue = false;
+    // qemu VM [--switch S] [--mac M] [--multi-queue] -- QEMU ARGS... (issue 19):
+    // everything after "--", the program first.
+    std::vector<std::string> exec_args;
 };
 
 // args without argv[0]. EINVAL with a message fit for "vswitchctl: <message>".

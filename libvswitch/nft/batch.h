@@ -21,7 +21,10 @@ namespace vswitch::nft {
 // Upper bound on the bytes of one batch. The kernel takes a whole batch in
 // one sendmsg(), so it must fit the socket's send buffer (208 KiB default);
 // a ruleset that would exceed this is refused with E2BIG when compiled.
-inline constexpr size_t kMaxBatchBytes = 192 * 1024;  // port forwards' maps (forwards.h)
+// 1 MiB: the port guards (port_guard.h) of kMaxPorts ports take ~600 KB,
+// port forwards' maps (forwards.h) up to ~190 KB; daemon/firewall raises
+// its socket's send buffer to match.
+inline constexpr size_t kMaxBatchBytes = 1024 * 1024;
 
 // The bytes of a finished transaction, plus what each message does so that a
 // kernel error (reported by sequence number) can name its object.

@@ -504,6 +504,9 @@ Result<Batch> compile(const Ruleset& ruleset, uint32_t first_seq) {
                                      {kNatBridges.name, kNatBridges.id});
         if (!st) return st.error();
     }
+    if (ruleset.port_guards) {
+        if (auto st = add_port_guards(b, *ruleset.port_guards); !st) return st.error();
+    }
     auto batch = std::move(b).finish();
     if (!batch) return batch.error().context("compiling nftables ruleset");
     return batch;

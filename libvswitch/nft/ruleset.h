@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,7 @@
 #include "libvswitch/config/config.h"
 #include "libvswitch/nft/batch.h"
 #include "libvswitch/nft/forwards.h"
+#include "libvswitch/nft/port_guard.h"
 
 namespace vswitch::nft {
 
@@ -57,6 +59,9 @@ struct Ruleset {
     // Port forwards (forwards.h): with none, the table has none of their
     // maps, chains or rules.
     std::vector<ForwardEntry> forwards;
+    // The ports' guards (port_guard.h): `bridge vswitch`, replaced in the
+    // same transaction. nullopt leaves that table alone.
+    std::optional<PortGuards> port_guards;
 };
 
 // Builds the transaction that makes the kernel's `inet vswitch` equal to

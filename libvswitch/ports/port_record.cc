@@ -39,7 +39,9 @@ std::string id_field(const std::optional<uint32_t>& id) {
 
 Result<PortRecord> parse_line(std::string_view line) {
     auto f = split(line, '\t');
-    if (f.size() != 8) return make_error(EBADMSG, "expected 8 fields, got " + std::to_string(f.size()));
+    // A ninth field (port settings, issue 17) is optional: older files lack it.
+    if (f.size() != 8 && f.size() != 9)
+        return make_error(EBADMSG, "expected 8 or 9 fields, got " + std::to_string(f.size()));
     PortRecord p;
     if (auto s = validate_ifname(f[0]); !s) return s.error();
     p.ifname = f[0];
@@ -55,6 +57,7 @@ Result<PortRecord> parse_line(std::string_view line) {
             if (flag == "created") p.created = true;
             else if (flag == "disconnected") p.connected = false;
             else if (flag == "multi_queue") p.multi_queue = true;
+            else if (flag == "opened") p.opened = true;
             else return make_error(EBADMSG, "unknown flag " + quoted(flag));
         }
     }
@@ -67,6 +70,11 @@ Result<PortRecord> parse_line(std::string_view line) {
     auto mtu = parse_u32(f[7]);
     if (!mtu || (*mtu != 0 && !validate_mtu(*mtu))) return make_error(EBADMSG, "bad MTU " + quoted(f[7]));
     p.mtu = *mtu;
+    if (f.size() == 9) {
+        auto o = parse_overrides(f[8]);
+        if (!o) return o.error();
+        p.security = *o;
+    }
     return p;
 }
 
@@ -151,9 +159,11 @@ std::string format_line(const PortRecord& p) {
     if (p.created) add("created");
     if (!p.connected) add("disconnected");
     if (p.multi_queue) add("multi_queue");
+    if (p.opened) add("opened");
     if (flags.empty()) flags = "-";
     return p.ifname + '\t' + p.switch_name + '\t' + p.vm + '\t' + p.mac.to_string() + '\t' + flags + '\t' +
-           id_field(p.owner) + '\t' + id_field(p.group) + '\t' + std::to_string(p.mtu);
+           id_field(p.owner) + '\t' + id_field(p.group) + '\t' + std::to_string(p.mtu) +
+           (p.security.empty() ? std::string() : '\t' + format_overrides(p.security));
 }
 
 }  // namespace

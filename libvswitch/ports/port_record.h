@@ -12,6 +12,7 @@
 
 #include "libvswitch/base/net.h"
 #include "libvswitch/base/result.h"
+#include "libvswitch/ports/security.h"
 
 namespace vswitch::ports {
 
@@ -33,6 +34,14 @@ struct PortRecord {
     // the kernel is the truth for it, so it is in neither the ports file
     // nor an interface alias (members.h).
     bool adopted = false;
+    // Guards set for this port (issue 17); unset ones follow the switch.
+    // A ninth field of the ports file line, absent in older files.
+    SecurityOverrides security;
+    // OpenAdapter (issue 19): a TAP the daemon made without TUNSETPERSIST
+    // and handed over as a file descriptor; it goes when the caller's last
+    // descriptor closes, and is never made again. `owner` is the uid that
+    // opened it, who may detach and reconnect it.
+    bool opened = false;
 
     friend bool operator==(const PortRecord&, const PortRecord&) = default;
 };

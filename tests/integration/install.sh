@@ -65,6 +65,9 @@ for h in network.d/vswitch qemu.d/vswitch; do
   [ -e "$src/contrib/libvirt/$h" ] && hooks+=("$sysconfdir/libvirt/hooks/$h")
 done
 expected+=("${hooks[@]}")
+# issue 19: the NSS module, where glibc looks (the libdir; Debian multiarch).
+libdir=$(under_prefix "$(option libdir)")
+expected+=("$libdir/libnss_vswitch.so.2" "$mandir/man8/nss-vswitch.8" "$datadir/vswitch/qemu/bridge.conf")
 
 installed=$(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
 echo "installed into DESTDIR:"
@@ -83,6 +86,13 @@ version=$(meson introspect --projectinfo "$build" | python3 -c 'import json,sys;
 [ "$("$dest$sbindir/vswitchd" --version)" = "vswitchd $version" ] || fail "installed vswitchd --version"
 "$dest$bindir/vswitchctl" --help | grep -q '^Usage: vswitchctl' || fail "installed vswitchctl --help"
 pass "installed binaries run (vswitchd $version)"
+nss_exports=$(nm -D --defined-only "$dest$libdir/libnss_vswitch.so.2" | awk '$2 == "T" {print $3}' | sort | tr '\n' ' ')
+[ "$nss_exports" = "_nss_vswitch_gethostbyaddr2_r _nss_vswitch_gethostbyaddr_r _nss_vswitch_gethostbyname2_r _nss_vswitch_gethostbyname3_r _nss_vswitch_gethostbyname4_r _nss_vswitch_gethostbyname_r " ] ||
+  fail "libnss_vswitch.so.2 exports '$nss_exports', not glibc's six hosts entry points"
+# Loaded into every process that resolves a name: libc only, no libstdc++.
+nss_needed=$(readelf -d "$dest$libdir/libnss_vswitch.so.2" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+[ "$nss_needed" = "libc.so.6 " ] || fail "libnss_vswitch.so.2 needs '$nss_needed', not libc.so.6 alone"
+pass "libnss_vswitch.so.2 exports the six hosts entry points and needs libc alone"
 
 unit=$dest$unitdir/vswitchd.service
 grep -qx "ExecStart=$sbindir/vswitchd" "$unit" || fail "ExecStart= is not $sbindir/vswitchd: $(grep ExecStart= "$unit")"

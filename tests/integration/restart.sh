@@ -31,7 +31,8 @@ for ((i = 1; i <= RESTARTS; i++)); do
   vsi_bridge_exists || vsi_fail "restart $i: vswitch0 gone after SIGTERM"
   vsi_assert_eq "restart $i: table inet vswitch after SIGTERM" 1 "$(vsi_vswitch_table_count)"
   vsi_start_daemon
-  vsi_assert_eq "restart $i: tables in the ruleset" 1 "$(vsi_table_count)"
+  # inet vswitch, and bridge vswitch with vm0's port guards (issue 17).
+  vsi_assert_eq "restart $i: tables in the ruleset" 2 "$(vsi_table_count)"
   vsi_assert_eq "restart $i: table inet vswitch copies" 1 "$(vsi_vswitch_table_count)"
   vsi_assert_eq "restart $i: subnet" "$subnet" "$(vsi_subnet)"
   vsi_assert_eq "restart $i: vswitch0 ifindex (adopted, not recreated)" "$ifindex" "$(vsi_ifindex vswitch0)"
@@ -67,7 +68,7 @@ vsi_pass "kill -9 between a detach and its deletion: the marked TAP is deleted a
 vsi_stop_daemon KILL
 VSI_LOG_LEVEL=err vsi_start_daemon
 vsi_assert_eq "after kill -9: subnet" "$subnet" "$(vsi_subnet)"
-vsi_assert_eq "after kill -9: tables in the ruleset" 1 "$(vsi_table_count)"
+vsi_assert_eq "after kill -9: tables in the ruleset (inet and bridge vswitch)" 2 "$(vsi_table_count)"
 vsi_assert_eq "after kill -9: table inet vswitch" "$table" "$(vsi_table_normalised)"
 vsi_assert_eq "after kill -9: vswitch0 ifindex" "$ifindex" "$(vsi_ifindex vswitch0)"
 errors=$(sed -n '/^=== start '"$VSI_DAEMON_STARTS"':/,$p' "$VSI_TMP/daemon.err" | grep -v '^=== start' || true)
