@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "libvswitch/forward/forward.h"
 #include "libvswitch/nft/ruleset.h"
 
 using namespace vswitch;
@@ -68,10 +69,17 @@ TEST(NftForwards, TheLargestTableFits) {
     EXPECT_LE(ok->bytes().size(), kMaxBatchBytes);
     r.forwards.push_back({IPPROTO_TCP, std::nullopt, 1, Ipv4(172, 27, 160, 9), 1, {}});
     EXPECT_EQ(compile(r, 1).error().code, E2BIG);
-    // AllowFrom on every one: past the batch, refused whole as well.
+    // The most AllowFrom prefixes on every one: past the batch, refused
+    // whole as well.
     r.forwards.pop_back();
-    for (auto& e : r.forwards) e.allow_from = {Ipv4Prefix(Ipv4(198, 51, 100, 0), 24)};
-    EXPECT_EQ(compile(r, 1).error().code, E2BIG);
+    for (auto& e : r.forwards) {
+        e.allow_from.clear();
+        for (size_t i = 0; i < forward::kMaxAllowFrom; i++)
+            e.allow_from.push_back(Ipv4Prefix(Ipv4(198, 51, 100, uint8_t(i * 8)), 29));
+    }
+    auto big = compile(r, 1);
+    ASSERT_FALSE(big.ok());
+    EXPECT_EQ(big.error().code, E2BIG);
 }
 
 TEST(NftForwards, BadEntriesAreRefusedWhole) {
