@@ -71,7 +71,9 @@ vsi_track_pid "$holder"
 user_env=(env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME="$H" XDG_RUNTIME_DIR="$H/run"
   XDG_CONFIG_HOME="$H/config" XDG_CACHE_HOME="$H/cache")
 as_user() { nsenter -t "$holder" -m -n setpriv --reuid="$USER_UID" --regid="$USER_UID" --clear-groups "${user_env[@]}" "$@"; }
-virsh_() { as_user virsh -q -c qemu:///session "$@"; }
+# LIBVIRT_AUTOSTART=0: virsh never spawns a session libvirtd of its own, so
+# the one it reaches is the one started below (and tracked by PID).
+virsh_() { as_user env LIBVIRT_AUTOSTART=0 virsh -q -c qemu:///session "$@"; }
 
 # nsenter itself in the background (it execs setpriv, env, libvirtd): $! is
 # libvirtd's PID.
@@ -86,6 +88,7 @@ for ((i = 0; i < LIBVIRTD_READY_TIMEOUT_S * 10; i++)); do
   sleep 0.1
 done
 virsh_ uri | grep -qx 'qemu:///session' || vsi_fail "virsh does not reach qemu:///session: $(tail -n 20 "$mnt/libvirtd.log")"
+kill -0 "$lvpid" 2>/dev/null || vsi_fail "libvirtd exited: $(tail -n 20 "$mnt/libvirtd.log")"
 vsi_assert_eq "libvirtd's uid" "$USER_UID" "$(ps -o uid= -p "$lvpid" | tr -d ' ')"
 vsi_pass "$(as_user libvirtd --version) in session mode as uid $USER_UID ($(($(vsi_now_ms) - t0)) ms)"
 
