@@ -13,6 +13,7 @@
 #include <cstdio>
 
 #include "daemon/log.h"
+#include "daemon/switch/runtime_records.h"
 #include "daemon/switch/switch.h"
 #include "libvswitch/base/fd.h"
 #include "libvswitch/base/text.h"
@@ -42,31 +43,8 @@ std::string Switch::forwards_path() const {
 
 void Switch::load_forwards() {
     const std::string path = forwards_path();
-    runtime_forwards_.clear();
-    auto loaded = forward::load_forward_file(path);
-    if (!loaded) {
-        if (loaded.error().code == ENOENT) return;
-        std::string aside = path + ".corrupt";
-        std::string moved =
-            std::rename(path.c_str(), aside.c_str()) == 0 ? "; moved to '" + aside + "'" : "";
-        problems_.raise(
-            std::string(kForwardsCorrupt), loaded.error().message + moved,
-            "fix the file and move it back, then restart vswitchd, or add the forwards again");
-        return;
-    }
-    std::vector<forward::Forward> all = config_.forwards;
-    for (auto& f : *loaded) {
-        all.push_back(f);
-        if (auto st = forward::check_forwards(all); !st) {
-            // A configured one took the port since: the file's goes.
-            log::warning("switch '" + config_.name + "': forwards file '" + path +
-                             "': " + st.error().message + ", ignoring its entry",
-                         {{"VSWITCH_SWITCH", config_.name}});
-            all.pop_back();
-            continue;
-        }
-        runtime_forwards_.push_back(std::move(f));
-    }
+    runtime_forwards_ = load_runtime_records(config_.name, path, forward::load_forward_file(path), config_.forwards, &forward::check_forwards, problems_,
+                              {"forwards file", kForwardsCorrupt, "fix the file and move it back, then restart vswitchd, or add the forwards again"});
 }
 
 forward::Tables Switch::forward_tables() const {

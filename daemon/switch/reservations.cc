@@ -11,6 +11,7 @@
 
 #include "daemon/dhcp/dhcp_server.h"
 #include "daemon/log.h"
+#include "daemon/switch/runtime_records.h"
 #include "daemon/switch/switch.h"
 
 namespace vswitch {
@@ -31,33 +32,8 @@ std::string Switch::reservations_path() const {
 
 void Switch::load_reservations() {
     const std::string path = reservations_path();
-    auto loaded = dhcp::load_reservation_file(path);
-    runtime_reservations_.clear();  // the file is the truth (heal.cc starts DHCP again)
-    if (!loaded) {
-        if (loaded.error().code == ENOENT) return;
-        // Keep the evidence and say so where an admin looks; serving goes
-        // on with the configured reservations.
-        std::string aside = path + ".corrupt";
-        std::string moved =
-            std::rename(path.c_str(), aside.c_str()) == 0 ? "; moved to '" + aside + "'" : "";
-        problems_.raise(
-            std::string(kReservationsCorrupt), loaded.error().message + moved,
-            "fix the file and move it back, then restart vswitchd, or add the reservations again");
-        return;
-    }
-    std::vector<dhcp::Reservation> all = config_.reservations;
-    for (auto& r : *loaded) {
-        all.push_back(r);
-        if (auto st = dhcp::check_reservations(all); !st) {
-            // A configured one now says the same: the file's goes.
-            log::warning("switch '" + config_.name + "': reservations file '" + path +
-                             "': " + st.error().message + ", ignoring its entry",
-                         {{"VSWITCH_SWITCH", config_.name}});
-            all.pop_back();
-            continue;
-        }
-        runtime_reservations_.push_back(std::move(r));
-    }
+    runtime_reservations_ = load_runtime_records(config_.name, path, dhcp::load_reservation_file(path), config_.reservations, &dhcp::check_reservations, problems_,
+                              {"reservations file", kReservationsCorrupt, "fix the file and move it back, then restart vswitchd, or add the reservations again"});
 }
 
 std::vector<Switch::ReservationRow> Switch::reservations() const {

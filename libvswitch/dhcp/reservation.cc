@@ -4,6 +4,7 @@
 #include <map>
 
 #include "libvswitch/base/file.h"
+#include "libvswitch/base/records_file.h"
 #include "libvswitch/base/text.h"
 #include "libvswitch/ports/port_record.h"
 
@@ -11,8 +12,7 @@ namespace vswitch::dhcp {
 
 namespace {
 
-constexpr std::string_view kMagic = "vswitch-reservations";
-constexpr std::string_view kVersion = "1";
+constexpr RecordsFormat kFormat{"vswitch-reservations", "1", "reservations", kMaxReservationFileSize};
 
 std::string describe(const Reservation& r) {
     return (r.kind == Reservation::Kind::mac ? "MAC " : "VM ") + quoted(r.key);
@@ -129,10 +129,7 @@ Status check_reservations(std::span<const Reservation> all) {
 }
 
 std::string format_reservation_file(std::span<const Reservation> reservations) {
-    std::string out(kMagic);
-    out += ' ';
-    out += kVersion;
-    out += '\n';
+    std::string out = records_header(kFormat);
     for (const auto& r : reservations) {
         if (r.kind == Reservation::Kind::mac)
             out += "mac " + r.key + ' ' + std::to_string(r.host_offset) + '\n';
@@ -143,38 +140,17 @@ std::string format_reservation_file(std::span<const Reservation> reservations) {
 }
 
 Result<std::vector<Reservation>> parse_reservation_file(std::string_view text) {
-    if (text.size() > kMaxReservationFileSize)
-        return make_error(E2BIG,
-                          "larger than " + std::to_string(kMaxReservationFileSize) + " bytes");
     std::vector<Reservation> out;
-    size_t line_no = 0;
-    for (size_t pos = 0; pos < text.size();) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        ++line_no;
-        auto at = [&](int code, std::string_view why) {
-            return make_error(code, "line " + std::to_string(line_no) + ": " + std::string(why));
-        };
-        if (line_no == 1) {
-            std::string_view header = line.substr(0, line.find(' '));
-            if (header != kMagic)
-                return at(EBADMSG, "not a reservations file (no 'vswitch-reservations' header)");
-            if (line != std::string(kMagic) + " " + std::string(kVersion))
-                return at(ENOTSUP, "unsupported version " + quoted(line.substr(header.size())));
-            continue;
-        }
-        if (line.empty()) continue;
+    auto st = walk_records(text, kFormat, [&](std::string_view line) -> Status {
         auto r = parse_line(line);
-        if (!r) return at(r.error().code, r.error().message);
+        if (!r) return r.error();
         if (out.size() >= kMaxReservations)
-            return at(E2BIG, "more than " + std::to_string(kMaxReservations) + " reservations");
+            return make_error(E2BIG, "more than " + std::to_string(kMaxReservations) + " reservations");
         out.push_back(std::move(*r));
-        if (auto st = check_reservations(out); !st) return at(EBADMSG, st.error().message);
-    }
-    if (line_no == 0)
-        return make_error(EBADMSG, "line 1: empty file (no 'vswitch-reservations' header)");
+        if (auto c = check_reservations(out); !c) return make_error(EBADMSG, c.error().message);
+        return {};
+    });
+    if (!st) return st.error();
     return out;
 }
 

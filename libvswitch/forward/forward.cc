@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "libvswitch/base/file.h"
+#include "libvswitch/base/records_file.h"
 #include "libvswitch/base/text.h"
 #include "libvswitch/ports/port_record.h"
 
@@ -11,8 +12,7 @@ namespace vswitch::forward {
 
 namespace {
 
-constexpr std::string_view kMagic = "vswitch-forwards";
-constexpr std::string_view kVersion = "1";
+constexpr RecordsFormat kFormat{"vswitch-forwards", "1", "forwards", kMaxForwardFileSize};
 
 Result<uint32_t> parse_number(std::string_view s) {
     uint32_t v = 0;
@@ -304,10 +304,7 @@ std::optional<Ipv4> resolve(const Forward& f, const Tables& t) {
 }
 
 std::string format_forward_file(std::span<const Forward> forwards) {
-    std::string out(kMagic);
-    out += ' ';
-    out += kVersion;
-    out += '\n';
+    std::string out = records_header(kFormat);
     for (const auto& f : forwards) {
         out += to_string(f.protocol);
         out += ' ';
@@ -372,38 +369,17 @@ Result<Forward> parse_line(std::string_view line) {
 }  // namespace
 
 Result<std::vector<Forward>> parse_forward_file(std::string_view text) {
-    if (text.size() > kMaxForwardFileSize)
-        return make_error(E2BIG, "larger than " + std::to_string(kMaxForwardFileSize) + " bytes");
     std::vector<Forward> out;
-    size_t line_no = 0;
-    for (size_t pos = 0; pos < text.size();) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        ++line_no;
-        auto at = [&](int code, std::string_view why) {
-            return make_error(code, "line " + std::to_string(line_no) + ": " + std::string(why));
-        };
-        if (line_no == 1) {
-            std::string_view header = line.substr(0, line.find(' '));
-            if (header != kMagic)
-                return at(EBADMSG, "not a forwards file (no 'vswitch-forwards' header)");
-            if (line != std::string(kMagic) + " " + std::string(kVersion))
-                return at(ENOTSUP, "unsupported version " + quoted(line.substr(header.size())));
-            continue;
-        }
-        if (line.empty()) continue;
-        auto f = parse_line(line);
-        if (!f) return at(f.error().code, f.error().message);
+    auto st = walk_records(text, kFormat, [&](std::string_view line) -> Status {
+        auto r = parse_line(line);
+        if (!r) return r.error();
         if (out.size() >= kMaxForwards)
-            return at(E2BIG, "more than " + std::to_string(kMaxForwards) + " forwards");
-        out.push_back(std::move(*f));
-        if (auto st = check_forwards(out); !st)
-            return at(st.error().code == E2BIG ? E2BIG : EBADMSG, st.error().message);
-    }
-    if (line_no == 0)
-        return make_error(EBADMSG, "line 1: empty file (no 'vswitch-forwards' header)");
+            return make_error(E2BIG, "more than " + std::to_string(kMaxForwards) + " forwards");
+        out.push_back(std::move(*r));
+        if (auto c = check_forwards(out); !c) return make_error(c.error().code == E2BIG ? E2BIG : EBADMSG, c.error().message);
+        return {};
+    });
+    if (!st) return st.error();
     return out;
 }
 
