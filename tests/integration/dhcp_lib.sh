@@ -7,7 +7,8 @@
 # own that configures eth0 and appends what it was given to a file:
 #   <reason> ip=<a> mask=<m> router=<r> dns=<d> domain=<n>
 
-VSD_IP=$(command -v ip)
+# The ip binary the hook scripts call (VSD_IP is the address a client got).
+VSD_IP_BIN=$(command -v ip)
 
 # vsd_isolated NS CMD...: runs CMD in NS with the private mounts above.
 vsd_isolated() {
@@ -35,9 +36,9 @@ vsd_hook() {
 case "\$1" in
   bound|renew)
     echo "\$1 ip=\$ip mask=\$subnet router=\$router dns=\$dns domain=\$domain" >>"$out"
-    $VSD_IP -4 addr flush dev "\$interface"
-    $VSD_IP addr add "\$ip/\$mask" dev "\$interface" ;;
-  deconfig) $VSD_IP -4 addr flush dev "\$interface"; echo deconfig >>"$out" ;;
+    $VSD_IP_BIN -4 addr flush dev "\$interface"
+    $VSD_IP_BIN addr add "\$ip/\$mask" dev "\$interface" ;;
+  deconfig) $VSD_IP_BIN -4 addr flush dev "\$interface"; echo deconfig >>"$out" ;;
   *) echo "\$1" >>"$out" ;;
 esac
 exit 0
@@ -49,8 +50,8 @@ case "\$reason" in
   BOUND|RENEW|REBIND|REBOOT)
     echo "\$reason ip=\$new_ip_address mask=\$new_subnet_mask router=\$new_routers dns=\$new_domain_name_servers domain=\$new_domain_name" >>"$out"
     if [ "$kind" = dhclient ]; then
-      $VSD_IP -4 addr flush dev "\$interface"
-      $VSD_IP addr add "\$new_ip_address/\$new_subnet_mask" dev "\$interface"
+      $VSD_IP_BIN -4 addr flush dev "\$interface"
+      $VSD_IP_BIN addr add "\$new_ip_address/\$new_subnet_mask" dev "\$interface"
     fi ;;
   *) echo "\$reason" >>"$out" ;;
 esac

@@ -72,9 +72,9 @@ cat >"$hook" <<HOOK
 #!/bin/sh
 case "\$reason" in
   BOUND|RENEW|REBIND|REBOOT)
-    $VSD_IP addr replace "\$new_ip_address/\$new_subnet_mask" dev "\$interface" \
+    $VSD_IP_BIN addr replace "\$new_ip_address/\$new_subnet_mask" dev "\$interface" \
       valid_lft "\$new_dhcp_lease_time" preferred_lft "\$new_dhcp_lease_time"
-    $VSD_IP route replace default via "\$new_routers" dev "\$interface" metric 100 proto dhcp
+    $VSD_IP_BIN route replace default via "\$new_routers" dev "\$interface" metric 100 proto dhcp
     echo "\$reason ip=\$new_ip_address router=\$new_routers" >>"$VSI_TMP/dhclient.out" ;;
 esac
 exit 0

@@ -60,12 +60,7 @@ route_via_gateway() { # NS: once udhcpc's hook set the address (it writes "bound
   for ((i = 0; i < 50; i++)); do [ -n "$(vsd_vm_addr "$1")" ] && break; sleep 0.05; done
   ip -n "$1" route replace default via "$(vsi_subnet_host "$(vsi_subnet)" 1)"
 }
-# dhcp_lib's hooks call $VSD_IP as the ip binary, which vsd_udhcpc then
-# sets to the bound address: put the binary back before each client.
-udhcpc() { # NS NAME
-  VSD_IP=$(command -v ip)
-  vsd_udhcpc "$@"
-}
+udhcpc() { vsd_udhcpc "$@"; } # NS NAME
 web_dhcp() { # NAME: a lease for the web VM and its default route
   udhcpc "$NS_VM" "$1"
   web=$VSD_IP

@@ -174,7 +174,6 @@ mac_try ok yes
 vsi_pass "MacSpoofing=no: B with another MAC loses the gateway; MacSpoofing=yes: it keeps it"
 
 # --- IpSpoofing -----------------------------------------------------------------
-VSD_IP=$(command -v ip) # dhcp_lib's hooks call $VSD_IP, which vsd_udhcpc set to B's address
 vsd_udhcpc "$NS_C" c
 c_addr=$VSD_IP
 wait_addr "$NS_C" "$c_addr"

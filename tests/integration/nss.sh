@@ -39,7 +39,6 @@ vsd_udhcpc "$NS_VM" web-dhcp
 web_ip=$VSD_IP
 NS_VM2=vsi-nss-$$-vm2
 vsd_vm "$NS_VM2" vm-db
-VSD_IP=$(command -v ip)  # dhcp_lib.sh's hooks run $VSD_IP, which vsd_udhcpc set to the lease
 vsd_udhcpc "$NS_VM2" db-dhcp -x hostname:db
 db_ip=$VSD_IP
 for ((i = 0; i < 30; i++)); do
