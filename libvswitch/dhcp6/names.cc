@@ -25,7 +25,7 @@ Result<WireName> parse_wire_name(std::span<const uint8_t> bytes, bool allow_part
             return make_error(EBADMSG, "domain name cut short");
         }
         uint8_t len = bytes[pos];
-        if (len & 0xc0) return make_error(EBADMSG, "compressed domain name (RFC 8415 §10 forbids it)");
+        if ((len & 0xc0) == 0xc0) return make_error(EBADMSG, "compressed domain name (RFC 8415 §10 forbids it)");
         if (len > kMaxLabelLength) return make_error(EBADMSG, "label longer than 63 bytes");
         wire_length += size_t{len} + 1;
         if (wire_length > kMaxNameLength) return make_error(EBADMSG, "domain name longer than 255 bytes");
