@@ -187,7 +187,7 @@ std::optional<Fqdn> Server::fqdn_answer(const Message& req, std::string* hostnam
 }
 
 Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now, Source source, bool commit,
-                        const std::string& hostname) {
+                        const std::string& hostname, size_t& echo_budget) {
     Ia out;
     out.iaid = ia.iaid;
     std::string key = binding_key(req.client_id->bytes, ia.iaid);
@@ -219,8 +219,10 @@ Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now,
     // lifetimes, so the client drops it at once.
     if (commit) {
         for (const auto& held : ia.addresses)
-            if (held.address != *address && out.addresses.size() <= kMaxIaAddresses)
+            if (held.address != *address && out.addresses.size() < kMaxIaAddresses && echo_budget > 0) {
                 out.addresses.push_back(IaAddress{held.address, 0, 0, std::nullopt});
+                --echo_budget;
+            }
     }
     return out;
 }
@@ -228,7 +230,11 @@ Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now,
 void Server::answer_ias(const Message& req, Message& reply, Clock::time_point now, Source source, bool commit) {
     std::string hostname;
     reply.fqdn = fqdn_answer(req, &hostname);
-    for (const auto& ia : req.ia_na) reply.ia_na.push_back(answer_ia_na(req, ia, now, source, commit, hostname));
+    // The echoed addresses are bounded so that a reply stays within what
+    // a parser (ours: kMaxOptions) takes, however many the client listed.
+    size_t echo_budget = kMaxOptions / 2;
+    for (const auto& ia : req.ia_na)
+        reply.ia_na.push_back(answer_ia_na(req, ia, now, source, commit, hostname, echo_budget));
     // RFC 8415 §18.3.9/§18.3.10: what is not given is refused in the IA.
     for (const auto& ta : req.ia_ta) {
         Ia out;

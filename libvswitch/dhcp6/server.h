@@ -131,7 +131,7 @@ private:
     // Rebind, Solicit with Rapid Commit).
     void answer_ias(const Message& req, Message& reply, Clock::time_point now, Source source, bool commit);
     Ia answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now, Source source, bool commit,
-                    const std::string& hostname);
+                    const std::string& hostname, size_t& echo_budget);
     // The Client FQDN answer (RFC 4704 §6) and the host name to record.
     std::optional<Fqdn> fqdn_answer(const Message& req, std::string* hostname) const;
 
