@@ -29,9 +29,14 @@ Server make_server(Clock::time_point now) {
     if (!s) std::abort();
     Server server = std::move(s).value();
     // The captured dhclient's DUID, and a binding on yesterday's prefix.
-    (void)server.restore(Lease{{0, 1, 0, 1, 0x32, 0xa9, 0xd2, 0xb2, 0x52, 0x54, 0, 0x12, 0x34, 0x56}, 0x123456,
-                               *Address::parse("fd12:3456:789a:1::abcd"), "vm", now + std::chrono::seconds(60)});
-    (void)server.restore(Lease{{0, 3, 0, 1, 0x52, 0x54, 0, 0, 0, 2}, 1, *Address::parse("fd00:1::2"), "", now});
+    (void)server.restore(
+        Lease{{0, 1, 0, 1, 0x32, 0xa9, 0xd2, 0xb2, 0x52, 0x54, 0, 0x12, 0x34, 0x56},
+              0x123456,
+              *Address::parse("fd12:3456:789a:1::abcd"),
+              "vm",
+              now + std::chrono::seconds(60)});
+    (void)server.restore(
+        Lease{{0, 3, 0, 1, 0x52, 0x54, 0, 0, 0, 2}, 1, *Address::parse("fd00:1::2"), "", now});
     return server;
 }
 

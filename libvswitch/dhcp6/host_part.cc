@@ -6,7 +6,9 @@ namespace vswitch::dhcp6 {
 
 namespace {
 
-constexpr uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+constexpr uint64_t rotl(uint64_t x, int b) {
+    return (x << b) | (x >> (64 - b));
+}
 
 uint64_t load_le64(const uint8_t* p) {
     uint64_t v = 0;
@@ -57,7 +59,8 @@ uint64_t siphash24(const HashKey& key, std::span<const uint8_t> data) {
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
-uint64_t candidate_host_part(const HashKey& key, std::span<const uint8_t> duid, uint32_t iaid, unsigned probe) {
+uint64_t candidate_host_part(const HashKey& key, std::span<const uint8_t> duid, uint32_t iaid,
+                             unsigned probe) {
     // DUID, IAID, probe: the DUID's length is fixed by the caller's bytes,
     // and the two fixed-size fields after it keep inputs unambiguous.
     std::vector<uint8_t> in(duid.begin(), duid.end());

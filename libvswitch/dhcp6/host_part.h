@@ -18,7 +18,8 @@ uint64_t siphash24(const HashKey& key, std::span<const uint8_t> data);
 
 // The candidate host part for probe `probe`; usable_host_part() says
 // whether the server may hand it out.
-uint64_t candidate_host_part(const HashKey& key, std::span<const uint8_t> duid, uint32_t iaid, unsigned probe);
+uint64_t candidate_host_part(const HashKey& key, std::span<const uint8_t> duid, uint32_t iaid,
+                             unsigned probe);
 
 // Never given: 0 (the Subnet-Router anycast, RFC 4291 §2.6.1), 1 (the
 // gateway), the RFC 2526 subnet anycast identifiers (the top 128 of

@@ -24,11 +24,13 @@ Status LeaseTable::upsert(Lease lease) {
     std::string key = binding_key(lease.duid, lease.iaid);
     auto holder = by_address_.find(lease.address);
     if (holder != by_address_.end() && holder->second != key)
-        return make_error(EEXIST, "address " + lease.address.to_string() + " is bound to another client");
+        return make_error(EEXIST,
+                          "address " + lease.address.to_string() + " is bound to another client");
     auto it = by_key_.find(key);
     if (it == by_key_.end()) {
         if (by_key_.size() >= kMaxLeases)
-            return make_error(E2BIG, "lease table full (" + std::to_string(kMaxLeases) + " bindings)");
+            return make_error(E2BIG,
+                              "lease table full (" + std::to_string(kMaxLeases) + " bindings)");
     } else {
         by_address_.erase(it->second.address);
         by_expiry_.erase({it->second.expiry, it->second.address});

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <map>
 #include <optional>
-#include <span>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -58,7 +58,9 @@ public:
 private:
     struct KeyHash {
         using is_transparent = void;
-        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+        size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
     };
     std::unordered_map<std::string, Lease, KeyHash, std::equal_to<>> by_key_;
     std::map<Address, std::string> by_address_;

@@ -17,7 +17,7 @@ constexpr std::string_view kVersion = "1";
 // As the DHCPv4 file: later than 2^33 s (year 2242) is corrupt, and stays
 // inside system_clock's range.
 constexpr uint64_t kMaxExpirySeconds = uint64_t{1} << 33;
-// Hex of a DUID: 3 characters a byte but the last.
+// The file holds at most kMaxLeases lines of at most kMaxLeaseFileLine bytes.
 constexpr size_t kMaxLeaseFileSize = 64u << 20;
 
 std::vector<std::string_view> split_words(std::string_view line) {
@@ -68,18 +68,22 @@ bool parse_number(std::string_view s, T& out, int base) {
     return ec == std::errc() && end == s.data() + s.size();
 }
 
-std::string quoted(std::string_view s) { return "'" + std::string(s.substr(0, 64)) + "'"; }
+std::string quoted(std::string_view s) {
+    return "'" + std::string(s.substr(0, 64)) + "'";
+}
 
 }  // namespace
 
 std::string format_lease_line(const Lease& l) {
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(l.expiry.time_since_epoch()).count();
+    auto secs =
+        std::chrono::duration_cast<std::chrono::seconds>(l.expiry.time_since_epoch()).count();
     char iaid[9];
     static constexpr char kDigits[] = "0123456789abcdef";
     for (int i = 0; i < 8; ++i) iaid[i] = kDigits[(l.iaid >> (28 - 4 * i)) & 15];
     iaid[8] = 0;
     return "lease6 " + l.address.to_string() + ' ' + to_hex(l.duid) + ' ' + iaid + ' ' +
-           std::to_string(secs < 0 ? 0 : secs) + ' ' + (l.hostname.empty() ? std::string("-") : l.hostname);
+           std::to_string(secs < 0 ? 0 : secs) + ' ' +
+           (l.hostname.empty() ? std::string("-") : l.hostname);
 }
 
 Result<Lease> parse_lease_line(std::string_view line) {
@@ -90,7 +94,8 @@ Result<Lease> parse_lease_line(std::string_view line) {
     auto address = Address::parse(w[1]);
     if (!address) return make_error(EBADMSG, "bad address " + quoted(w[1]));
     if (address->is_zero() || address->is_multicast() || address->is_link_local())
-        return make_error(EBADMSG, "address " + quoted(w[1]) + " is no unicast address a server gives");
+        return make_error(EBADMSG,
+                          "address " + quoted(w[1]) + " is no unicast address a server gives");
     l.address = *address;
     auto duid = from_hex(w[2]);
     if (!duid) return make_error(EBADMSG, "bad DUID " + quoted(w[2]));
@@ -134,14 +139,17 @@ Result<LeaseFileContent> parse_lease_file(std::string_view text) {
         ++line_no;
         if (!header) {
             auto w = split_words(line);
-            if (w.size() != 2 || w[0] != kMagic) return make_error(EBADMSG, "not a vswitch DHCPv6 lease file");
-            if (w[1] != kVersion) return make_error(ENOTSUP, "lease file version " + quoted(w[1]) + " not supported");
+            if (w.size() != 2 || w[0] != kMagic)
+                return make_error(EBADMSG, "not a vswitch DHCPv6 lease file");
+            if (w[1] != kVersion)
+                return make_error(ENOTSUP, "lease file version " + quoted(w[1]) + " not supported");
             header = true;
             continue;
         }
         if (split_words(line).empty()) continue;
         auto bad = [&](const std::string& why) {
-            if (content.bad_lines++ == 0) content.first_error = "line " + std::to_string(line_no) + ": " + why;
+            if (content.bad_lines++ == 0)
+                content.first_error = "line " + std::to_string(line_no) + ": " + why;
         };
         if (line.size() > kMaxLeaseFileLine) {
             bad("line longer than " + std::to_string(kMaxLeaseFileLine) + " bytes");

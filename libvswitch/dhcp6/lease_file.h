@@ -2,7 +2,8 @@
 // line, so they survive restarts.
 //
 //   vswitch-leases6 1
-//   lease6 fd12:3456:789a:1:8d3e:1f2a:9b4c:17 00:01:00:01:32:a9:d2:b2:52:54:00:12:34:56 00123456 1800003600 web1
+//   lease6 fd12:3456:789a:1:8d3e:1f2a:9b4c:17 00:01:00:01:32:a9:d2:b2:52:54:00:12:34:56 00123456
+//   1800003600 web1
 //
 // Fields: address, DUID (hex, ':'-separated), IAID (8 hex digits), expiry
 // (Unix seconds), host name ("-" when none). Written whole

@@ -9,55 +9,92 @@ namespace vswitch::dhcp6 {
 
 std::string_view to_string(MessageType t) {
     switch (t) {
-        case MessageType::solicit: return "SOLICIT";
-        case MessageType::advertise: return "ADVERTISE";
-        case MessageType::request: return "REQUEST";
-        case MessageType::confirm: return "CONFIRM";
-        case MessageType::renew: return "RENEW";
-        case MessageType::rebind: return "REBIND";
-        case MessageType::reply: return "REPLY";
-        case MessageType::release: return "RELEASE";
-        case MessageType::decline: return "DECLINE";
-        case MessageType::reconfigure: return "RECONFIGURE";
-        case MessageType::information_request: return "INFORMATION-REQUEST";
-        case MessageType::relay_forw: return "RELAY-FORW";
-        case MessageType::relay_repl: return "RELAY-REPL";
+        case MessageType::solicit:
+            return "SOLICIT";
+        case MessageType::advertise:
+            return "ADVERTISE";
+        case MessageType::request:
+            return "REQUEST";
+        case MessageType::confirm:
+            return "CONFIRM";
+        case MessageType::renew:
+            return "RENEW";
+        case MessageType::rebind:
+            return "REBIND";
+        case MessageType::reply:
+            return "REPLY";
+        case MessageType::release:
+            return "RELEASE";
+        case MessageType::decline:
+            return "DECLINE";
+        case MessageType::reconfigure:
+            return "RECONFIGURE";
+        case MessageType::information_request:
+            return "INFORMATION-REQUEST";
+        case MessageType::relay_forw:
+            return "RELAY-FORW";
+        case MessageType::relay_repl:
+            return "RELAY-REPL";
     }
     return "UNKNOWN";
 }
 
 std::string_view to_string(StatusCode c) {
     switch (c) {
-        case StatusCode::success: return "Success";
-        case StatusCode::unspec_fail: return "UnspecFail";
-        case StatusCode::no_addrs_avail: return "NoAddrsAvail";
-        case StatusCode::no_binding: return "NoBinding";
-        case StatusCode::not_on_link: return "NotOnLink";
-        case StatusCode::use_multicast: return "UseMulticast";
-        case StatusCode::no_prefix_avail: return "NoPrefixAvail";
+        case StatusCode::success:
+            return "Success";
+        case StatusCode::unspec_fail:
+            return "UnspecFail";
+        case StatusCode::no_addrs_avail:
+            return "NoAddrsAvail";
+        case StatusCode::no_binding:
+            return "NoBinding";
+        case StatusCode::not_on_link:
+            return "NotOnLink";
+        case StatusCode::use_multicast:
+            return "UseMulticast";
+        case StatusCode::no_prefix_avail:
+            return "NoPrefixAvail";
     }
     return "unknown";
 }
 
 std::string_view to_string(DropReason r) {
     switch (r) {
-        case DropReason::truncated: return "truncated";
-        case DropReason::oversized: return "oversized";
-        case DropReason::too_many_options: return "too-many-options";
-        case DropReason::bad_option: return "bad-option";
-        case DropReason::duplicate_option: return "duplicate-option";
-        case DropReason::bad_duid: return "bad-duid";
-        case DropReason::relay: return "relay";
-        case DropReason::reconfigure: return "reconfigure";
-        case DropReason::unknown_type: return "unknown-type";
-        case DropReason::server_message: return "server-message";
-        case DropReason::no_client_id: return "no-client-id";
-        case DropReason::unexpected_server_id: return "unexpected-server-id";
-        case DropReason::no_server_id: return "no-server-id";
-        case DropReason::other_server: return "other-server";
-        case DropReason::unexpected_ia: return "unexpected-ia";
-        case DropReason::nothing_to_confirm: return "nothing-to-confirm";
-        case DropReason::count: break;
+        case DropReason::truncated:
+            return "truncated";
+        case DropReason::oversized:
+            return "oversized";
+        case DropReason::too_many_options:
+            return "too-many-options";
+        case DropReason::bad_option:
+            return "bad-option";
+        case DropReason::duplicate_option:
+            return "duplicate-option";
+        case DropReason::bad_duid:
+            return "bad-duid";
+        case DropReason::relay:
+            return "relay";
+        case DropReason::reconfigure:
+            return "reconfigure";
+        case DropReason::unknown_type:
+            return "unknown-type";
+        case DropReason::server_message:
+            return "server-message";
+        case DropReason::no_client_id:
+            return "no-client-id";
+        case DropReason::unexpected_server_id:
+            return "unexpected-server-id";
+        case DropReason::no_server_id:
+            return "no-server-id";
+        case DropReason::other_server:
+            return "other-server";
+        case DropReason::unexpected_ia:
+            return "unexpected-ia";
+        case DropReason::nothing_to_confirm:
+            return "nothing-to-confirm";
+        case DropReason::count:
+            break;
     }
     return "unknown";
 }
@@ -79,8 +116,10 @@ Result<Duid> Duid::parse(std::span<const uint8_t> bytes) {
         case uuid:
             if (bytes.size() != 18) return make_error(EBADMSG, "DUID-UUID not 18 bytes");
             break;
-        case 0: return make_error(EBADMSG, "DUID of type 0");
-        default: break;  // later RFCs' types: opaque
+        case 0:
+            return make_error(EBADMSG, "DUID of type 0");
+        default:
+            break;  // later RFCs' types: opaque
     }
     return d;
 }
@@ -118,21 +157,27 @@ public:
         while (!r.empty()) {
             auto code = r.read_u16();
             auto len = r.read_u16();
-            if (!code || !len) return fail(DropReason::truncated, "option header cut short in " + std::string(where));
+            if (!code || !len)
+                return fail(DropReason::truncated,
+                            "option header cut short in " + std::string(where));
             auto value = r.read_bytes(*len);
             if (!value)
-                return fail(DropReason::truncated,
-                            "option " + std::to_string(*code) + " runs past the end of " + std::string(where));
+                return fail(DropReason::truncated, "option " + std::to_string(*code) +
+                                                       " runs past the end of " +
+                                                       std::string(where));
             if (++options_ > kMaxOptions)
-                return fail(DropReason::too_many_options, "more than " + std::to_string(kMaxOptions) + " options");
+                return fail(DropReason::too_many_options,
+                            "more than " + std::to_string(kMaxOptions) + " options");
             out.push_back({*code, *value});
         }
         return out;
     }
 
     Result<StatusOption> status(std::span<const uint8_t> v) {
-        if (v.size() < 2) return fail(DropReason::bad_option, "Status Code option shorter than 2 bytes");
-        if (v.size() - 2 > kMaxStatusMessage) return fail(DropReason::bad_option, "Status Code message over 255 bytes");
+        if (v.size() < 2)
+            return fail(DropReason::bad_option, "Status Code option shorter than 2 bytes");
+        if (v.size() - 2 > kMaxStatusMessage)
+            return fail(DropReason::bad_option, "Status Code message over 255 bytes");
         StatusOption s{StatusCode(uint16_t(v[0] << 8 | v[1])), std::string(v.begin() + 2, v.end())};
         return s;
     }
@@ -143,7 +188,8 @@ public:
         if (!opts) return opts.error();
         for (const auto& o : *opts) {
             if (o.code == uint16_t(OptionCode::status_code)) {
-                if (ia.status) return fail(DropReason::duplicate_option, "two Status Codes in one IA");
+                if (ia.status)
+                    return fail(DropReason::duplicate_option, "two Status Codes in one IA");
                 auto s = status(o.value);
                 if (!s) return s.error();
                 ia.status = std::move(*s);
@@ -154,7 +200,8 @@ public:
                 if (!a) return a.error();
                 ia.addresses.push_back(std::move(*a));
             } else if (prefixes && o.code == uint16_t(OptionCode::iaprefix)) {
-                if (o.value.size() < 25) return fail(DropReason::bad_option, "IAPREFIX shorter than 25 bytes");
+                if (o.value.size() < 25)
+                    return fail(DropReason::bad_option, "IAPREFIX shorter than 25 bytes");
             }
         }
         return ia;
@@ -174,7 +221,8 @@ public:
         if (!opts) return opts.error();
         for (const auto& o : *opts) {
             if (o.code != uint16_t(OptionCode::status_code)) continue;
-            if (a.status) return fail(DropReason::duplicate_option, "two Status Codes in one IAADDR");
+            if (a.status)
+                return fail(DropReason::duplicate_option, "two Status Codes in one IAADDR");
             auto s = status(o.value);
             if (!s) return s.error();
             a.status = std::move(*s);
@@ -203,7 +251,8 @@ public:
             if (reason_) *reason_ = DropReason::bad_option;
             return name.error().context("Client FQDN");
         }
-        if (name->size != rest.size()) return fail(DropReason::bad_option, "bytes after the name in Client FQDN");
+        if (name->size != rest.size())
+            return fail(DropReason::bad_option, "bytes after the name in Client FQDN");
         f.name = std::move(name->name);
         f.fully_qualified = name->fully_qualified;
         return f;
@@ -225,10 +274,12 @@ bool set_once(std::optional<T>& field, T value) {
 
 Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reason) {
     Parser p(reason);
-    if (bytes.size() < kHeaderSize) return p.fail(DropReason::truncated, "message shorter than 4 bytes");
+    if (bytes.size() < kHeaderSize)
+        return p.fail(DropReason::truncated, "message shorter than 4 bytes");
     if (bytes.size() > kMaxMessageSize) {
         if (reason) *reason = DropReason::oversized;
-        return make_error(E2BIG, "message longer than " + std::to_string(kMaxMessageSize) + " bytes");
+        return make_error(E2BIG,
+                          "message longer than " + std::to_string(kMaxMessageSize) + " bytes");
     }
     uint8_t type = bytes[0];
     if (type == uint8_t(MessageType::relay_forw) || type == uint8_t(MessageType::relay_repl)) {
@@ -248,7 +299,8 @@ Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reaso
     auto opts = p.split(bytes.subspan(kHeaderSize), "the message");
     if (!opts) return opts.error();
     auto dup = [&](uint16_t code) {
-        return p.fail(DropReason::duplicate_option, "option " + std::to_string(code) + " given twice");
+        return p.fail(DropReason::duplicate_option,
+                      "option " + std::to_string(code) + " given twice");
     };
     auto bad_len = [&](std::string_view what) {
         return p.fail(DropReason::bad_option, "bad length of " + std::string(what));
@@ -274,7 +326,8 @@ Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reaso
                 size_t fixed = na ? 12 : 4;
                 if (v.size() < fixed) return bad_len(na ? "IA_NA" : "IA_TA");
                 auto& list = na ? m.ia_na : m.ia_ta;
-                if (list.size() == kMaxIas) return p.fail(DropReason::too_many_options, "more than 16 IAs");
+                if (list.size() == kMaxIas)
+                    return p.fail(DropReason::too_many_options, "more than 16 IAs");
                 ByteReader r(v);
                 Ia ia;
                 ia.iaid = *r.read_u32();
@@ -289,7 +342,8 @@ Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reaso
             }
             case OptionCode::ia_pd: {
                 if (v.size() < 12) return bad_len("IA_PD");
-                if (m.ia_pd.size() == kMaxIas) return p.fail(DropReason::too_many_options, "more than 16 IA_PDs");
+                if (m.ia_pd.size() == kMaxIas)
+                    return p.fail(DropReason::too_many_options, "more than 16 IA_PDs");
                 ByteReader r(v);
                 Ia ia;
                 ia.iaid = *r.read_u32();
@@ -297,14 +351,17 @@ Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reaso
                 ia.t2 = *r.read_u32();
                 auto parsed = p.ia_options(std::move(ia), r.read_rest(), true);
                 if (!parsed) return parsed.error();
-                m.ia_pd.push_back(IaPd{parsed->iaid, parsed->t1, parsed->t2, std::move(parsed->status)});
+                m.ia_pd.push_back(
+                    IaPd{parsed->iaid, parsed->t1, parsed->t2, std::move(parsed->status)});
                 break;
             }
             case OptionCode::oro: {
                 if (v.size() % 2) return bad_len("ORO");
                 if (!m.oro.empty()) return dup(o.code);
-                if (v.size() / 2 > kMaxOroEntries) return p.fail(DropReason::too_many_options, "ORO over 64 entries");
-                for (size_t i = 0; i < v.size(); i += 2) m.oro.push_back(uint16_t(v[i] << 8 | v[i + 1]));
+                if (v.size() / 2 > kMaxOroEntries)
+                    return p.fail(DropReason::too_many_options, "ORO over 64 entries");
+                for (size_t i = 0; i < v.size(); i += 2)
+                    m.oro.push_back(uint16_t(v[i] << 8 | v[i + 1]));
                 break;
             }
             case OptionCode::preference:
@@ -349,7 +406,8 @@ Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reaso
                         if (reason) *reason = DropReason::bad_option;
                         return name.error().context("Domain Search List");
                     }
-                    if (name->name.empty()) return p.fail(DropReason::bad_option, "root name in Domain Search List");
+                    if (name->name.empty())
+                        return p.fail(DropReason::bad_option, "root name in Domain Search List");
                     m.domains.push_back(std::move(name->name));
                     v = v.subspan(name->size);
                 }
@@ -357,8 +415,9 @@ Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reaso
             }
             case OptionCode::information_refresh_time:
                 if (v.size() != 4) return bad_len("Information Refresh Time");
-                if (!set_once(m.information_refresh_time,
-                              uint32_t(v[0]) << 24 | uint32_t(v[1]) << 16 | uint32_t(v[2]) << 8 | v[3]))
+                if (!set_once(m.information_refresh_time, uint32_t(v[0]) << 24 |
+                                                              uint32_t(v[1]) << 16 |
+                                                              uint32_t(v[2]) << 8 | v[3]))
                     return dup(o.code);
                 break;
             case OptionCode::client_fqdn: {
@@ -367,7 +426,8 @@ Result<Message> Message::parse(std::span<const uint8_t> bytes, DropReason* reaso
                 if (!set_once(m.fqdn, std::move(*f))) return dup(o.code);
                 break;
             }
-            default: break;  // not read by the server: skipped, its bounds checked
+            default:
+                break;  // not read by the server: skipped, its bounds checked
         }
     }
     return m;
@@ -432,7 +492,8 @@ std::vector<uint8_t> Message::build() const {
     }
     for (const auto& ia : ia_na) put_ia(w, OptionCode::ia_na, ia);
     for (const auto& ia : ia_ta) put_ia(w, OptionCode::ia_ta, ia);
-    for (const auto& pd : ia_pd) put_ia(w, OptionCode::ia_pd, Ia{pd.iaid, pd.t1, pd.t2, {}, pd.status});
+    for (const auto& pd : ia_pd)
+        put_ia(w, OptionCode::ia_pd, Ia{pd.iaid, pd.t1, pd.t2, {}, pd.status});
     if (!oro.empty()) {
         OptionWriter o(w, OptionCode::oro);
         for (uint16_t c : oro) w.put_u16(c);

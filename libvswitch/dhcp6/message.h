@@ -51,12 +51,12 @@ enum class OptionCode : uint16_t {
     elapsed_time = 8,
     status_code = 13,
     rapid_commit = 14,
-    dns_servers = 23,   // RFC 3646
-    domain_list = 24,   // RFC 3646
+    dns_servers = 23,  // RFC 3646
+    domain_list = 24,  // RFC 3646
     ia_pd = 25,
     iaprefix = 26,
     information_refresh_time = 32,
-    client_fqdn = 39,   // RFC 4704
+    client_fqdn = 39,  // RFC 4704
 };
 
 // RFC 8415 §21.13.
@@ -74,22 +74,22 @@ std::string_view to_string(StatusCode c);
 // Why a message was dropped; the server counts drops by this. The first
 // group is found by Message::parse, the rest by the server (RFC 8415 §16).
 enum class DropReason : uint8_t {
-    truncated,           // shorter than the header, or an option past the end
-    oversized,           // longer than kMaxMessageSize
-    too_many_options,    // more than kMaxOptions, kMaxIas, ... in one message
-    bad_option,          // a malformed option the server reads
-    duplicate_option,    // a once-only option given twice
-    bad_duid,            // a Client/Server ID that is no DUID
-    relay,               // Relay-forw / Relay-repl: no guest is a relay
-    reconfigure,         // Reconfigure: server to client only
-    unknown_type,        // no RFC 8415 message type
-    server_message,      // Advertise/Reply sent to a server
-    no_client_id,        // a client message without Client ID
+    truncated,             // shorter than the header, or an option past the end
+    oversized,             // longer than kMaxMessageSize
+    too_many_options,      // more than kMaxOptions, kMaxIas, ... in one message
+    bad_option,            // a malformed option the server reads
+    duplicate_option,      // a once-only option given twice
+    bad_duid,              // a Client/Server ID that is no DUID
+    relay,                 // Relay-forw / Relay-repl: no guest is a relay
+    reconfigure,           // Reconfigure: server to client only
+    unknown_type,          // no RFC 8415 message type
+    server_message,        // Advertise/Reply sent to a server
+    no_client_id,          // a client message without Client ID
     unexpected_server_id,  // Solicit/Confirm/Rebind carrying a Server ID
-    no_server_id,        // Request/Renew/Release/Decline without one
-    other_server,        // Server ID is not ours: meant for another server
-    unexpected_ia,       // Information-request carrying an IA
-    nothing_to_confirm,  // Confirm without any address
+    no_server_id,          // Request/Renew/Release/Decline without one
+    other_server,          // Server ID is not ours: meant for another server
+    unexpected_ia,         // Information-request carrying an IA
+    nothing_to_confirm,    // Confirm without any address
     count,
 };
 std::string_view to_string(DropReason r);

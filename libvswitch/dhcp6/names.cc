@@ -6,7 +6,9 @@ namespace vswitch::dhcp6 {
 
 namespace {
 
-bool label_char_ok(uint8_t c) { return c > 0x20 && c < 0x7f && c != '.'; }
+bool label_char_ok(uint8_t c) {
+    return c > 0x20 && c < 0x7f && c != '.';
+}
 
 }  // namespace
 
@@ -25,10 +27,12 @@ Result<WireName> parse_wire_name(std::span<const uint8_t> bytes, bool allow_part
             return make_error(EBADMSG, "domain name cut short");
         }
         uint8_t len = bytes[pos];
-        if ((len & 0xc0) == 0xc0) return make_error(EBADMSG, "compressed domain name (RFC 8415 §10 forbids it)");
+        if ((len & 0xc0) == 0xc0)
+            return make_error(EBADMSG, "compressed domain name (RFC 8415 §10 forbids it)");
         if (len > kMaxLabelLength) return make_error(EBADMSG, "label longer than 63 bytes");
         wire_length += size_t{len} + 1;
-        if (wire_length > kMaxNameLength) return make_error(EBADMSG, "domain name longer than 255 bytes");
+        if (wire_length > kMaxNameLength)
+            return make_error(EBADMSG, "domain name longer than 255 bytes");
         ++pos;
         if (len == 0) break;
         if (bytes.size() - pos < len) return make_error(EBADMSG, "label runs past the option");
@@ -49,7 +53,8 @@ Status append_wire_name(std::vector<uint8_t>& out, std::string_view name, bool p
     size_t start = 0;
     while (!name.empty() && start <= name.size()) {
         size_t dot = name.find('.', start);
-        std::string_view label = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        std::string_view label = name.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
         if (label.empty()) return make_error(EINVAL, "empty label in '" + std::string(name) + "'");
         if (label.size() > kMaxLabelLength)
             return make_error(EINVAL, "label longer than 63 bytes in '" + std::string(name) + "'");
@@ -59,7 +64,8 @@ Status append_wire_name(std::vector<uint8_t>& out, std::string_view name, bool p
         start = dot + 1;
     }
     if (!partial) wire.push_back(0);
-    if (wire.size() > kMaxNameLength) return make_error(EINVAL, "name longer than 255 bytes: '" + std::string(name) + "'");
+    if (wire.size() > kMaxNameLength)
+        return make_error(EINVAL, "name longer than 255 bytes: '" + std::string(name) + "'");
     out.insert(out.end(), wire.begin(), wire.end());
     return ok_status();
 }

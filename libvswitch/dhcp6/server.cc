@@ -8,20 +8,28 @@ namespace vswitch::dhcp6 {
 
 std::string_view to_string(DecisionKind k) {
     switch (k) {
-        case DecisionKind::ignore: return "ignore";
-        case DecisionKind::advertise: return "advertise";
-        case DecisionKind::reply: return "reply";
+        case DecisionKind::ignore:
+            return "ignore";
+        case DecisionKind::advertise:
+            return "advertise";
+        case DecisionKind::reply:
+            return "reply";
     }
     return "unknown";
 }
 
 std::string_view to_string(LeaseEvent e) {
     switch (e) {
-        case LeaseEvent::added: return "added";
-        case LeaseEvent::renewed: return "renewed";
-        case LeaseEvent::released: return "released";
-        case LeaseEvent::declined: return "declined";
-        case LeaseEvent::expired: return "expired";
+        case LeaseEvent::added:
+            return "added";
+        case LeaseEvent::renewed:
+            return "renewed";
+        case LeaseEvent::released:
+            return "released";
+        case LeaseEvent::declined:
+            return "declined";
+        case LeaseEvent::expired:
+            return "expired";
     }
     return "unknown";
 }
@@ -42,13 +50,16 @@ uint32_t seconds32(std::chrono::seconds s) {
 
 Result<Server> Server::create(ServerConfig c) {
     if (c.prefix.lower() != 0)
-        return make_error(EINVAL, "prefix " + c.prefix.to_string() + " has host bits set (a /64 is expected)");
+        return make_error(
+            EINVAL, "prefix " + c.prefix.to_string() + " has host bits set (a /64 is expected)");
     if (c.prefix.is_multicast() || c.prefix.is_link_local() || c.prefix.is_zero())
         return make_error(EINVAL, "prefix " + c.prefix.to_string() + " is no unicast /64");
     if (auto d = Duid::parse(c.server_duid.bytes); !d) return d.error().context("server DUID");
-    if (c.dns_servers.size() > kMaxDnsServers) return make_error(EINVAL, "more than 16 DNS servers");
+    if (c.dns_servers.size() > kMaxDnsServers)
+        return make_error(EINVAL, "more than 16 DNS servers");
     for (const auto& a : c.dns_servers)
-        if (a.is_zero() || a.is_multicast()) return make_error(EINVAL, "DNS server " + a.to_string() + " is no unicast address");
+        if (a.is_zero() || a.is_multicast())
+            return make_error(EINVAL, "DNS server " + a.to_string() + " is no unicast address");
     if (c.domains.size() > kMaxDomains) return make_error(EINVAL, "more than 16 domains");
     for (const auto& d : c.domains)
         if (!valid_domain(d)) return make_error(EINVAL, "bad domain '" + d + "'");
@@ -72,7 +83,8 @@ Decision Server::drop(DropReason reason) {
     return d;
 }
 
-Decision Server::handle_packet(std::span<const uint8_t> bytes, Clock::time_point now, Source source) {
+Decision Server::handle_packet(std::span<const uint8_t> bytes, Clock::time_point now,
+                               Source source) {
     DropReason reason = DropReason::bad_option;
     auto m = Message::parse(bytes, &reason);
     if (!m) return drop(reason);
@@ -85,10 +97,13 @@ Decision Server::handle(const Message& req, Clock::time_point now, Source source
         case T::advertise:
         case T::reply:
             return drop(DropReason::server_message);
-        case T::reconfigure: return drop(DropReason::reconfigure);
+        case T::reconfigure:
+            return drop(DropReason::reconfigure);
         case T::relay_forw:
-        case T::relay_repl: return drop(DropReason::relay);
-        default: break;
+        case T::relay_repl:
+            return drop(DropReason::relay);
+        default:
+            break;
     }
     // RFC 8415 §16: which messages must, may and must not name a server.
     if (req.type != T::information_request && !req.client_id) return drop(DropReason::no_client_id);
@@ -112,18 +127,25 @@ Decision Server::handle(const Message& req, Clock::time_point now, Source source
             if (!req.ia_na.empty() || !req.ia_ta.empty() || !req.ia_pd.empty())
                 return drop(DropReason::unexpected_ia);
             break;
-        default: break;
+        default:
+            break;
     }
     switch (req.type) {
-        case T::solicit: return handle_solicit(req, now, source);
+        case T::solicit:
+            return handle_solicit(req, now, source);
         case T::request:
         case T::renew:
-        case T::rebind: return handle_commit(req, now, source);
+        case T::rebind:
+            return handle_commit(req, now, source);
         case T::release:
-        case T::decline: return handle_release_decline(req, now);
-        case T::confirm: return handle_confirm(req);
-        case T::information_request: return handle_information_request(req);
-        default: return drop(DropReason::unknown_type);
+        case T::decline:
+            return handle_release_decline(req, now);
+        case T::confirm:
+            return handle_confirm(req);
+        case T::information_request:
+            return handle_information_request(req);
+        default:
+            return drop(DropReason::unknown_type);
     }
 }
 
@@ -186,8 +208,8 @@ std::optional<Fqdn> Server::fqdn_answer(const Message& req, std::string* hostnam
     return out;
 }
 
-Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now, Source source, bool commit,
-                        const std::string& hostname, size_t& echo_budget) {
+Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now, Source source,
+                        bool commit, const std::string& hostname, size_t& echo_budget) {
     Ia out;
     out.iaid = ia.iaid;
     std::string key = binding_key(req.client_id->bytes, ia.iaid);
@@ -196,8 +218,10 @@ Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now,
     bool bound = false;
     if (address && commit) {
         const Lease* old = leases_.find(key);
-        lease = Lease{req.client_id->bytes, ia.iaid, *address, hostname, now + config_.valid_lifetime};
-        if (old && !req.fqdn) lease.hostname = old->hostname;  // a Renew without FQDN keeps the name
+        lease =
+            Lease{req.client_id->bytes, ia.iaid, *address, hostname, now + config_.valid_lifetime};
+        if (old && !req.fqdn)
+            lease.hostname = old->hostname;  // a Renew without FQDN keeps the name
         bool added = old == nullptr;
         if (leases_.upsert(lease).ok()) {
             bound = true;
@@ -207,19 +231,21 @@ Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now,
     }
     if (!address || (commit && !bound)) {
         ++counters_.no_addrs_avail;
-        out.status = StatusOption{StatusCode::no_addrs_avail, "no address available for this client"};
+        out.status =
+            StatusOption{StatusCode::no_addrs_avail, "no address available for this client"};
         return out;
     }
     out.t1 = seconds32(config_.t1);
     out.t2 = seconds32(config_.t2);
-    out.addresses.push_back(
-        IaAddress{*address, seconds32(config_.preferred_lifetime), seconds32(config_.valid_lifetime), std::nullopt});
+    out.addresses.push_back(IaAddress{*address, seconds32(config_.preferred_lifetime),
+                                      seconds32(config_.valid_lifetime), std::nullopt});
     // RFC 8415 §18.3.4/§18.3.5: an address the client holds that is not
     // its binding (yesterday's prefix, a lost binding) goes back with zero
     // lifetimes, so the client drops it at once.
     if (commit) {
         for (const auto& held : ia.addresses)
-            if (held.address != *address && out.addresses.size() < kMaxIaAddresses && echo_budget > 0) {
+            if (held.address != *address && out.addresses.size() < kMaxIaAddresses &&
+                echo_budget > 0) {
                 out.addresses.push_back(IaAddress{held.address, 0, 0, std::nullopt});
                 --echo_budget;
             }
@@ -227,7 +253,8 @@ Ia Server::answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now,
     return out;
 }
 
-void Server::answer_ias(const Message& req, Message& reply, Clock::time_point now, Source source, bool commit) {
+void Server::answer_ias(const Message& req, Message& reply, Clock::time_point now, Source source,
+                        bool commit) {
     std::string hostname;
     reply.fqdn = fqdn_answer(req, &hostname);
     // The echoed addresses are bounded so that a reply stays within what
@@ -239,11 +266,13 @@ void Server::answer_ias(const Message& req, Message& reply, Clock::time_point no
     for (const auto& ta : req.ia_ta) {
         Ia out;
         out.iaid = ta.iaid;
-        out.status = StatusOption{StatusCode::no_addrs_avail, "temporary addresses are not offered"};
+        out.status =
+            StatusOption{StatusCode::no_addrs_avail, "temporary addresses are not offered"};
         reply.ia_ta.push_back(std::move(out));
     }
     for (const auto& pd : req.ia_pd)
-        reply.ia_pd.push_back(IaPd{pd.iaid, 0, 0, StatusOption{StatusCode::no_prefix_avail, "no prefixes are delegated"}});
+        reply.ia_pd.push_back(IaPd{
+            pd.iaid, 0, 0, StatusOption{StatusCode::no_prefix_avail, "no prefixes are delegated"}});
     if (req.ia_na.empty() && req.ia_ta.empty() && req.ia_pd.empty())
         reply.status = StatusOption{StatusCode::no_addrs_avail, "no IA in the message"};
     add_dns(reply);
@@ -361,7 +390,8 @@ std::vector<Lease> Server::expire(Clock::time_point now) {
 
 Status Server::restore(const Lease& lease) {
     if (!on_link(lease.address))
-        return make_error(EADDRNOTAVAIL, "address " + lease.address.to_string() + " is not on today's prefix");
+        return make_error(EADDRNOTAVAIL,
+                          "address " + lease.address.to_string() + " is not on today's prefix");
     if (!usable_host_part(lease.address.lower()))
         return make_error(EADDRNOTAVAIL, "address " + lease.address.to_string() + " is reserved");
     return leases_.upsert(lease);
@@ -374,8 +404,9 @@ bool Server::quarantined(const Address& a, Clock::time_point now) const {
 
 void Server::quarantine(const Address& a, Clock::time_point now) {
     if (quarantine_.size() >= kMaxQuarantined && !quarantine_.count(a)) {
-        auto oldest = std::min_element(quarantine_.begin(), quarantine_.end(),
-                                       [](const auto& x, const auto& y) { return x.second < y.second; });
+        auto oldest =
+            std::min_element(quarantine_.begin(), quarantine_.end(),
+                             [](const auto& x, const auto& y) { return x.second < y.second; });
         quarantine_.erase(oldest);
     }
     quarantine_[a] = now + kDeclineQuarantine;

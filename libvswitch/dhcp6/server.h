@@ -26,9 +26,9 @@
 namespace vswitch::dhcp6 {
 
 struct ServerConfig {
-    Address prefix;       // today's /64: the upper half; the lower must be zero
-    Duid server_duid;     // Server ID (the daemon: DUID-LL of the bridge's MAC)
-    HashKey key{};        // secret of the host part hash (kept in the state dir)
+    Address prefix;                    // today's /64: the upper half; the lower must be zero
+    Duid server_duid;                  // Server ID (the daemon: DUID-LL of the bridge's MAC)
+    HashKey key{};                     // secret of the host part hash (kept in the state dir)
     std::vector<Address> dns_servers;  // option 23; usually prefix::1
     std::vector<std::string> domains;  // option 24; the first also names FQDNs
     std::chrono::seconds preferred_lifetime{86400};
@@ -81,8 +81,8 @@ struct ServerCounters {
     uint64_t declines = 0;
     uint64_t confirms_not_on_link = 0;
     uint64_t information_requests = 0;
-    uint64_t no_addrs_avail = 0;   // IA_NAs refused: no free address, a full table
-    uint64_t leases_refused = 0;   // IA_NAs past their source's share
+    uint64_t no_addrs_avail = 0;  // IA_NAs refused: no free address, a full table
+    uint64_t leases_refused = 0;  // IA_NAs past their source's share
     uint64_t dropped_total() const;
 };
 
@@ -97,7 +97,8 @@ public:
 
     const ServerConfig& config() const { return config_; }
 
-    Decision handle_packet(std::span<const uint8_t> bytes, Clock::time_point now, Source source = 0);
+    Decision handle_packet(std::span<const uint8_t> bytes, Clock::time_point now,
+                           Source source = 0);
     Decision handle(const Message& request, Clock::time_point now, Source source = 0);
 
     // Removes and returns bindings expired at now (listener told: expired).
@@ -125,13 +126,14 @@ private:
     void add_dns(Message& reply) const;
     // The address for (duid, iaid): its binding's, else the first free
     // candidate; nullopt when none is free or the source is at its share.
-    std::optional<Address> choose(const std::string& key, const Duid& duid, uint32_t iaid, Clock::time_point now,
-                                  Source source);
+    std::optional<Address> choose(const std::string& key, const Duid& duid, uint32_t iaid,
+                                  Clock::time_point now, Source source);
     // Answers every IA of req into reply; commit: bind (Request, Renew,
     // Rebind, Solicit with Rapid Commit).
-    void answer_ias(const Message& req, Message& reply, Clock::time_point now, Source source, bool commit);
-    Ia answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now, Source source, bool commit,
-                    const std::string& hostname, size_t& echo_budget);
+    void answer_ias(const Message& req, Message& reply, Clock::time_point now, Source source,
+                    bool commit);
+    Ia answer_ia_na(const Message& req, const Ia& ia, Clock::time_point now, Source source,
+                    bool commit, const std::string& hostname, size_t& echo_budget);
     // The Client FQDN answer (RFC 4704 §6) and the host name to record.
     std::optional<Fqdn> fqdn_answer(const Message& req, std::string* hostname) const;
 

@@ -15,7 +15,8 @@ TEST(Dhcp6HostPart, SipHashMatchesThePapersVector) {
     EXPECT_EQ(siphash24(key, msg), 0xa129ca6149be45e5ull);
     // The reference implementation's vectors.h, lengths 0 and 8.
     EXPECT_EQ(siphash24(key, {}), 0x726fdb47dd0e0e31ull);
-    EXPECT_EQ(siphash24(key, std::vector<uint8_t>(msg.begin(), msg.begin() + 8)), 0x93f5f5799a932462ull);
+    EXPECT_EQ(siphash24(key, std::vector<uint8_t>(msg.begin(), msg.begin() + 8)),
+              0x93f5f5799a932462ull);
 }
 
 TEST(Dhcp6HostPart, CandidatesDependOnDuidIaidProbeAndKey) {

@@ -16,9 +16,15 @@ const Clock::time_point t0{std::chrono::seconds(1'800'000'000)};
 
 std::vector<Lease> sample() {
     return {
-        Lease{{0, 1, 0, 1, 0x32, 0xa9, 0xd2, 0xb2, 0x52, 0x54, 0, 0x12, 0x34, 0x56}, 0x123456,
-              *Address::parse("fd12:3456:789a:1:8d3e:1f2a:9b4c:17"), "web1", t0 + 3600s},
-        Lease{{0, 3, 0, 1, 0x52, 0x54, 0, 0xab, 0xcd, 0xef}, 0xffffffff, *Address::parse("fd12:3456:789a:1::2"), "",
+        Lease{{0, 1, 0, 1, 0x32, 0xa9, 0xd2, 0xb2, 0x52, 0x54, 0, 0x12, 0x34, 0x56},
+              0x123456,
+              *Address::parse("fd12:3456:789a:1:8d3e:1f2a:9b4c:17"),
+              "web1",
+              t0 + 3600s},
+        Lease{{0, 3, 0, 1, 0x52, 0x54, 0, 0xab, 0xcd, 0xef},
+              0xffffffff,
+              *Address::parse("fd12:3456:789a:1::2"),
+              "",
               t0 + 60s},
     };
 }
@@ -28,7 +34,8 @@ std::vector<Lease> sample() {
 TEST(Dhcp6LeaseFile, FormatIsOneLineABindingAfterTheHeader) {
     EXPECT_EQ(format_lease_file(sample()),
               "vswitch-leases6 1\n"
-              "lease6 fd12:3456:789a:1:8d3e:1f2a:9b4c:17 00:01:00:01:32:a9:d2:b2:52:54:00:12:34:56 00123456 "
+              "lease6 fd12:3456:789a:1:8d3e:1f2a:9b4c:17 00:01:00:01:32:a9:d2:b2:52:54:00:12:34:56 "
+              "00123456 "
               "1800003600 web1\n"
               "lease6 fd12:3456:789a:1::2 00:03:00:01:52:54:00:ab:cd:ef ffffffff 1800000060 -\n");
 }
@@ -44,10 +51,10 @@ TEST(Dhcp6LeaseFile, BadLinesAreSkippedAndTheFirstIsNamed) {
     std::string text =
         "vswitch-leases6 1\n"
         "lease6 fd12::zz 00:03:00:01:52:54:00:ab:cd:ef 00000001 1800000060 -\n"  // address
-        "lease6 fd12::2 00:03:00:01 00000001 1800000060 -\n"                    // DUID too short
-        "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:eg 00000001 1800000060 -\n"  // hex
-        "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:ef 1 1800000060 -\n"         // IAID
-        "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:ef 00000001 99999999999 -\n" // expiry
+        "lease6 fd12::2 00:03:00:01 00000001 1800000060 -\n"                     // DUID too short
+        "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:eg 00000001 1800000060 -\n"   // hex
+        "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:ef 1 1800000060 -\n"          // IAID
+        "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:ef 00000001 99999999999 -\n"  // expiry
         "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:ef 00000001 1800000060 Bad_\n"
         "lease6 ff02::2 00:03:00:01:52:54:00:ab:cd:ef 00000001 1800000060 -\n"  // multicast
         "lease6 fd12::2 00:03:00:01:52:54:00:ab:cd:ef 00000001 1800000060\n"    // missing field

@@ -12,12 +12,12 @@ namespace {
 
 // ISC dhclient 4.4.3 -6, captured in a namespace pair by this branch's
 // author (veth, MAC 52:54:00:12:34:56), its first Solicit.
-const std::vector<uint8_t> kDhclientSolicit = hex(
-    "01 a81ec2"                                         // Solicit, xid
-    "0001 000e 0001 0001 32a9d2b2 525400123456"         // Client ID: DUID-LLT, Ethernet
-    "0006 0008 0017 0018 0027 001f"                     // ORO: 23 24 39 31
-    "0008 0002 006b"                                    // Elapsed Time 1.07 s
-    "0003 000c 00123456 00000e10 00001518");            // IA_NA iaid T1 3600 T2 5400
+const std::vector<uint8_t> kDhclientSolicit =
+    hex("01 a81ec2"                                  // Solicit, xid
+        "0001 000e 0001 0001 32a9d2b2 525400123456"  // Client ID: DUID-LLT, Ethernet
+        "0006 0008 0017 0018 0027 001f"              // ORO: 23 24 39 31
+        "0008 0002 006b"                             // Elapsed Time 1.07 s
+        "0003 000c 00123456 00000e10 00001518");     // IA_NA iaid T1 3600 T2 5400
 
 Result<Message> parse_hex(std::string_view text, DropReason* reason = nullptr) {
     auto bytes = hex(text);
@@ -39,7 +39,8 @@ Message sample_reply() {
     m.server_id = Duid{{0, 3, 0, 1, 0x02, 0, 0, 0, 0, 1}};
     Ia ia{0x123456, 3600, 5760, {}, std::nullopt};
     ia.addresses.push_back({*Address::parse("fd12:3456:789a:1::abcd"), 7200, 7200, std::nullopt});
-    ia.addresses.push_back({*Address::parse("fd00:1::abcd"), 0, 0, StatusOption{StatusCode::not_on_link, "old"}});
+    ia.addresses.push_back(
+        {*Address::parse("fd00:1::abcd"), 0, 0, StatusOption{StatusCode::not_on_link, "old"}});
     m.ia_na.push_back(ia);
     m.ia_ta.push_back(Ia{7, 0, 0, {}, StatusOption{StatusCode::no_addrs_avail, "no"}});
     m.ia_pd.push_back(IaPd{9, 0, 0, StatusOption{StatusCode::no_prefix_avail, ""}});
@@ -141,12 +142,14 @@ TEST(Dhcp6Message, UnknownOptionsAreSkipped) {
 }
 
 TEST(Dhcp6Message, IaPdPrefixesAreCheckedAndSkipped) {
-    auto m = parse_hex("01 000001 0019 0029 00000009 00000000 00000000"
-                       "  001a 0019 00000000 00000000 40 fd000000000000000000000000000000");
+    auto m = parse_hex(
+        "01 000001 0019 0029 00000009 00000000 00000000"
+        "  001a 0019 00000000 00000000 40 fd000000000000000000000000000000");
     ASSERT_TRUE(m.ok()) << m.error().message;
     ASSERT_EQ(m->ia_pd.size(), 1u);
     EXPECT_EQ(m->ia_pd[0].iaid, 9u);
-    EXPECT_EQ(reason_of("01 000001 0019 0010 00000009 00000000 00000000 001a 0000"), DropReason::bad_option);
+    EXPECT_EQ(reason_of("01 000001 0019 0010 00000009 00000000 00000000 001a 0000"),
+              DropReason::bad_option);
 }
 
 TEST(Dhcp6Message, DuidTypesAreCheckedForLength) {
@@ -168,7 +171,8 @@ TEST(Dhcp6Message, DuidTypesAreCheckedForLength) {
 
 TEST(Dhcp6Message, RefusesRelayAndReconfigureWithTheirReasons) {
     DropReason r{};
-    auto m = parse_hex("0c 00 fe800000000000000000000000000001 fe800000000000000000000000000002", &r);
+    auto m =
+        parse_hex("0c 00 fe800000000000000000000000000001 fe800000000000000000000000000002", &r);
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.error().code, ENOTSUP);
     EXPECT_EQ(r, DropReason::relay);
@@ -191,14 +195,19 @@ TEST(Dhcp6Message, EveryMalformedInputNamesItsReason) {
         {"option past end", "01 000001 0001 000e 0001", DropReason::truncated},
         {"client id short", "01 000001 0001 0002 0003", DropReason::bad_duid},
         {"server id uuid short", "01 000001 0002 0004 0004 0000", DropReason::bad_duid},
-        {"two client ids", "01 000001 0001 0005 0003 0001 52 0001 0005 0003 0001 52", DropReason::duplicate_option},
-        {"two server ids", "03 000001 0002 0005 0003 0001 52 0002 0005 0003 0001 52", DropReason::duplicate_option},
+        {"two client ids", "01 000001 0001 0005 0003 0001 52 0001 0005 0003 0001 52",
+         DropReason::duplicate_option},
+        {"two server ids", "03 000001 0002 0005 0003 0001 52 0002 0005 0003 0001 52",
+         DropReason::duplicate_option},
         {"IA_NA short", "01 000001 0003 000b 0000000100000000000000", DropReason::bad_option},
         {"IA_TA short", "01 000001 0004 0003 000000", DropReason::bad_option},
         {"IA_PD short", "01 000001 0019 0004 00000001", DropReason::bad_option},
-        {"IAADDR short", "05 000001 0003 0010 00000001 00000000 00000000 0005 0000", DropReason::bad_option},
-        {"IAADDR past IA", "05 000001 0003 0010 00000001 00000000 00000000 0005 0020", DropReason::truncated},
-        {"two statuses in IA", "07 000001 0003 0018 00000001 00000000 00000000 000d 0002 0000 000d 0002 0000",
+        {"IAADDR short", "05 000001 0003 0010 00000001 00000000 00000000 0005 0000",
+         DropReason::bad_option},
+        {"IAADDR past IA", "05 000001 0003 0010 00000001 00000000 00000000 0005 0020",
+         DropReason::truncated},
+        {"two statuses in IA",
+         "07 000001 0003 0018 00000001 00000000 00000000 000d 0002 0000 000d 0002 0000",
          DropReason::duplicate_option},
         {"status short", "07 000001 000d 0001 00", DropReason::bad_option},
         {"two statuses", "07 000001 000d 0002 0000 000d 0002 0000", DropReason::duplicate_option},
@@ -209,7 +218,8 @@ TEST(Dhcp6Message, EveryMalformedInputNamesItsReason) {
         {"preference 2 bytes", "02 000001 0007 0002 0000", DropReason::bad_option},
         {"rapid commit with data", "01 000001 000e 0001 00", DropReason::bad_option},
         {"two rapid commits", "01 000001 000e 0000 000e 0000", DropReason::duplicate_option},
-        {"dns 15 bytes", "07 000001 0017 000f 000000000000000000000000000000", DropReason::bad_option},
+        {"dns 15 bytes", "07 000001 0017 000f 000000000000000000000000000000",
+         DropReason::bad_option},
         {"dns empty", "07 000001 0017 0000", DropReason::bad_option},
         {"domain list empty", "07 000001 0018 0000", DropReason::bad_option},
         {"domain compressed", "07 000001 0018 0002 c000", DropReason::bad_option},

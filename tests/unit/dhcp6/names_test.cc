@@ -37,8 +37,10 @@ TEST(Dhcp6Names, RefusesWhatRfc1035AndRfc8415Forbid) {
         long_name.insert(long_name.end(), 63, 'a');
     }
     long_name.push_back(0);
-    EXPECT_EQ(parse_wire_name(long_name, false).error().message, "domain name longer than 255 bytes");
-    EXPECT_FALSE(parse_wire_name(hex("03 6161"), true).ok());  // a label cut short is no partial name
+    EXPECT_EQ(parse_wire_name(long_name, false).error().message,
+              "domain name longer than 255 bytes");
+    EXPECT_FALSE(
+        parse_wire_name(hex("03 6161"), true).ok());  // a label cut short is no partial name
     EXPECT_FALSE(parse_wire_name({}, true).ok());
     EXPECT_FALSE(parse_wire_name(hex("02 6120 00"), false).ok());  // a space
 }

@@ -32,7 +32,9 @@ Server make(ServerConfig c = config()) {
     return std::move(*s);
 }
 
-Duid client(uint8_t n) { return Duid::from_mac({0x52, 0x54, 0, 0, 0, n}); }
+Duid client(uint8_t n) {
+    return Duid::from_mac({0x52, 0x54, 0, 0, 0, n});
+}
 
 Message msg(MessageType type, uint8_t n, uint32_t iaid = 1) {
     Message m;
@@ -41,8 +43,8 @@ Message msg(MessageType type, uint8_t n, uint32_t iaid = 1) {
     m.client_id = client(n);
     if (type != MessageType::information_request && type != MessageType::confirm)
         m.ia_na.push_back(Ia{iaid, 0, 0, {}, std::nullopt});
-    if (type == MessageType::request || type == MessageType::renew || type == MessageType::release ||
-        type == MessageType::decline)
+    if (type == MessageType::request || type == MessageType::renew ||
+        type == MessageType::release || type == MessageType::decline)
         m.server_id = kServerDuid;
     return m;
 }
@@ -175,7 +177,8 @@ TEST(Dhcp6Server, ServerIdChecksFollowRfc8415Section16) {
     m = msg(MessageType::confirm, 1);
     m.server_id = kServerDuid;
     EXPECT_EQ(s.handle(m, t0).dropped, DropReason::unexpected_server_id);
-    for (auto type : {MessageType::request, MessageType::renew, MessageType::release, MessageType::decline}) {
+    for (auto type :
+         {MessageType::request, MessageType::renew, MessageType::release, MessageType::decline}) {
         m = msg(type, 1);
         m.server_id.reset();
         EXPECT_EQ(s.handle(m, t0).dropped, DropReason::no_server_id) << to_string(type);
@@ -279,7 +282,11 @@ TEST(Dhcp6Server, DeclinedAddressIsQuarantined) {
 TEST(Dhcp6Server, ConfirmOfYesterdaysPrefixIsNotOnLink) {
     auto s = make();
     auto m = msg(MessageType::confirm, 1);
-    m.ia_na.push_back(Ia{1, 0, 0, {{*Address::parse("fd00:aaaa:bbbb:cccc::1234"), 0, 0, std::nullopt}}, std::nullopt});
+    m.ia_na.push_back(Ia{1,
+                         0,
+                         0,
+                         {{*Address::parse("fd00:aaaa:bbbb:cccc::1234"), 0, 0, std::nullopt}},
+                         std::nullopt});
     auto d = s.handle(m, t0);
     ASSERT_EQ(d.kind, DecisionKind::reply);
     EXPECT_EQ(d.reply.status->code, StatusCode::not_on_link);
@@ -297,8 +304,10 @@ TEST(Dhcp6Server, ConfirmOfYesterdaysPrefixIsNotOnLink) {
 TEST(Dhcp6Server, ConfirmWithOneAddressOffLinkIsNotOnLink) {
     auto s = make();
     auto m = msg(MessageType::confirm, 1);
-    m.ia_na.push_back(Ia{1, 0, 0, {{*Address::parse("fd12:3456:789a:1::1234"), 0, 0, std::nullopt}}, std::nullopt});
-    m.ia_ta.push_back(Ia{2, 0, 0, {{*Address::parse("2001:db8::5"), 0, 0, std::nullopt}}, std::nullopt});
+    m.ia_na.push_back(Ia{
+        1, 0, 0, {{*Address::parse("fd12:3456:789a:1::1234"), 0, 0, std::nullopt}}, std::nullopt});
+    m.ia_ta.push_back(
+        Ia{2, 0, 0, {{*Address::parse("2001:db8::5"), 0, 0, std::nullopt}}, std::nullopt});
     EXPECT_EQ(s.handle(m, t0).reply.status->code, StatusCode::not_on_link);
 }
 
@@ -420,8 +429,9 @@ TEST(Dhcp6Server, ACollisionProbesTheNextCandidate) {
 
 TEST(Dhcp6Server, AnswersARealDhclientSolicit) {
     auto s = make();
-    auto bytes = hex("01 a81ec2 0001 000e 0001 0001 32a9d2b2 525400123456 0006 0008 0017 0018 0027 001f"
-                     "0008 0002 006b 0003 000c 00123456 00000e10 00001518");
+    auto bytes =
+        hex("01 a81ec2 0001 000e 0001 0001 32a9d2b2 525400123456 0006 0008 0017 0018 0027 001f"
+            "0008 0002 006b 0003 000c 00123456 00000e10 00001518");
     auto d = s.handle_packet(bytes, t0, 3);
     ASSERT_EQ(d.kind, DecisionKind::advertise);
     auto back = Message::parse(d.build());
@@ -446,7 +456,8 @@ TEST(Dhcp6Server, MalformedPacketsAreCountedByReason) {
 TEST(Dhcp6Server, CreateRefusesBadConfigurationNamingIt) {
     auto c = config();
     c.prefix = *Address::parse("fd12:3456:789a:1::5");
-    EXPECT_EQ(Server::create(c).error().message, "prefix fd12:3456:789a:1::5 has host bits set (a /64 is expected)");
+    EXPECT_EQ(Server::create(c).error().message,
+              "prefix fd12:3456:789a:1::5 has host bits set (a /64 is expected)");
     c = config();
     c.server_duid = Duid{{0, 1}};
     EXPECT_FALSE(Server::create(c).ok());
