@@ -10,6 +10,8 @@
 #      of its old address is answered NotOnLink and it is on the new
 #      prefix, with the same host part, within seconds.
 #   4. dhclient -r: Release removes the binding from the lease file.
+#   5. dhcpcd -6 (no RA: ia_na forced) with an FQDN: a lease with DNS and
+#      search, the server's FQDN decision (S) and the name on the binding.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 vsi_require_root
@@ -126,3 +128,27 @@ ip netns exec "$NS_C" timeout 10 dhclient -6 -r -v -cf "$VSI_TMP/dhclient.conf" 
 for _ in $(seq 30); do grep -q "^lease6 $ADDR_B " "$LEASES" || break; sleep 0.1; done
 grep -q "^lease6 $ADDR_B " "$LEASES" && vsi_fail "Release left the binding in the lease file"
 vsi_pass "dhclient -6 -r released $ADDR_B"
+
+# 5. dhcpcd, in a private mount namespace: its hooks and state stay ours.
+cat >"$VSI_TMP/dhcpcd-hook" <<HOOK
+#!/bin/sh
+env | grep '^new_' | sort > "$VSI_TMP/dhcpcd.\$reason"
+HOOK
+chmod +x "$VSI_TMP/dhcpcd-hook"
+printf 'noipv6rs\nia_na 1\nfqdn both\nhostname guestcd\n' >"$VSI_TMP/dhcpcd.conf"
+: >"$VSI_TMP/resolv.conf"
+ip netns exec "$NS_C" unshare -m sh -c "
+  mount --bind '$VSI_TMP/resolv.conf' /etc/resolv.conf &&
+  mount -t tmpfs none /var/lib/dhcpcd && mount -t tmpfs none /run &&
+  exec timeout 15 dhcpcd -f '$VSI_TMP/dhcpcd.conf' -c '$VSI_TMP/dhcpcd-hook' -6 -1 -B -d cli6" \
+  >>"$VSI_TMP/dhcpcd.log" 2>&1 || { tail -20 "$VSI_TMP/dhcpcd.log" >&2; vsi_fail "dhcpcd -6 got no lease"; }
+[ -e "$VSI_TMP/dhcpcd.BOUND6" ] || vsi_fail "dhcpcd -6 did not bind"
+cdvar() { sed -n "s/^$1=//p" "$VSI_TMP/dhcpcd.BOUND6"; }
+ADDR_CD=$(cdvar new_dhcp6_ia_na1_ia_addr1)
+vsi_assert_match "dhcpcd address on prefix B" "^fd99:8888:7777:2:" "$ADDR_CD"
+vsi_assert_eq "dhcpcd DNS server" "fd99:8888:7777:2::1" "$(cdvar new_dhcp6_name_servers)"
+vsi_assert_eq "dhcpcd search" "vswitch.internal" "$(cdvar new_dhcp6_domain_search)"
+vsi_assert_eq "FQDN decision" "S" "$(cdvar new_dhcp6_fqdn_flags)"
+vsi_assert_eq "FQDN answered" "guestcd.vswitch.internal" "$(cdvar new_dhcp6_fqdn)"
+vsi_assert_match "lease file names the dhcpcd guest" "^lease6 $ADDR_CD .* guestcd$" "$(grep lease6 "$LEASES")"
+vsi_pass "dhcpcd -6 bound $ADDR_CD as guestcd.vswitch.internal"
