@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
-fuzz_seconds=${VSWITCH_FUZZ_SECONDS:-20}
+fuzz_seconds=${VSWITCH_FUZZ_SECONDS:-10}
 
 contrib/install-deps.sh --test
 
