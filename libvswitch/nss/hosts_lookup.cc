@@ -38,6 +38,9 @@ bool valid_name(std::string_view name) {
 bool parse_address(std::string_view text, HostAddress& out) {
     char buf[INET6_ADDRSTRLEN + 1];
     if (text.empty() || text.size() >= sizeof buf) return false;
+    // inet_pton stops at a NUL: "10.0.0.1\0junk" must not read as 10.0.0.1
+    // (find_by_address compares the field's whole text).
+    if (std::memchr(text.data(), '\0', text.size()) != nullptr) return false;
     std::memcpy(buf, text.data(), text.size());
     buf[text.size()] = '\0';
     if (text.find(':') != std::string_view::npos) {

@@ -50,6 +50,10 @@ TEST(NssHostsLookup, SkipsCommentsBlanksAndBadLines) {
     EXPECT_FALSE(parse_host_line("172.27.160.7 we/b", line));   // bad name
     EXPECT_FALSE(parse_host_line("172.27.160.7 web..internal", line));
     EXPECT_FALSE(parse_host_line("172.27.160.7 " + std::string(64, 'a'), line));  // label > 63
+    // A NUL inside the address field (the fuzzer found this): inet_pton
+    // would stop there and read a different address than the text has.
+    EXPECT_FALSE(parse_host_line(std::string("10.0.0.1\0\0[.4 web", 17), line));
+    EXPECT_FALSE(parse_host_line(std::string("fd00::1\0x web", 13), line));
     EXPECT_TRUE(parse_host_line("172.27.160.7\tweb # trailing comment", line));
     EXPECT_EQ(line.name_count, 1u);
 }
