@@ -33,6 +33,9 @@ namespace vswitch::ports {
 // longer than the queue allows (1514 bytes at 64 kbit/s is 190 ms);
 // kMaxBandwidth is above what a TAP moves on one core and within tbf's
 // 64-bit rate (TCA_TBF_RATE64).
+// The name of the property, config key and ports-file key.
+inline constexpr std::string_view kMaximumBandwidthKey = "MaximumBandwidth";
+
 inline constexpr uint64_t kMinBandwidth = 64'000;               // 64 kbit/s
 inline constexpr uint64_t kMaxBandwidth = 100'000'000'000ull;   // 100 Gbit/s
 
