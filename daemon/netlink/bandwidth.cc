@@ -137,8 +137,12 @@ Result<int> ensure_ifb(RouteSocket& sock, const std::string& name) {
     }
     if (link->kind != "ifb")
         return make_error(EEXIST, "interface " + quoted(name) + " exists and is not an ifb device");
-    if (!link->up) {
-        if (auto s = set_link_up(sock, link->ifindex); !s) return s.error();
+    // The alias is not taken at creation; it marks the ifb as ours.
+    if (!link->up || link->alias != kBandwidthIfbAlias) {
+        LinkChange c;
+        c.up = true;
+        c.alias = std::string(kBandwidthIfbAlias);
+        if (auto s = change_link(sock, *link, c); !s) return s.error();
     }
     return link->ifindex;
 }

@@ -22,6 +22,9 @@ namespace vswitch::netlink {
 
 // "vb:" (0x7662): a root qdisc with another handle is not ours to delete.
 inline constexpr uint32_t kBandwidthHandle = 0x76620000;
+// The alias of every ifb the daemon made: at start, one no port with a
+// limit needs (its port went while the daemon was down) is deleted.
+inline constexpr std::string_view kBandwidthIfbAlias = "vswitch-bandwidth";
 
 // Puts the shaping of `bits_per_second` (non-zero, valid) on the port and
 // its ifb, making the ifb when it is missing. Replaces what was there; on

@@ -12,7 +12,8 @@
 #   - kill -9 and restart keep the limit (tbf, ingress, ifb);
 #   - `tc qdisc del dev PORT root` and of the ifb is put back and logged;
 #   - MaximumBandwidth=0 removes the qdiscs and the ifb, and iperf3 is well
-#     above 100 Mbit/s again.
+#     above 100 Mbit/s again; detach removes the ifb, and so does a start
+#     after the port went while the daemon was down.
 # Usage: bandwidth.sh VSWITCHD VSWITCHCTL
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -132,4 +133,17 @@ vsi_pass "MaximumBandwidth=0: no qdiscs, no ifb, $again Mbit/s"
 "$CTL" set pa MaximumBandwidth=1G
 "$CTL" detach pa
 vsi_link_exists "$ifb" && vsi_fail "the ifb $ifb outlived the detach"
-vsi_pass "detach removes the ifb ($(($(vsi_now_ms) - started)) ms in all)"
+vsi_pass "detach removes the ifb"
+
+# A limited port that goes while the daemon is down leaves no ifb behind.
+ip -n "$NS_HOST" link add pb type veth peer name pb-p
+out=$(vsb_send /org/vswitch1 org.vswitch1.Manager.AttachInterface Default pb vm-b 02:00:00:17:0b:0b)
+[[ $out == *"/org/vswitch1/port/"* ]] || vsi_fail "AttachInterface pb: $out"
+"$CTL" set pb MaximumBandwidth=1G
+ifb_b=$(ip -n "$NS_HOST" -o link show type ifb | sed -n 's/^[0-9]*: \(vsbw[0-9a-f]*\).*/\1/p')
+[ -n "$ifb_b" ] || vsi_fail "pb at 1G has no ifb"
+vsi_stop_daemon KILL
+ip -n "$NS_HOST" link del pb
+vsi_start_daemon
+vsi_link_exists "$ifb_b" && vsi_fail "the ifb $ifb_b of pb, deleted while the daemon was down, is still there"
+vsi_pass "an ifb whose port went during a kill -9 is deleted at start ($(($(vsi_now_ms) - started)) ms in all)"
