@@ -14,4 +14,11 @@ int get_port_security(sd_bus* bus, const char* path, const char* interface, cons
 int set_port_security(sd_bus* bus, const char* path, const char* interface, const char* property,
                       sd_bus_message* value, void* userdata, sd_bus_error* error);
 
+// MaximumBandwidth "t" (bit/s, 0 none): the same rules, ERANGE outside
+// the limits of libvswitch/ports/bandwidth.h (InvalidArgument).
+int get_port_bandwidth(sd_bus* bus, const char* path, const char* interface, const char* property,
+                       sd_bus_message* reply, void* userdata, sd_bus_error* error);
+int set_port_bandwidth(sd_bus* bus, const char* path, const char* interface, const char* property,
+                       sd_bus_message* value, void* userdata, sd_bus_error* error);
+
 }  // namespace vswitch::bus

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "libvswitch/ctl/port_settings.h"
+#include "libvswitch/ports/bandwidth.h"
 
 namespace vswitch::ctl {
 
@@ -39,8 +40,10 @@ int set_settings(Client& c, const Command& cmd, const char* path) {
     if (!settings) return fail(settings.error(), 2);
     for (const auto& s : *settings) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r = sd_bus_set_property(c.get(), kService, path, kPortInterface, s.property.c_str(), &e,
-                                    "b", int(s.value));
+        int r = s.bits ? sd_bus_set_property(c.get(), kService, path, kPortInterface,
+                                             s.property.c_str(), &e, "t", *s.bits)
+                       : sd_bus_set_property(c.get(), kService, path, kPortInterface,
+                                             s.property.c_str(), &e, "b", int(s.value));
         if (r < 0) {
             int rc = fail(port_error(e, r, cmd.args[0], "setting " + s.property));
             sd_bus_error_free(&e);
@@ -82,6 +85,14 @@ int show(Client& c, const Command& cmd, const char* path) {
             return rc;
         }
         props.emplace_back(name, v ? "yes" : "no");
+    }
+    {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        uint64_t bits = 0;
+        int r = sd_bus_get_property_trivial(c.get(), kService, path, kPortInterface,
+                                            "MaximumBandwidth", &e, 't', &bits);
+        if (r >= 0) props.emplace_back("MaximumBandwidth", ports::format_bit_rate(bits));
+        sd_bus_error_free(&e);  // an older daemon lacks it: shown as absent
     }
     std::string out = cmd.json ? port_json(props, booleans) + "\n" : port_text(props);
     std::fputs(out.c_str(), stdout);

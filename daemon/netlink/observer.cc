@@ -22,9 +22,9 @@ namespace {
 // nl_socket_add_memberships takes them 0-terminated.
 Status join(nl_sock* sk) {
     if (int err = nl_socket_add_memberships(sk, RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR,
-                                            RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV4_NETCONF, 0);
+                                            RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV4_NETCONF, RTNLGRP_TC, 0);
         err < 0)
-        return nl_error(err, "joining the link, neighbour, address, route, rule and netconf groups");
+        return nl_error(err, "joining the link, neighbour, address, route, rule, netconf and tc groups");
     return {};
 }
 
@@ -221,6 +221,11 @@ Subscription Observer::watch_addresses(AddressFn fn, CallFn overrun) {
 
 Subscription Observer::watch_host_prefixes(CallFn fn) { return add(&Subscribers::host_prefixes, std::move(fn)); }
 
+Subscription Observer::watch_qdisc_deletions(QdiscFn fn, CallFn overrun) {
+    return both(add(&Subscribers::qdisc_deletions, std::move(fn)),
+                add(&Subscribers::link_overruns, std::move(overrun)));
+}
+
 Subscription Observer::watch_netconf(CallFn fn) { return add(&Subscribers::netconf, std::move(fn)); }
 
 void Observer::drain() {
@@ -291,6 +296,14 @@ void Observer::dispatch(const uint8_t* buf, size_t len, bool& netconf) {
             case RTM_NEWRULE:
             case RTM_DELRULE:
                 prefix_throttle_.request();
+                break;
+            case RTM_DELQDISC:
+                // Only the interface: the subscriber looks at the qdiscs itself.
+                if (!subs_->qdisc_deletions.entries.empty() && nlmsg_valid_hdr(h, sizeof(tcmsg))) {
+                    tcmsg t{};
+                    std::memcpy(&t, nlmsg_data(h), sizeof t);
+                    subs_->qdisc_deletions.call(int(t.tcm_ifindex));
+                }
                 break;
             case RTM_NEWNETCONF:
             case RTM_DELNETCONF:

@@ -17,7 +17,9 @@
 //     first notification of a burst arms a kHostPrefixCoalesceUsec timer
 //     and everything until it fires is one call (the subnet checks dump the
 //     truth themselves, so they need no detail);
-//   - netconf: IPv4 netconf changed (ip_forward), once per drain.
+//   - netconf: IPv4 netconf changed (ip_forward), once per drain;
+//   - qdisc deletions: every RTM_DELQDISC, as the interface's index (a
+//     port's MaximumBandwidth qdiscs removed by hand are put back).
 // Defences: at most kObserverMaxReadsPerWakeup datagrams per wake-up, so a
 // flood cannot keep the loop from DHCP and DNS; a large receive buffer; and
 // when the kernel dropped notifications anyway (ENOBUFS), every subscriber
@@ -137,6 +139,8 @@ public:
     [[nodiscard]] Subscription watch_addresses(AddressFn fn, CallFn overrun);
     [[nodiscard]] Subscription watch_host_prefixes(CallFn fn);
     [[nodiscard]] Subscription watch_netconf(CallFn fn);
+    using QdiscFn = std::function<void(int ifindex)>;
+    [[nodiscard]] Subscription watch_qdisc_deletions(QdiscFn fn, CallFn overrun);
 
     uint64_t datagrams() const { return datagrams_; }       // read from the socket
     uint64_t overruns() const { return overruns_; }         // ENOBUFS: some were lost
@@ -166,6 +170,7 @@ private:
         List<NeighbourFn> neighbours;
         List<FdbFn> fdb;
         List<AddressFn> addresses;
+        List<QdiscFn> qdisc_deletions;
         List<CallFn> link_overruns, neighbour_overruns, address_overruns, host_prefixes, netconf;
     };
     template <class Fn>

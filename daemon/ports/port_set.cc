@@ -73,6 +73,7 @@ Status PortSet::plug(const PortRecord& p, const netlink::LinkInfo& link, const n
     if (auto s = netlink::change_link(sock_, link, c); !s)
         return s.error().context("plugging " + quoted(p.ifname) + " into " + quoted(bridge.name));
     if (auto s = apply_isolation(p, link, true); !s) return s.error();  // port_security.cc
+    if (auto s = apply_bandwidth(p, link, true); !s) return s.error();  // port_security.cc
     if (!p.connected) return apply_connected(p, link, false);
     return ok_status();
 }
@@ -236,6 +237,7 @@ Status PortSet::detach_now(const PortRecord& p) {
 Status PortSet::detach(std::string_view ifname) {
     auto it = ports_.find(ifname);
     if (it == ports_.end()) return make_error(ENODEV, "no port " + quoted(ifname));
+    drop_bandwidth(it->second.record, false);
     if (auto s = detach_now(it->second.record); !s) return s.error().context("detaching " + quoted(ifname));
     PortRecord gone = std::move(it->second.record);
     ports_.erase(it);
@@ -262,6 +264,7 @@ Status PortSet::set_connected(std::string_view ifname, bool connected) {
 Status PortSet::remove_all() {
     Status first;
     for (const auto& [name, port] : ports_) {
+        drop_bandwidth(port.record, false);
         if (auto s = unplug_port(sock_, port.record); !s) {
             log::warning(s.error().context("tearing down port '" + name + "'").message + ", ignoring",
                          {{"VSWITCH_PORT", name}});
@@ -306,6 +309,7 @@ void PortSet::forget_vanished(std::string_view ifname) {
     if (it == ports_.end()) return;
     if (keep_vanished_ && keep_vanished_(it->second.record)) return;
     PortRecord gone = std::move(it->second.record);
+    drop_bandwidth(gone, true);
     ports_.erase(it);
     log::notice("port '" + gone.ifname + "' of switch '" + gone.switch_name +
                     "' was deleted by someone else, forgetting it",

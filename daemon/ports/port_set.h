@@ -178,10 +178,21 @@ public:
     // settings would not survive a restart). Nothing is kept when a step
     // fails. true: the effective value changed.
     Result<bool> set_security(std::string_view ifname, SecurityKey key, std::optional<bool> value);
+    // MaximumBandwidth (bit/s, 0 none; nullopt: the switch's default),
+    // validated (ERANGE), applied with tc (daemon/netlink/bandwidth.h) and
+    // saved like set_security; the old shaping is put back on any failure.
+    Result<bool> set_bandwidth(std::string_view ifname, std::optional<uint64_t> bits);
+    // The repair (heal.cc): every port with a limit whose qdiscs or ifb are
+    // gone gets them back, logged once per repair. Returns how many.
+    unsigned repair_bandwidth();
 
 private:
     Status detach_now(const PortRecord& p);
     Status apply_isolation(const PortRecord& p, const netlink::LinkInfo& link, bool on_plug);
+    Status apply_bandwidth(const PortRecord& p, const netlink::LinkInfo& link, bool on_plug);
+    // Removes a port's shaping and its ifb (detach, vanish, teardown);
+    // failures are logged and ignored.
+    void drop_bandwidth(const PortRecord& p, bool interface_gone);
     SecurityDefaults security_defaults_;
     GuardsApplier apply_guards_;
 

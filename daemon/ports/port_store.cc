@@ -1,10 +1,13 @@
 #include "daemon/ports/port_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "daemon/log.h"
+#include "daemon/netlink/bandwidth.h"
 #include "libvswitch/base/file.h"
 #include "libvswitch/base/text.h"
+#include "libvswitch/ports/bandwidth.h"
 
 namespace vswitch::ports {
 
@@ -197,6 +200,19 @@ Status PortStore::restore() {
         Status s = reaper_ ? reaper_->remove(link) : Status(make_error(ENOSYS, "no reaper"));
         if (!s) s = netlink::remove_link(sock_, link);
         if (!s) log::warning(s.error().message + ", ignoring", {{"VSWITCH_PORT", link.name}});
+    }
+    // MaximumBandwidth ifbs of ports that went while the daemon was down.
+    std::set<std::string> needed;
+    for (const PortSet* set : sets_)
+        for (const Port* port : set->list())
+            if (set->security_of(port->record).maximum_bandwidth != 0)
+                needed.insert(ifb_name_for(port->record.ifname));
+    auto ifbs = netlink::list_with_alias(sock_, netlink::kBandwidthIfbAlias);
+    if (!ifbs) log::warning(ifbs.error().message + ", ignoring");
+    for (const auto& link : ifbs ? *ifbs : std::vector<netlink::LinkInfo>()) {
+        if (link.kind != "ifb" || needed.contains(link.name)) continue;
+        log::notice("deleting ifb '" + link.name + "', whose port's MaximumBandwidth went before a restart");
+        if (auto s = netlink::remove_link(sock_, link); !s) log::warning(s.error().message + ", ignoring");
     }
     if (changed_any) changed();
     return ok_status();

@@ -23,6 +23,9 @@ namespace vswitch {
 namespace {
 
 const health::RepairCounts kNoRepairs{};
+// A qdisc deletion's burst (ours included: apply_bandwidth re-makes the
+// ingress qdisc) is in within this; the repair then dumps the qdiscs once.
+constexpr uint64_t kBandwidthRepairDelayUsec = 200'000;
 
 uint64_t monotonic_usec() {
     timespec ts{};
@@ -65,6 +68,18 @@ Status Switch::start_healing() {
         h->addresses = services_.observer->watch_addresses(
             [this](const netlink::AddressEvent& ev) { on_heal_address(ev); },
             [this] { request_heal(); });
+    auto bw = event::Throttle::create(services_.event,
+                                      "repairing the port bandwidth limits of switch '" + config_.name + "'",
+                                      {kBandwidthRepairDelayUsec, 0}, [this] { ports_.repair_bandwidth(); });
+    if (!bw) return bw.error().context(what);
+    h->bandwidth = std::move(*bw);
+    h->qdiscs = services_.observer->watch_qdisc_deletions(
+        [this](int) {
+            if (heal_) heal_->bandwidth.request();
+        },
+        [this] {
+            if (heal_) heal_->bandwidth.request();
+        });
     heal_ = std::move(h);
     // A TAP the daemon made is made again rather than forgotten: its record
     // (VM, MAC, owner) and the name QEMU is told stay valid. Someone else's
@@ -89,6 +104,8 @@ void Switch::on_heal_link(const netlink::LinkEvent& ev) {
         look = ev.master != ifindex_;  // a port unplugged
     // A deleted port comes through the PortStore and the keep handler.
     if (look) request_heal();
+    // A port's MaximumBandwidth ifb deleted (ports::ifb_name_for).
+    if (ev.deleted && ev.name.rfind("vsbw", 0) == 0 && heal_) heal_->bandwidth.request();
 }
 
 void Switch::on_heal_address(const netlink::AddressEvent& ev) {

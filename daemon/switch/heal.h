@@ -19,6 +19,10 @@ namespace vswitch {
 struct SwitchHealing {
     netlink::Subscription links;
     netlink::Subscription addresses;
+    // MaximumBandwidth (issue 17): a qdisc deleted or an ifb gone arms this
+    // throttle; its run re-checks every limited port (PortSet::repair_bandwidth).
+    netlink::Subscription qdiscs;
+    event::Throttle bandwidth;
     event::Throttle repair;
     event::Timer fight_over;  // a whole window without repairs ends "bridge-fight"
     health::RepairBackoff backoff{health::bridge_backoff_policy()};

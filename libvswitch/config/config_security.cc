@@ -5,12 +5,24 @@
 // TAPs only (ports/security.h says why).
 #include "libvswitch/base/text.h"
 #include "libvswitch/config/config_internal.h"
+#include "libvswitch/ports/bandwidth.h"
 #include "libvswitch/ports/port_record.h"
 
 namespace vswitch::config_detail {
 
 std::optional<Status> parse_security_default(ports::SecurityDefaults& d, std::string_view key,
                                              std::string_view value) {
+    if (key == ports::kMaximumBandwidthKey) {
+        // MaximumBandwidth=100M: the ports' default limit; empty or 0: none.
+        if (value.empty()) {
+            d.maximum_bandwidth = 0;
+            return Status();
+        }
+        auto bits = ports::parse_bit_rate(value);
+        if (!bits) return Status(make_error(EINVAL, "invalid " + bits.error().message));
+        d.maximum_bandwidth = *bits;
+        return Status();
+    }
     auto k = ports::parse_security_key(key);
     if (!k) return std::nullopt;
     // systemd: an empty assignment resets to the built-in default.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "libvswitch/ports/bandwidth.h"
+
 namespace vswitch::ctl {
 
 namespace {
@@ -28,10 +30,17 @@ Result<std::vector<PortSetting>> parse_port_settings(const std::vector<std::stri
         size_t eq = a.find('=');
         if (eq == std::string::npos) return make_error(EINVAL, "'" + a + "' is not KEY=VALUE");
         std::string key = a.substr(0, eq), value = a.substr(eq + 1);
+        if (key == ports::kMaximumBandwidthKey) {
+            auto bits = ports::parse_bit_rate(value);
+            if (!bits) return bits.error();
+            out.push_back(PortSetting{key, false, *bits});
+            continue;
+        }
         const auto& names = port_setting_names();
         if (std::find(names.begin(), names.end(), key) == names.end()) {
             std::string list;
             for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            list += ", " + std::string(ports::kMaximumBandwidthKey);
             return make_error(EINVAL,
                               "unknown port setting '" + key + "' (settings: " + list + ")");
         }
@@ -63,6 +72,8 @@ std::string port_json(const PortProperties& props, const std::vector<std::string
     for (const auto& [k, v] : props) {
         if (std::find(booleans.begin(), booleans.end(), k) != booleans.end())
             j[k] = v == "yes";
+        else if (k == ports::kMaximumBandwidthKey && ports::parse_bit_rate(v))
+            j[k] = *ports::parse_bit_rate(v);  // bit/s as a number
         else
             j[k] = v;
     }

@@ -3,6 +3,8 @@
 // bus, and the text/JSON of one port's properties.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +19,7 @@ const std::vector<std::string>& port_setting_names();
 struct PortSetting {
     std::string property;  // "DhcpGuard"
     bool value = false;
+    std::optional<uint64_t> bits;  // MaximumBandwidth: sent as "t" instead
 };
 
 // Each argument is KEY=VALUE, KEY a name of port_setting_names() (case as

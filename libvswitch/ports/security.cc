@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "libvswitch/base/text.h"
+#include "libvswitch/ports/bandwidth.h"
 #include "libvswitch/ports/port_record.h"
 
 namespace vswitch::ports {
@@ -88,7 +89,7 @@ const std::optional<bool>& SecurityOverrides::at(SecurityKey key) const {
 bool SecurityOverrides::empty() const {
     for (auto k : kSecurityKeys)
         if (at(k)) return false;
-    return true;
+    return !maximum_bandwidth;
 }
 
 bool default_of(const SecurityDefaults& d, PortOrigin origin, SecurityKey key) {
@@ -133,6 +134,7 @@ PortSecurity effective_security(const SecurityDefaults& d, PortOrigin origin,
     s.mac_spoofing = v(SecurityKey::mac_spoofing);
     s.ip_spoofing = v(SecurityKey::ip_spoofing);
     s.isolated = v(SecurityKey::isolated);
+    s.maximum_bandwidth = o.maximum_bandwidth.value_or(d.maximum_bandwidth);
     return s;
 }
 
@@ -142,6 +144,10 @@ std::string format_overrides(const SecurityOverrides& o) {
         if (!o.at(k)) continue;
         if (!out.empty()) out += ',';
         out += std::string(to_string(k)) + (*o.at(k) ? "=yes" : "=no");
+    }
+    if (o.maximum_bandwidth) {
+        if (!out.empty()) out += ',';
+        out += std::string(kMaximumBandwidthKey) + "=" + std::to_string(*o.maximum_bandwidth);
     }
     return out.empty() ? "-" : out;
 }
@@ -153,6 +159,19 @@ Result<SecurityOverrides> parse_overrides(std::string_view text) {
         size_t eq = item.find('=');
         if (eq == std::string_view::npos)
             return make_error(EBADMSG, "port setting " + quoted(item) + " is not Key=yes|no");
+        if (item.substr(0, eq) == kMaximumBandwidthKey) {
+            std::string_view digits = item.substr(eq + 1);
+            if (o.maximum_bandwidth)
+                return make_error(EBADMSG, "port setting " + quoted(kMaximumBandwidthKey) + " given twice");
+            bool numeric = !digits.empty() && digits.size() <= 20 &&
+                           digits.find_first_not_of("0123456789") == std::string_view::npos;
+            auto rate = numeric ? parse_bit_rate(digits) : Result<uint64_t>(make_error(EINVAL, ""));
+            if (!rate)
+                return make_error(EBADMSG, "port setting " + quoted(item) +
+                                               " is not MaximumBandwidth=<bit/s within the limits>");
+            o.maximum_bandwidth = *rate;
+            continue;
+        }
         auto key = parse_security_key(item.substr(0, eq));
         if (!key) return make_error(EBADMSG, key.error().message);
         std::string_view value = item.substr(eq + 1);

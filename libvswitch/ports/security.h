@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@ struct PortSecurity {
     bool mac_spoofing = false;  // false: frames (and ARP) must carry the port's MAC
     bool ip_spoofing = true;    // false: sources must be the port's leased/reserved addresses
     bool isolated = false;      // bridge port isolation: only the host, not other ports
+    uint64_t maximum_bandwidth = 0;  // bit/s each way, 0: none (bandwidth.h)
 
     friend bool operator==(const PortSecurity&, const PortSecurity&) = default;
 };
@@ -39,6 +41,7 @@ struct SecurityDefaults {
     bool mac_spoofing = false;  // for ports of origin daemon
     bool ip_spoofing = true;
     bool isolated = false;
+    uint64_t maximum_bandwidth = 0;  // MaximumBandwidth=
 
     friend bool operator==(const SecurityDefaults&, const SecurityDefaults&) = default;
 };
@@ -58,6 +61,8 @@ Result<bool> parse_security_value(SecurityKey key, std::string_view value);
 // What was set per port; unset keys follow the switch.
 struct SecurityOverrides {
     std::optional<bool> dhcp_guard, router_guard, mac_spoofing, ip_spoofing, isolated;
+    // Not a SecurityKey: a number (bit/s), "MaximumBandwidth=N" in the field.
+    std::optional<uint64_t> maximum_bandwidth;
 
     std::optional<bool>& at(SecurityKey key);
     const std::optional<bool>& at(SecurityKey key) const;
@@ -71,9 +76,11 @@ PortSecurity effective_security(const SecurityDefaults& d, PortOrigin origin,
 bool value_of(const PortSecurity& s, SecurityKey key);
 
 // The ports file's field: "-" when nothing is set, else
-// "DhcpGuard=no,Isolated=yes" in kSecurityKeys order.
+// "DhcpGuard=no,Isolated=yes" in kSecurityKeys order, then
+// "MaximumBandwidth=100000000" (bit/s) when set.
 std::string format_overrides(const SecurityOverrides& o);
-// Strict (EBADMSG): unknown or repeated keys, values other than yes/no.
+// Strict (EBADMSG): unknown or repeated keys, values other than yes/no
+// (MaximumBandwidth: a decimal number of bit/s within bandwidth.h's limits).
 Result<SecurityOverrides> parse_overrides(std::string_view text);
 
 }  // namespace vswitch::ports

@@ -42,3 +42,19 @@ TEST(ConfigPortSecurity, EmptyResetsAndBadValuesNameTheLine) {
     // Keys are case-sensitive, as every other [Switch] key.
     EXPECT_FALSE(parse_main_config("[Switch]\ndhcpguard=no\n", "vswitchd.conf").ok());
 }
+
+TEST(ConfigPortSecurity, MaximumBandwidthTakesARateEmptyResetsAndBadOnesNameTheLimits) {
+    auto c = parse_main_config("[Switch]\nMaximumBandwidth=100M\n", "vswitchd.conf");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->port_security.maximum_bandwidth, 100'000'000u);
+    auto reset = parse_main_config("[Switch]\nMaximumBandwidth=1G\nMaximumBandwidth=\n", "vswitchd.conf");
+    ASSERT_TRUE(reset.ok());
+    EXPECT_EQ(reset->port_security.maximum_bandwidth, 0u);
+    EXPECT_EQ(parse_main_config("", "vswitchd.conf")->port_security.maximum_bandwidth, 0u);
+    auto low = parse_main_config("[Switch]\nMaximumBandwidth=1k\n", "vswitchd.conf");
+    ASSERT_FALSE(low.ok());
+    EXPECT_EQ(low.error().code, EINVAL);
+    EXPECT_NE(low.error().message.find("vswitchd.conf:2"), std::string::npos) << low.error().message;
+    EXPECT_NE(low.error().message.find("between 64k and 100G"), std::string::npos) << low.error().message;
+    EXPECT_FALSE(parse_main_config("[Switch]\nMaximumBandwidth=100MB\n", "vswitchd.conf").ok());
+}

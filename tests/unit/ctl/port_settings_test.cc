@@ -22,13 +22,27 @@ TEST(CtlPortSettings, ParsesEveryKeyAndBooleanSpelling) {
 
 TEST(CtlPortSettings, RefusesUnknownKeysValuesAndShapes) {
     for (const char* a :
-         {"Isolated", "isolated=yes", "Isolated=maybe", "MaximumBandwidth=1", "=yes"}) {
+         {"Isolated", "isolated=yes", "Isolated=maybe", "MaximumBandwidth=fast", "=yes"}) {
         auto s = parse_port_settings({"DhcpGuard=no", a});
         ASSERT_FALSE(s.ok()) << a;
         EXPECT_EQ(s.error().code, EINVAL);
     }
     EXPECT_NE(parse_port_settings({"Isolated=maybe"}).error().message.find("'maybe'"),
               std::string::npos);
+}
+
+TEST(CtlPortSettings, MaximumBandwidthTakesARateAndNamesItsLimits) {
+    auto s = parse_port_settings({"MaximumBandwidth=100M", "Isolated=yes"});
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)[0].property, "MaximumBandwidth");
+    EXPECT_EQ((*s)[0].bits, 100'000'000u);
+    EXPECT_FALSE((*s)[1].bits);
+    EXPECT_EQ(*parse_port_settings({"MaximumBandwidth=0"})->at(0).bits, 0u);
+    auto low = parse_port_settings({"MaximumBandwidth=1"});
+    ASSERT_FALSE(low.ok());
+    EXPECT_EQ(low.error().code, ERANGE);
+    EXPECT_NE(low.error().message.find("between 64k and 100G"), std::string::npos);
+    EXPECT_EQ(port_json({{"MaximumBandwidth", "100M"}}, {}), R"({"MaximumBandwidth":100000000})");
 }
 
 TEST(CtlPortSettings, SetAndShowVerbs) {

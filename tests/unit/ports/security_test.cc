@@ -87,3 +87,22 @@ TEST(PortsFile, ReadsOldLinesWithoutSettingsAndKeepsNewOnes) {
     ASSERT_TRUE(alias);
     EXPECT_EQ(alias->security, (*ports)[0].security);
 }
+
+TEST(PortSecurity, MaximumBandwidthIsAKeyOfTheSameField) {
+    SecurityOverrides o;
+    o.isolated = true;
+    o.maximum_bandwidth = 100'000'000;
+    EXPECT_EQ(format_overrides(o), "Isolated=yes,MaximumBandwidth=100000000");
+    EXPECT_EQ(*parse_overrides("Isolated=yes,MaximumBandwidth=100000000"), o);
+    SecurityOverrides only;
+    only.maximum_bandwidth = 0;  // set to none, over a switch default
+    EXPECT_FALSE(only.empty());
+    EXPECT_EQ(*parse_overrides(format_overrides(only)), only);
+    for (const char* bad : {"MaximumBandwidth=100M", "MaximumBandwidth=1", "MaximumBandwidth=",
+                            "MaximumBandwidth=5000000,MaximumBandwidth=5000000"})
+        EXPECT_EQ(parse_overrides(bad).error().code, EBADMSG) << bad;
+    SecurityDefaults d;
+    d.maximum_bandwidth = 1'000'000'000;
+    EXPECT_EQ(effective_security(d, PortOrigin::attached, {}).maximum_bandwidth, 1'000'000'000u);
+    EXPECT_EQ(effective_security(d, PortOrigin::attached, only).maximum_bandwidth, 0u);
+}
